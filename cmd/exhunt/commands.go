@@ -1,0 +1,13 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// subcommands lists every subcommand; each lives in its own cmd_*.go file.
+func subcommands(g *globalOptions) []*cobra.Command {
+	return []*cobra.Command{
+		newVersionCommand(g),
+		newBuildCommand(g),
+		newHuntCommand(g),
+		newScanCommand(g),
+	}
+}

@@ -1,0 +1,325 @@
+package exchange
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Assessment answers "which build is this, and what is it missing?" for one
+// input. Its JSON form is the public contract of `exhunt build --format json`
+// (issue #2); fields may be added, none renamed.
+type Assessment struct {
+	Input          string        `json:"input"`
+	Build          string        `json:"build"`
+	Product        string        `json:"product"`
+	CU             string        `json:"cu"`
+	Update         string        `json:"update"`
+	KB             string        `json:"kb,omitempty"`
+	ReleaseDate    string        `json:"release_date"`
+	Known          bool          `json:"known"`
+	LatestInLine   string        `json:"latest_in_line"`
+	LatestUpdate   string        `json:"latest_in_line_update"`
+	LineSupported  bool          `json:"line_supported"`
+	MissingUpdates []string      `json:"missing_updates"`
+	Missing        []Release     `json:"-"`
+	CVEs           []string      `json:"cves"`
+	SUDependent    []string      `json:"su_dependent_cves,omitempty"`
+	Conditional    []Conditional `json:"conditional_cves,omitempty"`
+	Bracket        string        `json:"bracket,omitempty"`
+	Notes          []string      `json:"notes,omitempty"`
+}
+
+// Conditional is a CVE whose fix also needs configuration (Extended
+// Protection, the dedicated hybrid app): the build alone cannot say.
+type Conditional struct {
+	CVE       string `json:"cve"`
+	Condition string `json:"condition"`
+	Note      string `json:"note"`
+}
+
+// Exposed says whether the build is, or may be, exposed to a known CVE.
+func (a *Assessment) Exposed() bool { return len(a.CVEs) > 0 || len(a.SUDependent) > 0 }
+
+// Assess parses input and assesses it. Only a malformed input is an error.
+func (kb *KB) Assess(input string) (Assessment, error) {
+	b, err := ParseBuild(input)
+	if err != nil {
+		return Assessment{Input: input}, err
+	}
+	a := kb.AssessBuild(b)
+	a.Input = input
+	return a, nil
+}
+
+// AssessBuild assesses a parsed build.
+func (kb *KB) AssessBuild(b Build) Assessment {
+	a := Assessment{Input: b.String(), Build: b.String(), Product: ProductOf(b), MissingUpdates: []string{}, CVEs: []string{}}
+	line := kb.line(b)
+	if len(line) == 0 {
+		kb.bracketLines(b, &a)
+	} else {
+		cu := line[0]
+		a.CU = cu.CU
+		a.Product = cu.Product
+		last := line[len(line)-1]
+		a.LatestInLine, a.LatestUpdate = last.Build.String(), last.Name
+		kb.placeInLine(b, line, &a)
+	}
+	a.LineSupported = kb.supported(a.Product, a.CU)
+	if !a.LineSupported {
+		a.Notes = append(a.Notes, kb.supportNote(a.Product, a.CU))
+	}
+	kb.judgeCVEs(b, &a)
+	return a
+}
+
+// line returns the releases of b's CU line (same a.b.c), CU first.
+func (kb *KB) line(b Build) []Release {
+	var out []Release
+	for _, r := range kb.Releases {
+		if r.Build.sameLine(b) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (kb *KB) placeInLine(b Build, line []Release, a *Assessment) {
+	if !b.HasRevision() {
+		a.Update = ""
+		a.Known = true
+		a.Notes = append(a.Notes, fmt.Sprintf("CU known (%s %s), security update unknown: the input has no fourth build part", a.Product, a.CU))
+		return
+	}
+	var below, above *Release
+	for i := range line {
+		r := &line[i]
+		c := r.Build.Compare(b)
+		switch {
+		case c == 0:
+			a.Known = true
+			a.Update = r.Name
+			a.KB = r.KB
+			if !r.Date.IsZero() {
+				a.ReleaseDate = r.Date.Format("2006-01-02")
+			}
+		case c < 0:
+			below = r
+		case c > 0 && above == nil:
+			above = r
+		}
+		if c > 0 {
+			a.MissingUpdates = append(a.MissingUpdates, r.Name)
+			a.Missing = append(a.Missing, *r)
+		}
+	}
+	if a.Known {
+		return
+	}
+	switch {
+	case below != nil && above != nil:
+		a.Bracket = fmt.Sprintf("unknown build between %s (%s) and %s (%s)", below.Build, below.Name, above.Build, above.Name)
+	case below != nil:
+		a.Bracket = fmt.Sprintf("unknown build newer than the newest known update of %s %s, %s (%s)", a.Product, a.CU, below.Build, below.Name)
+	default:
+		a.Bracket = fmt.Sprintf("unknown build older than %s %s itself (%s)", a.Product, a.CU, above.Build)
+	}
+}
+
+// bracketLines handles an a.b.c that no CU in the knowledge base has.
+func (kb *KB) bracketLines(b Build, a *Assessment) {
+	var below, above *Release
+	for i := range kb.Releases {
+		r := &kb.Releases[i]
+		if !r.IsCU() || !r.Build.sameCodeLine(b) {
+			continue
+		}
+		if r.Build.Build < b.Build {
+			below = r
+		} else if above == nil {
+			above = r
+		}
+	}
+	switch {
+	case below != nil && above != nil:
+		a.Bracket = fmt.Sprintf("unknown CU: newer than %s %s (%s), older than %s (%s)", below.Product, below.CU, below.Build, above.CU, above.Build)
+		a.Product = below.Product
+	case below != nil:
+		a.Bracket = fmt.Sprintf("unknown CU: newer than every known CU of %s (newest %s, %s); the knowledge base may be out of date (use --kb)", below.Product, below.CU, below.Build)
+		a.Product = below.Product
+	case above != nil:
+		a.Bracket = fmt.Sprintf("unknown CU: older than %s %s (%s)", above.Product, above.CU, above.Build)
+	}
+}
+
+func (kb *KB) supported(product, cu string) bool {
+	lc, ok := kb.Lifecycle[product]
+	if !ok || cu == "" {
+		return false
+	}
+	if !lc.EndOfSupport.IsZero() && kb.now().After(lc.EndOfSupport) {
+		return false
+	}
+	return slices.Contains(lc.SupportedCUs, cu)
+}
+
+func (kb *KB) supportNote(product, cu string) string {
+	lc, ok := kb.Lifecycle[product]
+	switch {
+	case !ok:
+		return product + " has no lifecycle data"
+	case !lc.EndOfSupport.IsZero() && kb.now().After(lc.EndOfSupport):
+		return fmt.Sprintf("%s left extended support on %s: no more security updates (ESU customers excepted); move to Exchange Server SE", product, lc.EndOfSupport.Format("2006-01-02"))
+	case cu == "":
+		return "CU unknown, so support cannot be judged"
+	default:
+		return fmt.Sprintf("%s %s is not a supported CU (supported: %s): it gets no security updates; install the newest CU", product, cu, strings.Join(lc.SupportedCUs, ", "))
+	}
+}
+
+// judgeCVEs applies the HealthChecker rule per CVE over the fixes of b's
+// code line (major.minor): fixed if b ≥ the newest fixed build of the code
+// line, or b's own CU line has a fix row and b ≥ it; a line without a row
+// that is older than the newest fix never got the fix.
+func (kb *KB) judgeCVEs(b Build, a *Assessment) {
+	byCVE := map[string][]Fix{}
+	var order []string
+	for _, f := range kb.Fixes {
+		if !f.Build.sameCodeLine(b) {
+			continue
+		}
+		if _, ok := byCVE[f.CVE]; !ok {
+			order = append(order, f.CVE)
+		}
+		byCVE[f.CVE] = append(byCVE[f.CVE], f)
+	}
+	cuBase := kb.cuBase(b)
+	var noFix []string
+	for _, cve := range order {
+		fixes := byCVE[cve]
+		newest := fixes[0]
+		var own *Fix
+		for i := range fixes {
+			if fixes[i].Build.Compare(newest.Build) > 0 {
+				newest = fixes[i]
+			}
+			if fixes[i].Build.sameLine(b) {
+				own = &fixes[i]
+			}
+		}
+		ref := newest
+		if own != nil {
+			ref = *own
+		}
+		lowest := b // the lowest build this input can be
+		if !b.HasRevision() {
+			lowest = cuBase
+		}
+		var state string // exposed, fixed, su
+		switch {
+		case !b.HasRevision() && b.Build > newest.Build.Build:
+			state = "fixed"
+		case b.HasRevision() && b.Compare(newest.Build) >= 0:
+			state = "fixed"
+		case own == nil:
+			state = "exposed"
+		case lowest.Build != 0 && lowest.Compare(own.Build) >= 0:
+			state = "fixed"
+		case !b.HasRevision():
+			state = "su"
+		default:
+			state = "exposed"
+		}
+		buildOnly := ref.Condition == "build"
+		configOnly := strings.HasPrefix(ref.Condition, "config:")
+		switch {
+		case state == "fixed" && !buildOnly:
+			a.Conditional = append(a.Conditional, Conditional{cve, strings.TrimPrefix(strings.TrimPrefix(ref.Condition, "build+"), "config:"), ref.Notes})
+		case state == "exposed" && configOnly && own != nil:
+			a.CVEs = append(a.CVEs, cve)
+			a.Notes = append(a.Notes, fmt.Sprintf("%s: this build cannot run the fix (%s); install %s or later and %s", cve, ref.Condition, ref.Update, strings.TrimPrefix(ref.Condition, "config:")))
+		case state == "exposed":
+			a.CVEs = append(a.CVEs, cve)
+			if own == nil {
+				noFix = append(noFix, cve)
+			}
+		case state == "su":
+			a.SUDependent = append(a.SUDependent, cve)
+		}
+	}
+	slices.Sort(a.CVEs)
+	slices.Sort(a.SUDependent)
+	if len(noFix) > 0 {
+		slices.Sort(noFix)
+		line := "this CU line"
+		if a.CU != "" {
+			line = a.Product + " " + a.CU
+		}
+		a.Notes = append(a.Notes, fmt.Sprintf("%s never received a fix for %s: install %s", line, strings.Join(noFix, ", "), kb.upgradeTarget(b)))
+	}
+	if len(a.SUDependent) > 0 {
+		a.Notes = append(a.Notes, "exposed to su_dependent_cves unless the fixing security update is installed: read the exact build from ExSetup.exe or the X-OWA-Version header")
+	}
+	if a.Bracket != "" {
+		a.Notes = append(a.Notes, a.Bracket+"; "+kb.implication(b, a))
+	}
+}
+
+// cuBase returns the CU release build of b's line, or the zero Build.
+func (kb *KB) cuBase(b Build) Build {
+	for _, r := range kb.Releases {
+		if r.Build.sameLine(b) && r.IsCU() {
+			return r.Build
+		}
+	}
+	return Build{}
+}
+
+// implication tells, for an unknown build, which waves it is past.
+func (kb *KB) implication(b Build, a *Assessment) string {
+	exposed := map[string]bool{}
+	for _, c := range a.CVEs {
+		exposed[kb.CVEs[c].Wave] = true
+	}
+	var past, not []string
+	seen := map[string]bool{}
+	for _, f := range kb.Fixes {
+		w := kb.CVEs[f.CVE].Wave
+		if w == "" || seen[w] || !f.Build.sameCodeLine(b) {
+			continue
+		}
+		seen[w] = true
+		if exposed[w] {
+			not = append(not, w)
+		} else {
+			past = append(past, w)
+		}
+	}
+	var parts []string
+	if len(past) > 0 {
+		parts = append(parts, "at or above every fix for "+strings.Join(past, ", "))
+	}
+	if len(not) > 0 {
+		parts = append(parts, "below the fixes for "+strings.Join(not, ", "))
+	}
+	if len(parts) == 0 {
+		return "no fix data for this code line"
+	}
+	return "judged by comparison with the known fixed builds: " + strings.Join(parts, "; ")
+}
+
+// upgradeTarget names the newest update of the newest CU of b's code line.
+func (kb *KB) upgradeTarget(b Build) string {
+	var newest *Release
+	for i := range kb.Releases {
+		r := &kb.Releases[i]
+		if r.Build.sameCodeLine(b) && (newest == nil || r.Build.Compare(newest.Build) > 0) {
+			newest = r
+		}
+	}
+	if newest == nil {
+		return "a newer CU"
+	}
+	return fmt.Sprintf("%s %s with %s (%s) or later", newest.Product, newest.CU, newest.Name, newest.Build)
+}
