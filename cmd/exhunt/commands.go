@@ -9,5 +9,6 @@ func subcommands(g *globalOptions) []*cobra.Command {
 		newBuildCommand(g),
 		newHuntCommand(g),
 		newScanCommand(g),
+		newImportCommand(g),
 	}
 }

@@ -11,13 +11,13 @@ type HostResult struct {
 	Coverage []Coverage `json:"coverage"`
 	Findings []Finding  `json:"findings"`
 
-	Build     string     `json:"build,omitempty"` // from log headers, when seen
-	Started   time.Time  `json:"started,omitzero"`
-	Finished  time.Time  `json:"finished,omitzero"`
-	Evidence  []FileHash `json:"evidence,omitempty"`
-	Warnings  []string   `json:"warnings,omitempty"`
-	Version   string     `json:"exhunt_version,omitempty"`
-	RulesHash string     `json:"rules_version,omitempty"`
+	Build        string     `json:"build,omitempty"` // from log headers, when seen
+	Started      time.Time  `json:"started,omitzero"`
+	Finished     time.Time  `json:"finished,omitzero"`
+	Evidence     []FileHash `json:"evidence,omitempty"`
+	Warnings     []string   `json:"warnings,omitempty"`
+	Version      string     `json:"exhunt_version,omitempty"`
+	RulesVersion string     `json:"rules_version,omitempty"`
 }
 
 // Coverage describes what one log source covers (issue #3): first and last

@@ -10,9 +10,11 @@ const (
 )
 
 // Judge derives the host verdict from findings of at least medium severity:
-//   - compromised: a finding whose outcome is succeeded, or a high or
-//     critical file or event finding not marked attempted (a web shell on
-//     disk, an LSASS dump, w3wp starting cmd.exe are facts, not attempts);
+//   - compromised: a high or critical finding whose outcome is succeeded,
+//     or a high or critical file or event finding not marked attempted (a
+//     web shell on disk, an LSASS dump, w3wp starting cmd.exe are facts,
+//     not attempts); medium findings (indicators such as a known attacker
+//     user agent answered 200) never decide compromise on their own;
 //   - exploitation-attempted: any other such finding;
 //   - no-evidence: none.
 func Judge(fs []Finding) Verdict {
@@ -22,7 +24,7 @@ func Judge(fs []Finding) Verdict {
 		if f.Severity.Rank() < Medium.Rank() {
 			continue
 		}
-		if f.Outcome == Succeeded {
+		if f.Outcome == Succeeded && f.Severity.Rank() >= High.Rank() {
 			return Compromised
 		}
 		if (f.Kind == KindFile || f.Kind == KindEvent) && f.Outcome != Attempted && f.Severity.Rank() >= High.Rank() {

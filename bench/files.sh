@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# bench/files.sh: YARA file-scan throughput, internal/yara vs the yara CLI.
+#
+# Builds a tree of >= 20,000 files and >= 1 GB under /tmp by copying the
+# shared corpus web shells and benign ASP.NET/Exchange/jQuery files, then
+# scans it with (a) bench/yarabench (internal/yara, GOMAXPROCS workers) and
+# (b) Debian's "yara -r -p 2" (installed with apt-get when missing), both
+# with the signature-base web-shell and Hafnium rule files that the yara
+# CLI compiles without external variables. Prints files/s, MB/s and the
+# ratio. The tree is deleted on exit.
+#
+# Usage: bench/files.sh            (from the repository root)
+# Env:   CORPUS=/work/shared/corpus COPIES=290 MIN_MB=1024 MIN_FILES=20000
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+CORPUS=${CORPUS:-$(cd ../shared/corpus 2>/dev/null && pwd || echo /work/shared/corpus)}
+MIN_MB=${MIN_MB:-1024}
+MIN_FILES=${MIN_FILES:-20000}
+WORKERS=${WORKERS:-$(nproc)}
+
+if ! command -v yara >/dev/null; then
+	echo "installing yara (apt-get)" >&2
+	apt-get update -qq && apt-get install -y -qq yara >/dev/null
+fi
+
+work=$(mktemp -d /tmp/yarabench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# Rule set: signature-base files named like webshell/hafnium/exchange/
+# chopper that the yara CLI compiles as they are.
+rules=()
+for f in "$CORPUS"/signature-base/yara/*.yar; do
+	case "$(basename "$f")" in
+	*webshell* | *hafnium* | *exchange* | *chopper*)
+		if yarac -w "$f" "$work/probe.yarc" 2>/dev/null; then
+			rules+=("$f")
+		else
+			echo "skip (yarac fails without externals): $(basename "$f")" >&2
+		fi
+		;;
+	esac
+done
+rm -f "$work/probe.yarc"
+echo "rules: ${rules[*]##*/}" >&2
+
+# Source files: web shells and benign pages of the corpus.
+mapfile -d '' src < <(find "$CORPUS"/tennc-webshell "$CORPUS"/benign-mono-xsp \
+	"$CORPUS"/benign-css-exchange "$CORPUS"/benign-jquery-dist -type f -print0)
+src_bytes=$(cat "${src[@]}" | wc -c)
+copies=${COPIES:-$(((MIN_MB * 1048576 + src_bytes - 1) / src_bytes))}
+if ((copies * ${#src[@]} < MIN_FILES)); then
+	copies=$(((MIN_FILES + ${#src[@]} - 1) / ${#src[@]}))
+fi
+echo "building tree: ${#src[@]} files x $copies copies" >&2
+tree="$work/tree"
+for ((c = 0; c < copies; c++)); do
+	d="$tree/site$c"
+	mkdir -p "$d"
+	i=0
+	for f in "${src[@]}"; do
+		cp "$f" "$d/$i-$(basename "$f")"
+		i=$((i + 1))
+	done
+done
+nfiles=$(find "$tree" -type f | wc -l)
+nbytes=$(du -sb "$tree" | cut -f1)
+echo "tree: $nfiles files, $((nbytes / 1048576)) MB" >&2
+
+go build -o "$work/yarabench" ./bench/yarabench
+
+# Warm the page cache so both tools read from memory.
+find "$tree" -type f -exec cat {} + >/dev/null
+
+t0=$(date +%s.%N)
+"$work/yarabench" -p "$WORKERS" -m "${rules[@]}" "$tree" >"$work/go.out" 2>"$work/go.err"
+t1=$(date +%s.%N)
+yara -w -r -p "$WORKERS" "${rules[@]}" "$tree" >"$work/yara.out" 2>"$work/yara.err" || true
+t2=$(date +%s.%N)
+
+awk -v f="$nfiles" -v b="$nbytes" -v g="$(echo "$t1 - $t0" | bc)" -v y="$(echo "$t2 - $t1" | bc)" \
+	-v gm="$(wc -l <"$work/go.out")" -v ym="$(wc -l <"$work/yara.out")" 'BEGIN {
+	mb = b / 1048576
+	printf "%-14s %8s %10s %10s %10s\n", "engine", "time_s", "files/s", "MB/s", "matches"
+	printf "%-14s %8.2f %10.0f %10.1f %10d\n", "internal/yara", g, f / g, mb / g, gm
+	printf "%-14s %8.2f %10.0f %10.1f %10d\n", "yara -r -p", y, f / y, mb / y, ym
+	printf "speed ratio internal/yara / yara: %.2fx\n", y / g
+}'
+cat "$work/go.err" >&2
+grep -v "^$" "$work/yara.err" | head -5 >&2 || true
+if ! diff <(sort "$work/go.out") <(sort "$work/yara.out") >/dev/null; then
+	echo "WARNING: match lists differ (rule path), first lines:" >&2
+	diff <(sort "$work/go.out") <(sort "$work/yara.out") | head -10 >&2
+else
+	echo "match lists identical (rule path)" >&2
+fi

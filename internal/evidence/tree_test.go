@@ -1,0 +1,171 @@
+package evidence
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func writeFile(t *testing.T, p, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func walkAll(t *testing.T, tr *Tree) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	err := tr.Walk(context.Background(), func(f *File) error {
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		got[f.Path] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestWalkDir(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log"), "#Fields: date time\n")
+	writeFile(t, filepath.Join(dir, "Program Files/Microsoft/x.aspx"), "x")
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "secret.txt"), "secret")
+	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	got := walkAll(t, tr)
+	if len(got) != 2 || got["Program Files/Microsoft/x.aspx"] != "x" {
+		t.Errorf("files: %v", got)
+	}
+	if _, ok := got["link.txt"]; ok {
+		t.Error("followed a symlink out of the evidence")
+	}
+	if tr.Skipped != 2 {
+		t.Errorf("skipped %d, want 2 (link, fifo): %v", tr.Skipped, tr.Warnings)
+	}
+}
+
+func makeZip(t *testing.T, entries map[string]string, method uint16) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "bundle.zip")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for name, data := range entries {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return p
+}
+
+func TestWalkZip(t *testing.T) {
+	p := makeZip(t, map[string]string{
+		"C/inetpub/wwwroot/aspnet_client/a.aspx": "<%eval%>",
+		"../../etc/evil":                         "x",
+		"/abs/path":                              "x",
+		"C:\\windows\\x":                         "x",
+		"bomb.txt":                               strings.Repeat("A", 8<<20),
+	}, zip.Deflate)
+	tr, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if tr.Kind != "zip" {
+		t.Fatalf("kind %s", tr.Kind)
+	}
+	got := walkAll(t, tr)
+	if len(got) != 1 || got["C/inetpub/wwwroot/aspnet_client/a.aspx"] != "<%eval%>" {
+		t.Errorf("files: %v", got)
+	}
+	if tr.Skipped != 4 {
+		t.Errorf("skipped %d, want 4: %v", tr.Skipped, tr.Warnings)
+	}
+	if !strings.Contains(strings.Join(tr.Warnings, "\n"), "zip bomb") {
+		t.Errorf("no zip bomb warning: %v", tr.Warnings)
+	}
+}
+
+func TestOpenReaderAtZipUsesTemp(t *testing.T) {
+	p := makeZip(t, map[string]string{"Windows/System32/winevt/Logs/Security.evtx": "ElfFile\x00rest"}, zip.Store)
+	tmp := t.TempDir()
+	tr, err := Open(p, Options{TempDir: tmp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	tr.Walk(context.Background(), func(f *File) error {
+		ra, err := f.OpenReaderAt()
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 4)
+		ra.ReadAt(buf, 8)
+		if string(buf) != "rest" {
+			t.Errorf("ReadAt: %q", buf)
+		}
+		ra.Close()
+		return nil
+	})
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temp files left behind: %v", left)
+	}
+}
+
+func TestHashReader(t *testing.T) {
+	data := strings.Repeat("exhunt", 1000)
+	h := NewHashReader(strings.NewReader(data))
+	io.CopyN(io.Discard, h, 10) // a consumer that stops early
+	sum, n, err := h.Finish()
+	want := sha256.Sum256([]byte(data))
+	if err != nil || n != int64(len(data)) || sum != hex.EncodeToString(want[:]) {
+		t.Errorf("got %s %d %v", sum, n, err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open(filepath.Join(t.TempDir(), "missing"), Options{}); err == nil {
+		t.Error("missing path: no error")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.zip")
+	os.WriteFile(bad, append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xff}, 100)...), 0o644)
+	if _, err := Open(bad, Options{}); err == nil || !strings.Contains(err.Error(), "not a readable zip") {
+		t.Errorf("corrupt zip: %v", err)
+	}
+}

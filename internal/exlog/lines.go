@@ -1,0 +1,127 @@
+package exlog
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// bufSize is the read buffer. Lines up to this size are returned without
+// copying; longer ones are assembled in a reused buffer up to MaxLine.
+const bufSize = 256 << 10
+
+// ErrTooLarge reports gzip input whose decompressed size passes
+// Options.MaxDecompressed; it guards against decompression bombs.
+var ErrTooLarge = errors.New("exlog: decompressed input exceeds the size limit")
+
+// input wraps r so that gzip data, recognised by its magic bytes and not by
+// a file name, is decompressed with at most limit output bytes.
+func input(r io.Reader, limit int64) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, bufSize)
+	magic, err := br.Peek(2)
+	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+		return br, nil // short or plain input: let the line reader see it
+	}
+	gz, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("exlog: gzip header: %w", err)
+	}
+	return bufio.NewReaderSize(&limitReader{r: gz, left: limit}, bufSize), nil
+}
+
+// limitReader fails with ErrTooLarge, rather than a silent EOF, once more
+// than left bytes were read, so a truncated parse is never mistaken for a
+// complete one.
+type limitReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// One probe byte tells a stream that ends exactly at the limit
+		// apart from one that goes on.
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, ErrTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// lineReader splits input into lines without allocating per line.
+type lineReader struct {
+	br   *bufio.Reader
+	long []byte // reused for lines longer than the bufio buffer
+	max  int
+}
+
+// next returns the next line without its line ending. A line longer than
+// max is consumed without being buffered whole and reported as tooLong.
+// At the end of input it returns io.EOF; the returned slice is valid until
+// the next call.
+func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
+	b, err := lr.br.ReadSlice('\n')
+	if err == nil {
+		if b = trimEOL(b); len(b) > lr.max {
+			return nil, true, nil
+		}
+		return b, false, nil
+	}
+	if errors.Is(err, io.EOF) {
+		if len(b) == 0 {
+			return nil, false, io.EOF
+		}
+		if b = trimEOL(b); len(b) > lr.max {
+			return nil, true, nil
+		}
+		return b, false, nil
+	}
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, false, err
+	}
+	lr.long = append(lr.long[:0], b...)
+	for {
+		b, err = lr.br.ReadSlice('\n')
+		if !tooLong && len(lr.long)+len(b) > lr.max+2 {
+			tooLong = true
+			lr.long = lr.long[:0]
+		}
+		if !tooLong {
+			lr.long = append(lr.long, b...)
+		}
+		switch {
+		case err == nil, errors.Is(err, io.EOF):
+			if tooLong {
+				return nil, true, nil
+			}
+			l := trimEOL(lr.long)
+			if len(l) > lr.max {
+				return nil, true, nil
+			}
+			return l, false, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		default:
+			return nil, false, err
+		}
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}

@@ -1,0 +1,368 @@
+package exlog
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/exhunt/exhunt/internal/evidence"
+)
+
+// LogType is the kind of Exchange log, also used as the records'
+// LogSource.Service.
+type LogType string
+
+const (
+	HttpProxy    LogType = "httpproxy"
+	ECP          LogType = "ecp"
+	OABGenerator LogType = "oabgenerator"
+	Cmdlet       LogType = "cmdlet"
+	Other        LogType = "other"
+)
+
+// Options tune one Parse call. The zero value parses every record.
+type Options struct {
+	// Filter, when set, sees every data record's raw text (quoted
+	// newlines included) before it is CSV-decoded. Rejected records still
+	// count and still feed Stats coverage, but no Record is built.
+	Filter func(line []byte) bool
+	// MaxLine is the longest accepted record in bytes (default 1 MiB).
+	// Longer ones are counted as malformed and skipped.
+	MaxLine int
+	// MaxDecompressed bounds the bytes read out of gzip input
+	// (default 16 GiB); passing it fails Parse with ErrTooLarge.
+	MaxDecompressed int64
+}
+
+// Stats describes what one Parse call read.
+type Stats struct {
+	Lines     int64 // physical lines, headers included
+	Records   int64 // records passed to fn
+	Malformed int64 // data records that could not be parsed, or were too long
+	// First and Last are the earliest and latest record times, filtered
+	// records included.
+	First, Last time.Time
+	// Days are the distinct UTC days with at least one record, ascending.
+	Days     []time.Time
+	Fields   []string // column names of the last header, as spelled there
+	Software string   // #Software:
+	Version  string   // #Version:, the Exchange build, e.g. 15.01.2176.002
+	LogType  LogType
+	Host     string // first ServerHostName (or ServerName) value
+}
+
+const (
+	defaultMaxLine = 1 << 20
+	defaultMaxGzip = 16 << 30
+	ctxEvery       = 1 << 14
+)
+
+// Parse reads one Exchange log from r and calls fn for each data record
+// the filter accepts. source is the evidence path with '/' separators;
+// its folders are the last resort for the log type and the HttpProxy
+// protocol. fn may keep records; its error stops Parse and is returned as
+// is. Malformed records are counted, never fatal.
+func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func(*evidence.Record) error) (Stats, error) {
+	if opt.MaxLine <= 0 || opt.MaxLine > 1<<30 {
+		opt.MaxLine = defaultMaxLine
+	}
+	if opt.MaxDecompressed <= 0 {
+		opt.MaxDecompressed = defaultMaxGzip
+	}
+	var st Stats
+	br, err := input(r, opt.MaxDecompressed)
+	if err != nil {
+		return st, err
+	}
+	p := parser{
+		lr:   lineReader{br: br, max: opt.MaxLine},
+		opt:  opt,
+		src:  source,
+		fn:   fn,
+		st:   &st,
+		days: map[int64]struct{}{},
+		last: -1 << 62,
+	}
+	err = p.run(ctx)
+	if st.LogType == "" {
+		st.LogType = p.logType()
+	}
+	st.Days = make([]time.Time, 0, len(p.days))
+	for d := range p.days {
+		st.Days = append(st.Days, time.Unix(d*86400, 0).UTC())
+	}
+	slices.SortFunc(st.Days, func(a, b time.Time) int { return a.Compare(b) })
+	return st, err
+}
+
+type parser struct {
+	lr  lineReader
+	opt Options
+	src string
+	fn  func(*evidence.Record) error
+	st  *Stats
+
+	hdr      *header
+	declared LogType // from #Log-type:
+	dataSeen bool
+
+	rec        []byte // assembled multi-line record
+	pending    []byte // a line read ahead by join
+	hasPending bool
+	vals       []byte // decoded values of the current record
+	offs       []int32
+
+	days map[int64]struct{}
+	last int64
+
+	protoRaw, protoLower string // cache for the HttpProxy category
+}
+
+func (p *parser) run(ctx context.Context) error {
+	for {
+		var line []byte
+		var tooLong bool
+		var err error
+		if p.hasPending {
+			line, p.hasPending = p.pending, false
+		} else {
+			line, tooLong, err = p.lr.next()
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("exlog: read %s: %w", p.src, err)
+		}
+		p.st.Lines++
+		if p.st.Lines%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if tooLong {
+			p.st.Malformed++
+			continue
+		}
+		if p.st.Lines == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+		}
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == '#' {
+			p.directive(line)
+			continue
+		}
+		start := p.st.Lines
+		if openQuote(line) {
+			var ok bool
+			if line, ok, err = p.join(line); err != nil {
+				return err
+			}
+			if !ok {
+				p.st.Malformed++
+				continue
+			}
+		}
+		if err := p.data(line, start); err != nil {
+			return err
+		}
+	}
+}
+
+// join appends physical lines to a record that ends inside quotes, until
+// the quotes balance. A record longer than MaxLine is skipped without being
+// buffered. A line that starts with a timestamp begins a new record, so a
+// stray quote costs one malformed record, not the rest of the file; that
+// line is kept for the next call of run's loop.
+func (p *parser) join(first []byte) ([]byte, bool, error) {
+	p.rec = append(p.rec[:0], first...)
+	skipping := false
+	for {
+		line, tooLong, err := p.lr.next()
+		if err == io.EOF {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("exlog: read %s: %w", p.src, err)
+		}
+		if !tooLong && recordStart(line) {
+			p.pending = append(p.pending[:0], line...)
+			p.hasPending = true
+			return nil, false, nil
+		}
+		p.st.Lines++
+		if tooLong || len(p.rec)+1+len(line) > p.opt.MaxLine {
+			skipping = true
+			p.rec = p.rec[:0]
+		}
+		odd := openQuote(line)
+		if !skipping {
+			p.rec = append(p.rec, '\n')
+			p.rec = append(p.rec, line...)
+		}
+		if odd { // this line closes the quote (it may open another)
+			if skipping {
+				return nil, false, nil
+			}
+			if !openQuote(p.rec) {
+				return p.rec, true, nil
+			}
+		}
+	}
+}
+
+// recordStart reports whether line begins with an ISO date and time, as
+// every Exchange CSV record does.
+func recordStart(line []byte) bool {
+	return len(line) >= 19 && line[4] == '-' && line[7] == '-' && (line[10] == 'T' || line[10] == ' ') && line[13] == ':' &&
+		line[0] >= '0' && line[0] <= '9' && line[5] >= '0' && line[5] <= '9'
+}
+
+func (p *parser) directive(line []byte) {
+	name, val, ok := bytes.Cut(line[1:], []byte(":"))
+	if !ok {
+		return
+	}
+	val = bytes.TrimSpace(val)
+	switch strings.ToLower(string(name)) {
+	case "fields":
+		p.setHeader(val)
+	case "software":
+		p.st.Software = string(val)
+	case "version":
+		p.st.Version = string(val)
+	case "log-type":
+		p.declared = declaredType(string(val))
+	}
+}
+
+func (p *parser) setHeader(list []byte) {
+	var n int
+	p.vals, p.offs, n, _ = splitCSV(list, 0, p.vals[:0], p.offs[:0])
+	names := make([]string, n)
+	all := string(p.vals)
+	for i := range n {
+		names[i] = strings.TrimSpace(all[p.offs[2*i]:p.offs[2*i+1]])
+	}
+	p.hdr = newHeader(names)
+	p.st.Fields = names
+	p.st.LogType = p.logType()
+}
+
+// data handles one logical record that started on physical line start.
+func (p *parser) data(line []byte, start int64) error {
+	if p.hdr == nil && !p.dataSeen {
+		p.dataSeen = true
+		if looksLikeHeader(line) {
+			p.setHeader(line)
+			return nil
+		}
+	}
+	p.dataSeen = true
+	if p.hdr == nil {
+		if p.logType() == OABGenerator {
+			return p.text(line, start)
+		}
+		p.st.Malformed++
+		return nil
+	}
+	h := p.hdr
+	keep := p.opt.Filter == nil || p.opt.Filter(line)
+	limit := len(h.names)
+	if !keep {
+		limit = h.coverNeed
+		if p.st.Host == "" && h.host >= 0 {
+			limit = max(limit, h.host+1)
+		}
+	}
+	var n int
+	var ok bool
+	p.vals, p.offs, n, ok = splitCSV(line, limit, p.vals[:0], p.offs[:0])
+	if !ok || keep && n != len(h.names) || !keep && n < limit {
+		p.st.Malformed++
+		return nil
+	}
+	var t time.Time
+	if h.time >= 0 {
+		if t, ok = parseTime(p.value(h.time)); !ok {
+			p.st.Malformed++
+			return nil
+		}
+		p.cover(t)
+	}
+	if p.st.Host == "" && h.host >= 0 {
+		p.st.Host = string(p.value(h.host))
+	}
+	if !keep {
+		return nil
+	}
+	f := &Fields{h: h, vals: string(p.vals), offs: slices.Clone(p.offs[:2*n])}
+	f.derive(p.st.LogType, line)
+	p.st.Records++
+	return p.fn(&evidence.Record{Source: p.src, Line: start, Time: t, Log: p.logSource(f), Fields: f})
+}
+
+// text handles an OAB generator line in a log without a header: the line
+// is the Message, and a leading ISO time, if any, is its time.
+func (p *parser) text(line []byte, start int64) error {
+	var t time.Time
+	if i := bytes.IndexAny(line, ", "); i >= 19 {
+		if tt, ok := parseTime(line[:i]); ok {
+			t = tt
+			p.cover(t)
+		}
+	}
+	if p.opt.Filter != nil && !p.opt.Filter(line) {
+		return nil
+	}
+	f := &Fields{h: emptyHeader}
+	f.derive(OABGenerator, line)
+	f.extra = append(f.extra, kv{"Message", string(line)})
+	p.st.Records++
+	return p.fn(&evidence.Record{Source: p.src, Line: start, Time: t, Log: evidence.LogSource{Product: "exchange", Service: string(OABGenerator)}, Fields: f})
+}
+
+func (p *parser) value(i int) []byte {
+	if 2*i+1 >= len(p.offs) {
+		return nil
+	}
+	return p.vals[p.offs[2*i]:p.offs[2*i+1]]
+}
+
+func (p *parser) logSource(f *Fields) evidence.LogSource {
+	ls := evidence.LogSource{Product: "exchange", Service: string(p.st.LogType)}
+	if p.st.LogType != HttpProxy {
+		return ls
+	}
+	proto := ""
+	if p.hdr.proto >= 0 {
+		proto = f.value(p.hdr.proto)
+	}
+	if proto == "" {
+		proto = folderProtocol(p.src)
+	}
+	if proto != p.protoRaw {
+		p.protoRaw, p.protoLower = proto, strings.ToLower(proto)
+	}
+	ls.Category = p.protoLower
+	return ls
+}
+
+func (p *parser) cover(t time.Time) {
+	if p.st.First.IsZero() || t.Before(p.st.First) {
+		p.st.First = t
+	}
+	if t.After(p.st.Last) {
+		p.st.Last = t
+	}
+	if d := t.Unix() / 86400; d != p.last {
+		p.last = d
+		p.days[d] = struct{}{}
+	}
+}

@@ -1,0 +1,255 @@
+package exlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/google/go-cmp/cmp"
+)
+
+type got struct {
+	recs []*evidence.Record
+	st   Stats
+}
+
+func parseFile(t *testing.T, name, source string, opt Options) got {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parseBytes(t, b, source, opt)
+}
+
+func parseBytes(t *testing.T, b []byte, source string, opt Options) got {
+	t.Helper()
+	var g got
+	st, err := Parse(t.Context(), bytes.NewReader(b), source, opt, func(r *evidence.Record) error {
+		g.recs = append(g.recs, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.st = st
+	return g
+}
+
+func field(t *testing.T, r *evidence.Record, name string) string {
+	t.Helper()
+	v, ok := r.Fields.Get(name)
+	if !ok {
+		t.Errorf("line %d: field %q missing", r.Line, name)
+	}
+	return v
+}
+
+func TestHttpProxy(t *testing.T) {
+	src := "Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_2021030302-1.LOG"
+	g := parseFile(t, "testdata/HttpProxy/Ecp/HttpProxy_2021030302-1.LOG", src, Options{})
+	if len(g.recs) != 2 {
+		t.Fatalf("got %d records, want 2 (stats %+v)", len(g.recs), g.st)
+	}
+	r := g.recs[0]
+	wantLog := evidence.LogSource{Product: "exchange", Service: "httpproxy", Category: "ecp"}
+	if r.Log != wantLog || r.Line != 6 || r.Source != src {
+		t.Errorf("record 1: log %+v line %d source %q", r.Log, r.Line, r.Source)
+	}
+	if !r.Time.Equal(time.Date(2021, 3, 3, 2, 16, 53, 12e6, time.UTC)) {
+		t.Errorf("time = %v", r.Time)
+	}
+	checks := []struct{ name, want string }{
+		{"AnchorMailbox", "ServerInfo~a]@exch01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory#"},
+		{"RequestId", "6b1d5c1e-0c1a-4d32-9a51-0a2f0d1e3b41"},
+		{"ClientIPAddress", "203.0.113.66"}, // the log spells it ClientIpAddress
+		{"clientipaddress", "203.0.113.66"},
+		{"HttpStatus", "200"},
+		{"AuthenticatedUser", ""},
+		{"BackEndCookie", "Server~exch01.contoso.local~1942062522"},
+	}
+	for _, c := range checks {
+		if v := field(t, r, c.name); v != c.want {
+			t.Errorf("%s = %q, want %q", c.name, v, c.want)
+		}
+	}
+	r = g.recs[1]
+	if v := field(t, r, "UserAgent"); v != `Mozilla/5.0 (Windows NT 10.0; Win64; x64), "quoted"` {
+		t.Errorf("quoted UserAgent = %q", v)
+	}
+	if v := field(t, r, "GenericErrors"); v != "line one\r\nline two" && v != "line one\nline two" {
+		t.Errorf("multi-line GenericErrors = %q", v)
+	}
+	if r.Line != 7 {
+		t.Errorf("second record starts on line %d, want 7", r.Line)
+	}
+	if g.st.Lines != 8 || g.st.Records != 2 || g.st.Malformed != 0 || g.st.LogType != HttpProxy ||
+		g.st.Version != "15.01.2176.002" || g.st.Software != "Microsoft Exchange Server" || g.st.Host != "EXCH01" || len(g.st.Fields) != 74 {
+		t.Errorf("stats = %+v", g.st)
+	}
+}
+
+func TestLogTypes(t *testing.T) {
+	tests := []struct {
+		file, source string
+		typ          LogType
+		log          evidence.LogSource
+		records      int
+		fields       map[string]string // of the first record
+	}{
+		{"ECPServer20210303-1.LOG", "x/ECPServer20210303-1.LOG", ECP, evidence.LogSource{Product: "exchange", Service: "ecp"}, 2,
+			map[string]string{"BLD": "15.1.2176.2", "URL": "/ecp/DDI/DDIService.svc/SetObject?schema=OABVirtualDirectory&msExchEcpCanary=abc",
+				"CMD":   `Set-OabVirtualDirectory.ExternalUrl="http://f/<script language="JScript" runat="server">function Page_Load(){eval(Request["p"],"unsafe");}</script>".Identity="0b4c1e4a-aa3c-4d6a-8c8e-2d4f1e2a9b10"`,
+				"REQID": "", "ServerName": "EXCH01"}},
+		{"OABGenerator20210303-1.LOG", "y/z.LOG", OABGenerator, evidence.LogSource{Product: "exchange", Service: "oabgenerator"}, 2,
+			map[string]string{"TempFilePath": `C:\inetpub\wwwroot\aspnet_client\system_web\Xk3pQz8a.aspx`, "Level": "Error"}},
+		{"OABGeneratorLog/OABGenerator20210303-2.LOG", "V15/Logging/OABGeneratorLog/OABGenerator20210303-2.LOG", OABGenerator, evidence.LogSource{Product: "exchange", Service: "oabgenerator"}, 2,
+			map[string]string{"TempFilePath": `C:\inetpub\wwwroot\aspnet_client\Xk3pQz8a.aspx`,
+				"Message": `2021-03-03T02:17:40.100Z,Download failed and temporary file 'C:\inetpub\wwwroot\aspnet_client\Xk3pQz8a.aspx' needs to be removed`}},
+		{"CmdletInfra.LOG", "a.LOG", Cmdlet, evidence.LogSource{Product: "exchange", Service: "cmdlet"}, 1,
+			map[string]string{"Cmdlet": "New-MailboxExportRequest", "RequestId": "b1e2c3d4-0000-4000-8000-000000000001",
+				"Parameters": `-Mailbox "ceo@contoso.com" -FilePath "\\127.0.0.1\c$\inetpub\wwwroot\aspnet_client\a.aspx"`}},
+		{"plain-header.csv", "export.csv", HttpProxy, evidence.LogSource{Product: "exchange", Service: "httpproxy", Category: "autodiscover"}, 1,
+			map[string]string{"HttpStatus": "500", "UrlStem": "/autodiscover/autodiscover.json"}},
+		// Without #Log-type: or telling columns, the folder decides.
+		{"plain-header.csv", "Logging/HttpProxy/Owa/x.csv", HttpProxy, evidence.LogSource{Product: "exchange", Service: "httpproxy", Category: "autodiscover"}, 1, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			g := parseFile(t, "testdata/"+tc.file, tc.source, Options{})
+			if g.st.LogType != tc.typ || len(g.recs) != tc.records || g.st.Malformed != 0 {
+				t.Fatalf("type %q records %d malformed %d; want %q %d 0", g.st.LogType, len(g.recs), g.st.Malformed, tc.typ, tc.records)
+			}
+			if g.recs[0].Log != tc.log {
+				t.Errorf("log = %+v, want %+v", g.recs[0].Log, tc.log)
+			}
+			for k, want := range tc.fields {
+				if v := field(t, g.recs[0], k); v != want {
+					t.Errorf("%s = %q, want %q", k, v, want)
+				}
+			}
+		})
+	}
+}
+
+func TestFolderFallback(t *testing.T) {
+	in := "#Fields: DateTime,RequestId,Protocol,Foo\n2021-03-03T00:00:00Z,r1,,x\n"
+	tests := []struct {
+		source string
+		log    evidence.LogSource
+	}{
+		{"V15/Logging/HttpProxy/Mapi/HttpProxy_1.LOG", evidence.LogSource{Product: "exchange", Service: "httpproxy", Category: "mapi"}},
+		{`V15\Logging\ECP\Server\ECPServer.LOG`, evidence.LogSource{Product: "exchange", Service: "ecp"}},
+		{"V15/Logging/CmdletInfra/Powershell-Proxy/Cmdlet/x.LOG", evidence.LogSource{Product: "exchange", Service: "cmdlet"}},
+		{"elsewhere/x.LOG", evidence.LogSource{Product: "exchange", Service: "other"}},
+	}
+	for _, tc := range tests {
+		g := parseBytes(t, []byte(in), tc.source, Options{})
+		if len(g.recs) != 1 || g.recs[0].Log != tc.log {
+			t.Errorf("%s: %d records, log %+v; want %+v", tc.source, len(g.recs), g.recs[0].Log, tc.log)
+		}
+	}
+	// The #Log-type: header beats the folder.
+	g := parseBytes(t, []byte("#Log-type: ECP Server Log\n"+in), "V15/Logging/HttpProxy/Mapi/x.LOG", Options{})
+	if g.st.LogType != ECP {
+		t.Errorf("declared type lost to folder: %q", g.st.LogType)
+	}
+}
+
+func TestFilterAndCoverage(t *testing.T) {
+	b, _ := os.ReadFile("testdata/HttpProxy/Ecp/HttpProxy_2021030302-1.LOG")
+	g := parseBytes(t, b, "x", Options{Filter: func(l []byte) bool { return bytes.Contains(l, []byte("ServerInfo~")) }})
+	if len(g.recs) != 1 || g.st.Records != 1 {
+		t.Fatalf("records = %d", len(g.recs))
+	}
+	// The filtered-out multi-line record still counts toward coverage.
+	if !g.st.Last.Equal(time.Date(2021, 3, 3, 2, 17, 1, 5e8, time.UTC)) || len(g.st.Days) != 1 || g.st.Lines != 8 {
+		t.Errorf("stats = %+v", g.st)
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	hdr := "#Fields: DateTime,RequestId,UrlStem\n"
+	tests := []struct {
+		name               string
+		in                 string
+		records, malformed int64
+	}{
+		{"no header", "2021-03-03T00:00:00Z,r,/owa/\n", 0, 1},
+		{"too few", hdr + "2021-03-03T00:00:00Z,r\n", 0, 1},
+		{"too many", hdr + "2021-03-03T00:00:00Z,r,/owa/,x\n", 0, 1},
+		{"bad time", hdr + "yesterday,r,/owa/\n", 0, 1},
+		{"unterminated quote at EOF", hdr + "2021-03-03T00:00:00Z,r,\"/owa/\n", 0, 1},
+		{"quoted comma", hdr + "2021-03-03T00:00:00Z,r,\"/a,b\"\n", 1, 0},
+		{"offset time", hdr + "2021-03-03T01:00:00+01:00,r,/owa/\n", 1, 0},
+		{"long record", hdr + "2021-03-03T00:00:00Z,r,\"" + strings.Repeat("x\n", 600) + "\"\n2021-03-03T00:00:00Z,r,/ok\n", 1, 1},
+		{"binary", "\x00\x01\x02\n\xff,\xfe\n", 0, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := parseBytes(t, []byte(tc.in), "x", Options{MaxLine: 1000})
+			if g.st.Records != tc.records || g.st.Malformed != tc.malformed {
+				t.Errorf("records, malformed = %d, %d; want %d, %d", g.st.Records, g.st.Malformed, tc.records, tc.malformed)
+			}
+		})
+	}
+}
+
+func TestSniff(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	tests := []struct {
+		head string
+		typ  LogType
+		ok   bool
+	}{
+		{read("HttpProxy/Ecp/HttpProxy_2021030302-1.LOG")[:300], HttpProxy, true},
+		{read("ECPServer20210303-1.LOG"), ECP, true},
+		{read("OABGenerator20210303-1.LOG"), OABGenerator, true},
+		{read("CmdletInfra.LOG"), Cmdlet, true},
+		{read("plain-header.csv")[:1200], HttpProxy, true},
+		{"#Software: Microsoft Exchange Server\n#Log-type: Message Tracking Log\n", Other, true},
+		{"#Software: Microsoft Internet Information Services 10.0\n#Fields: date time\n", "", false},
+		{"DateTime,Foo\n", "", false},
+		{"", "", false},
+	}
+	for _, tc := range tests {
+		typ, ok := Sniff([]byte(tc.head))
+		if typ != tc.typ || ok != tc.ok {
+			t.Errorf("Sniff(%.40q) = %q, %v; want %q, %v", tc.head, typ, ok, tc.typ, tc.ok)
+		}
+	}
+}
+
+func TestStop(t *testing.T) {
+	stop := errors.New("stop")
+	b, _ := os.ReadFile("testdata/CmdletInfra.LOG")
+	if _, err := Parse(t.Context(), bytes.NewReader(b), "x", Options{}, func(*evidence.Record) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("fn error: %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := Parse(ctx, bytes.NewReader(bytes.Repeat([]byte("#c\n"), 2*ctxEvery)), "x", Options{}, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestFieldsRange(t *testing.T) {
+	g := parseFile(t, "testdata/ECPServer20210303-1.LOG", "x", Options{})
+	var names []string
+	g.recs[1].Fields.Range(func(n, _ string) bool { names = append(names, n); return true })
+	want := []string{"TimeStamp", "ServerName", "EventId", "EventData", "TIME", "USR", "URL", "BLD", "CMD"}
+	if d := cmp.Diff(want, names); d != "" {
+		t.Errorf("Range names (-want +got):\n%s", d)
+	}
+}

@@ -1,0 +1,65 @@
+package exlog
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"strings"
+)
+
+// Sniff recognises an Exchange log from its first bytes and says which
+// type it is: a "#Software: Microsoft Exchange Server" header block (type
+// from #Log-type:, else from #Fields:), or a plain CSV header line whose
+// columns identify the type. Gzip heads are looked into. Header-less OAB
+// generator text logs are not recognised; callers use the folder for them.
+func Sniff(head []byte) (LogType, bool) {
+	if len(head) > 1 && head[0] == 0x1f && head[1] == 0x8b {
+		gz, err := gzip.NewReader(bytes.NewReader(head))
+		if err != nil {
+			return "", false
+		}
+		buf := make([]byte, 8192)
+		n, _ := io.ReadFull(gz, buf)
+		head = buf[:n]
+	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	p := parser{}
+	exchange := false
+	sc := bufio.NewScanner(bytes.NewReader(head))
+	sc.Buffer(nil, len(head)+1)
+	for first := true; sc.Scan(); first = false {
+		line := bytes.TrimRight(sc.Bytes(), "\r")
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] != '#' {
+			if first && looksLikeHeader(line) {
+				p.setHeaderOnly(line)
+			}
+			break
+		}
+		if strings.HasPrefix(string(line), "#Software: Microsoft Exchange Server") {
+			exchange = true
+		}
+		name, val, _ := bytes.Cut(line[1:], []byte(":"))
+		switch strings.ToLower(string(name)) {
+		case "log-type":
+			p.declared = declaredType(string(bytes.TrimSpace(val)))
+		case "fields":
+			p.setHeaderOnly(bytes.TrimSpace(val))
+		}
+	}
+	t := p.logType()
+	if exchange || t != Other && p.hdr != nil {
+		return t, true
+	}
+	return "", false
+}
+
+// setHeaderOnly is setHeader without Stats, for Sniff.
+func (p *parser) setHeaderOnly(list []byte) {
+	var st Stats
+	p.st = &st
+	p.setHeader(list)
+}

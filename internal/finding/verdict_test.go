@@ -1,0 +1,44 @@
+package finding
+
+import "testing"
+
+func TestJudge(t *testing.T) {
+	f := func(sev Severity, out Outcome, kind Kind) Finding {
+		return Finding{Severity: sev, Outcome: out, Kind: kind}
+	}
+	test := func(name string, want Verdict, fs ...Finding) {
+		t.Helper()
+		if got := Judge(fs); got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+	}
+	test("nothing", NoEvidence)
+	test("low only", NoEvidence, f(Low, Succeeded, KindLog), f(Informational, Unknown, KindFile))
+	test("ssrf answered 241", Compromised, f(Critical, Succeeded, KindLog))
+	test("ssrf answered 500", ExploitationAttempted, f(Critical, Attempted, KindLog))
+	test("indicator answered 200", ExploitationAttempted, f(Medium, Succeeded, KindLog))
+	test("log indicator of unknown outcome", ExploitationAttempted, f(High, Unknown, KindLog))
+	test("web shell on disk", Compromised, f(High, Unknown, KindFile))
+	test("medium file", ExploitationAttempted, f(Medium, Unknown, KindFile))
+	test("w3wp spawned cmd", Compromised, f(High, Unknown, KindEvent))
+	test("attempt then success", Compromised, f(High, Attempted, KindLog), f(High, Succeeded, KindLog))
+}
+
+func TestParseSeverity(t *testing.T) {
+	for in, want := range map[string]Severity{"HIGH": High, " critical ": Critical, "informational": Informational} {
+		if got, err := ParseSeverity(in); err != nil || got != want {
+			t.Errorf("%q: %v %v", in, got, err)
+		}
+	}
+	if _, err := ParseSeverity("severe"); err == nil {
+		t.Error("severe accepted")
+	}
+}
+
+func TestSort(t *testing.T) {
+	fs := []Finding{{Rule: "b", Source: "x", Line: 2}, {Rule: "a", Source: "x", Line: 1}}
+	Sort(fs)
+	if fs[0].Line != 1 {
+		t.Errorf("not sorted: %+v", fs)
+	}
+}

@@ -1,0 +1,11 @@
+// Package hunt runs one hunt over one or more pieces of evidence (one per
+// server): it finds the logs, event logs and files in each evidence tree,
+// parses them in parallel, runs the rules, joins what belongs together
+// (front-end and back-end records of one request, a web shell file and the
+// requests to it, the process it started), decides attempted versus
+// succeeded, measures log coverage and its gaps, and gives each host a
+// verdict.
+//
+// It does not parse formats itself (iislog, exlog, eventlog do), define
+// detections (the rule pack and file checks do) or store results.
+package hunt

@@ -1,0 +1,303 @@
+package hunt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/rules"
+)
+
+// ErrNoEvidence is returned when a path holds nothing exhunt can read.
+var ErrNoEvidence = errors.New("hunt: no logs, event logs or files to examine")
+
+// maxPerRule bounds how many findings one rule may add for one host; the
+// rest are counted in a warning.
+const maxPerRule = 10000
+
+// Progress receives byte counts as evidence is read. The hunt never prints.
+type Progress interface {
+	Start(name string, total int64)
+	Add(n int64)
+	Done()
+}
+
+// FileDetector examines files (web shells, dumps, archives). The hunt
+// reads the file once, bounded by MaxFileSize, and hands over its bytes.
+type FileDetector interface {
+	InScope(path string, size int64, all bool) bool
+	Detect(ctx context.Context, f FileInfo, data []byte) []finding.Finding
+}
+
+// FileInfo describes a file handed to a FileDetector.
+type FileInfo struct {
+	Path    string // inside the evidence, '/'-separated
+	Size    int64
+	ModTime time.Time
+	SHA256  string
+}
+
+// Options configure a hunt.
+type Options struct {
+	Host         string // host name for a single evidence path; default: from the logs
+	Rules        *rules.Set
+	KB           *exchange.KB
+	Files        FileDetector // nil: no file hunting
+	AllFiles     bool         // examine every file, not only the default scope
+	MaxFileSize  int64        // bytes; larger files are not examined by Files (default 64 MiB)
+	Workers      int          // parallel files (default GOMAXPROCS)
+	TempDir      string
+	Progress     Progress
+	Log          *slog.Logger
+	Now          func() time.Time
+	Version      string // exhunt version, recorded in results
+	RulesVersion string
+}
+
+func (o *Options) defaults() {
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = 64 << 20
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Run hunts each path as the evidence of one server.
+func Run(ctx context.Context, paths []string, opt Options) ([]finding.HostResult, error) {
+	opt.defaults()
+	if opt.Rules == nil {
+		return nil, errors.New("hunt: no rules")
+	}
+	var out []finding.HostResult
+	for _, p := range paths {
+		res, err := huntOne(ctx, p, &opt)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// hostHunt gathers what one evidence tree yields.
+type hostHunt struct {
+	opt      *Options
+	tree     *evidence.Tree
+	mu       sync.Mutex
+	findings []finding.Finding
+	perRule  map[string]int
+	dropped  map[string]int
+	coverage map[string]*cover
+	hashes   []finding.FileHash
+	hosts    map[string]int
+	builds   map[string]time.Time // log header build → newest log day seen with it
+	warnings []string
+	exFiles  []*evidence.File // Exchange logs, for the request-id join
+	webFiles []fileFinding    // suspicious files, for correlation
+}
+
+func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult, error) {
+	started := opt.Now()
+	tree, err := evidence.Open(path, evidence.Options{TempDir: opt.TempDir})
+	if err != nil {
+		return finding.HostResult{}, err
+	}
+	defer tree.Close()
+	h := &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, dropped: map[string]int{},
+		coverage: map[string]*cover{}, hosts: map[string]int{}, builds: map[string]time.Time{}}
+
+	jobs, total, err := h.plan(ctx)
+	if err != nil {
+		return finding.HostResult{}, err
+	}
+	if len(jobs) == 0 {
+		return finding.HostResult{}, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
+	}
+	if opt.Progress != nil {
+		opt.Progress.Start(filepath.Base(path), total)
+		defer opt.Progress.Done()
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opt.Workers)
+	for _, j := range jobs {
+		g.Go(func() error { return h.run(gctx, j) })
+	}
+	if err := g.Wait(); err != nil {
+		return finding.HostResult{}, err
+	}
+	if err := h.joinRequests(ctx); err != nil {
+		return finding.HostResult{}, err
+	}
+	h.correlateFiles()
+
+	res := finding.HostResult{
+		Host:         h.hostName(path),
+		Findings:     h.findings,
+		Coverage:     h.coverageList(),
+		Evidence:     h.hashes,
+		Warnings:     append(h.tree.Warnings, h.warnings...),
+		Started:      started,
+		Finished:     opt.Now(),
+		Version:      opt.Version,
+		RulesVersion: opt.RulesVersion,
+		Build:        h.build(),
+	}
+	for rule, n := range h.dropped {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept", rule, n, maxPerRule))
+	}
+	h.coverageWarnings(&res)
+	if res.Findings == nil {
+		res.Findings = []finding.Finding{}
+	}
+	finding.Sort(res.Findings)
+	slices.SortFunc(res.Evidence, func(a, b finding.FileHash) int { return strings.Compare(a.Path, b.Path) })
+	res.Verdict = finding.Judge(res.Findings)
+	return res, nil
+}
+
+// job is one file to read, and how.
+type job struct {
+	f    *evidence.File
+	kind fileKind
+	scan bool // hand to the FileDetector
+}
+
+// plan walks the tree, classifies files by name and first bytes, and
+// returns the work to do with its total size.
+func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
+	var jobs []job
+	var total int64
+	head := make([]byte, headSize)
+	err := h.tree.Walk(ctx, func(f *evidence.File) error {
+		j := job{f: f}
+		if h.opt.Files != nil && f.Size <= h.opt.MaxFileSize && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
+			j.scan = true
+		}
+		if candidateLog(f) || isEVTXPath(f) || h.tree.Kind == "file" {
+			n, err := readHead(f, head)
+			if err != nil {
+				h.warnf("%s: cannot read: %v", f.Path, err)
+				return nil
+			}
+			j.kind = classify(f, head[:n])
+			if j.kind == kindExLog {
+				h.mu.Lock()
+				h.exFiles = append(h.exFiles, f)
+				h.mu.Unlock()
+			}
+		}
+		if j.kind != kindNone || j.scan {
+			jobs = append(jobs, j)
+			total += f.Size
+		}
+		return nil
+	})
+	return jobs, total, err
+}
+
+func readHead(f *evidence.File, buf []byte) (int, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	n, err := io.ReadFull(rc, buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return n, err
+}
+
+func (h *hostHunt) warnf(format string, args ...any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.warnings) < 1000 {
+		h.warnings = append(h.warnings, fmt.Sprintf(format, args...))
+	}
+}
+
+// add records findings, bounded per rule.
+func (h *hostHunt) add(fs ...finding.Finding) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range fs {
+		if h.perRule[f.Rule] >= maxPerRule {
+			h.dropped[f.Rule]++
+			continue
+		}
+		h.perRule[f.Rule]++
+		h.findings = append(h.findings, f)
+	}
+}
+
+func (h *hostHunt) addHash(f *evidence.File, sum string, n int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hashes = append(h.hashes, finding.FileHash{Path: f.Path, Size: n, SHA256: sum, MTime: f.ModTime.UTC()})
+}
+
+func (h *hostHunt) hostHint(name string) {
+	name = strings.TrimSpace(name)
+	if name == "" || name == "-" {
+		return
+	}
+	h.mu.Lock()
+	h.hosts[strings.ToUpper(name)]++
+	h.mu.Unlock()
+}
+
+// hostName: --host, else the name the logs give most often, else the
+// evidence's base name.
+func (h *hostHunt) hostName(path string) string {
+	if h.opt.Host != "" {
+		return h.opt.Host
+	}
+	best, n := "", 0
+	for name, c := range h.hosts {
+		if c > n || c == n && name < best {
+			best, n = name, c
+		}
+	}
+	if best != "" {
+		return best
+	}
+	base := filepath.Base(filepath.Clean(path))
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
+// build is the Exchange build the newest log headers name.
+func (h *hostHunt) build() string {
+	best, when := "", time.Time{}
+	for b, t := range h.builds {
+		if best == "" || t.After(when) || t.Equal(when) && b > best {
+			best, when = b, t
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	if parsed, err := exchange.ParseBuild(best); err == nil {
+		return parsed.String()
+	}
+	return best
+}

@@ -1,0 +1,148 @@
+package hunt
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/rules"
+)
+
+// maxEvidence bounds the evidence text of one finding.
+const maxEvidence = 2048
+
+// summaryFields are shown, in order, as a finding's evidence, per source.
+var summaryFields = map[string][]string{
+	"iis":          {"cs-method", "cs-uri-stem", "cs-uri-query", "sc-status", "c-ip", "cs(User-Agent)", "cs-username"},
+	"httpproxy":    {"Method", "UrlStem", "UrlQuery", "HttpStatus", "AnchorMailbox", "BackEndCookie", "TargetServer", "BackEndStatus", "ClientIpAddress", "UserAgent", "AuthenticatedUser", "RequestId"},
+	"ecp":          {"EventData"},
+	"oabgenerator": {"Message", "EventData", "Data"},
+	"cmdlet":       {"Cmdlet", "CmdletName", "Parameters", "User", "ClientApplication", "Result", "RequestId"},
+	"windows":      {"Channel", "EventID", "Provider_Name", "Image", "ParentImage", "CommandLine", "TargetImage", "SourceImage", "GrantedAccess", "TargetFilename", "NewProcessName", "ParentProcessName", "ThreatName", "Path", "Threat Name", "ScriptBlockText", "Data", "SubjectUserName"},
+}
+
+// detailFields are copied into Finding.Details for correlation.
+var detailFields = map[string]string{
+	"c-ip": "client_ip", "ClientIpAddress": "client_ip",
+	"cs(User-Agent)": "user_agent", "UserAgent": "user_agent",
+	"cs-uri-stem": "url", "UrlStem": "url",
+	"cs-uri-query": "query", "UrlQuery": "query",
+	"sc-status": "status", "HttpStatus": "status",
+	"RequestId": "request_id", "AnchorMailbox": "anchor_mailbox",
+	"TargetServer": "target_server", "BackEndCookie": "backend_cookie",
+	"Image": "process", "NewProcessName": "process", "ParentImage": "parent_process", "ParentProcessName": "parent_process",
+	"CommandLine": "command_line", "TargetFilename": "target_filename", "Computer": "computer",
+	"cs-username": "user", "AuthenticatedUser": "user", "SubjectUserName": "user",
+}
+
+func summaryKey(ls evidence.LogSource) string {
+	switch {
+	case ls.Product == "windows" && ls.Service == "iis", ls.Category == "webserver":
+		return "iis"
+	case ls.Product == "windows":
+		return "windows"
+	}
+	return ls.Service
+}
+
+// newFinding turns a rule match on a record into a finding. Values are
+// copied: parsers may reuse the record's buffers.
+func newFinding(r *rules.Rule, rec *evidence.Record, kind finding.Kind) finding.Finding {
+	f := finding.Finding{
+		Rule:     r.ID,
+		Title:    r.Title,
+		Severity: r.Level,
+		CVEs:     nonNil(r.CVEs()),
+		Attack:   nonNil(r.Attack()),
+		Time:     rec.Time,
+		Source:   rec.Source,
+		Line:     rec.Line,
+		Kind:     kind,
+		Details:  map[string]string{},
+	}
+	if f.Severity == "" {
+		f.Severity = finding.Medium
+	}
+	key := summaryKey(rec.Log)
+	var parts []string
+	seen := map[string]bool{}
+	for _, name := range summaryFields[key] {
+		if v, ok := rec.Fields.Get(name); ok && v != "" && v != "-" && !seen[name] {
+			seen[name] = true
+			parts = append(parts, name+"="+v)
+		}
+	}
+	if len(parts) == 0 { // unknown layout: show everything
+		rec.Fields.Range(func(name, value string) bool {
+			if value != "" && value != "-" {
+				parts = append(parts, name+"="+value)
+			}
+			return len(parts) < 24
+		})
+	}
+	f.Evidence = truncate(strings.Join(parts, " "), maxEvidence)
+	for field, detail := range detailFields {
+		if v, ok := rec.Fields.Get(field); ok && v != "" && v != "-" {
+			f.Details[detail] = truncate(v, 512)
+		}
+	}
+	f.Outcome = outcomeOf(r, rec, f.Details["status"])
+	return f
+}
+
+// outcomeOf decides attempted / succeeded / unknown for a log or event
+// finding. HTTP records: 2xx (Exchange's 241 included) means the server
+// did what was asked — succeeded, but only for rules that describe
+// exploitation (a CVE tag) or web-shell use (T1505.003); a mere indicator
+// (an IOC user agent answered 200) stays unknown. 3xx, 4xx and 5xx mean
+// attempted. Exchange records without status (ECP server, OAB generator,
+// cmdlet logs) record actions that ran: succeeded. Event-log records are
+// facts whose weight the verdict judges by severity: unknown.
+func outcomeOf(r *rules.Rule, rec *evidence.Record, status string) finding.Outcome {
+	exploit := len(r.CVEs()) > 0
+	for _, a := range r.Attack() {
+		if strings.HasPrefix(a, "T1505") {
+			exploit = true
+		}
+	}
+	if status != "" {
+		code, err := strconv.Atoi(strings.TrimSpace(status))
+		switch {
+		case err != nil:
+			return finding.Unknown
+		case code >= 200 && code < 300:
+			if exploit {
+				return finding.Succeeded
+			}
+			return finding.Unknown
+		default:
+			return finding.Attempted
+		}
+	}
+	if rec.Log.Product == "exchange" && rec.Log.Service != "httpproxy" && exploit {
+		return finding.Succeeded
+	}
+	return finding.Unknown
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// dayOf truncates t to its UTC day.
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,100 @@
+package iislog
+
+import "strings"
+
+// header is one #Fields: directive, shared by all records it governs.
+type header struct {
+	names []string
+	index map[string]int
+	date  int // field positions, -1 when absent
+	time  int
+	ua    int
+	host  int
+	// coverNeed is how many leading fields a filtered-out line must have
+	// for its date and time to be read.
+	coverNeed int
+}
+
+func newHeader(list string) *header {
+	h := &header{names: strings.Fields(list), index: map[string]int{}, date: -1, time: -1, ua: -1, host: -1}
+	for i, n := range h.names {
+		if _, dup := h.index[n]; !dup {
+			h.index[n] = i
+		}
+		switch strings.ToLower(n) {
+		case "date":
+			h.date = i
+		case "time":
+			h.time = i
+		case "cs(user-agent)":
+			h.ua = i
+		case "s-computername":
+			h.host = i
+		}
+	}
+	if h.time >= 0 {
+		h.coverNeed = max(h.date, h.time) + 1
+	}
+	return h
+}
+
+// Fields holds one request line's values. It implements evidence.Fields
+// with the W3C names of its header as keys; "-" reads as an empty value
+// that is present. cs(User-Agent) reads with '+' turned back into spaces.
+// A Fields owns its data and may be kept after Parse returns.
+type Fields struct {
+	h     *header
+	line  string
+	offs  []int32
+	ua    string // decoded user agent, when it had '+'
+	uaSet bool
+}
+
+// Get implements evidence.Fields. Names match exactly first, then
+// case-insensitively.
+func (f *Fields) Get(name string) (string, bool) {
+	i, ok := f.h.index[name]
+	if !ok {
+		i = -1
+		for j, n := range f.h.names {
+			if strings.EqualFold(n, name) {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			return "", false
+		}
+	}
+	return f.value(i), true
+}
+
+// Range implements evidence.Fields, in header order.
+func (f *Fields) Range(fn func(name, value string) bool) {
+	for i, n := range f.h.names {
+		if !fn(n, f.value(i)) {
+			return
+		}
+	}
+}
+
+func (f *Fields) value(i int) string {
+	if i == f.h.ua && f.uaSet {
+		return f.ua
+	}
+	v := f.raw(i)
+	if v == "-" {
+		return ""
+	}
+	return v
+}
+
+func (f *Fields) raw(i int) string {
+	if 2*i+1 >= len(f.offs) {
+		return ""
+	}
+	return f.line[f.offs[2*i]:f.offs[2*i+1]]
+}
+
+// Line returns the request line as it appears in the log.
+func (f *Fields) Line() string { return f.line }

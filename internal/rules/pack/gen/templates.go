@@ -1,0 +1,146 @@
+package main
+
+import "strings"
+
+// meta is the fixed part of one generated rule.
+type meta struct {
+	id, title, level, desc, logsource string
+	tags, refs, fps                   []string
+}
+
+const (
+	iisSource   = "    category: webserver\n    product: windows\n    service: iis\n"
+	proxySource = "    product: exchange\n    service: httpproxy\n"
+)
+
+var (
+	ipRefs = []string{
+		"https://www.volexity.com/blog/2021/03/02/active-exploitation-of-microsoft-exchange-zero-day-vulnerabilities/",
+		"https://github.com/volexity/threat-intel/blob/main/2021/2021-03-02%20-%20Operation%20Exchange%20Marauder/indicators/indicators.csv",
+		"https://www.cisa.gov/news-events/cybersecurity-advisories/aa21-062a",
+		"https://github.com/cisagov/CHIRP/blob/main/indicators/AA21-062A/AA21062A.yaml",
+	}
+	ipDesc = `Requests from addresses Volexity and CISA (AA21-062A) published as
+    ProxyLogon exploitation sources in March 2021. They are rented VPS and
+    VPN exits, so a hit outside January-March 2021 is weaker evidence.
+    Generated from iocs/attacker-ips.csv.`
+	iisIP = meta{
+		id: "c5ad4838-19d0-456a-8a92-64cf32755501", title: "Request from a published ProxyLogon attacker address (IIS)",
+		level: "high", desc: ipDesc, logsource: iisSource, refs: ipRefs,
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		fps:  []string{"Reassigned VPS addresses long after March 2021"},
+	}
+	proxyIP = meta{
+		id: "cac720ad-55e2-41d3-affc-996dc11242e3", title: "Request from a published ProxyLogon attacker address (HttpProxy)",
+		level: "high", desc: ipDesc, logsource: proxySource, refs: ipRefs,
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		fps:  []string{"Reassigned VPS addresses long after March 2021"},
+	}
+	uaRefs = []string{
+		"https://www.volexity.com/blog/2021/03/02/active-exploitation-of-microsoft-exchange-zero-day-vulnerabilities/",
+		"https://www.cisa.gov/news-events/cybersecurity-advisories/aa21-062a",
+		"https://github.com/SCS-Labs/HAFNIUM-Microsoft-Exchange-0day/blob/main/indicators/useragents",
+	}
+	uaDesc = `User agents Volexity saw on ProxyLogon exploitation requests
+    (POSTs to /owa/auth/Current and /ecp resources): a fake EWS client with
+    build 0.0.0.0, python-requests, the AntSword shell manager, spoofed
+    crawlers and an old Linux Chrome. Volexity notes they are "not
+    necessarily indicative of compromise" alone. Googlebot strings are
+    handled by the spoofed-Googlebot rule. Generated from iocs/user-agents.csv.`
+	iisUA = meta{
+		id: "c3d4b874-a65e-497e-9d17-a0c6c9c7c3da", title: "ProxyLogon-era attacker user agent (IIS)",
+		level: "medium", desc: uaDesc, logsource: iisSource, refs: uaRefs,
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		fps:  []string{"Real crawlers (Bing, Yandex, Baidu) fetching the OWA logon page", "In-house python-requests monitoring scripts"},
+	}
+	proxyUA = meta{
+		id: "e8267aaf-6c5f-488e-9a5d-8b3dd266fd4a", title: "ProxyLogon-era attacker user agent (HttpProxy)",
+		level: "medium", desc: uaDesc, logsource: proxySource, refs: uaRefs,
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		fps:  []string{"Real crawlers fetching the OWA logon page", "In-house python-requests monitoring scripts"},
+	}
+	webshellRefs = []string{
+		"https://www.microsoft.com/security/blog/2021/03/02/hafnium-targeting-exchange-servers/",
+		"https://github.com/SCS-Labs/HAFNIUM-Microsoft-Exchange-0day/blob/main/indicators/webshell_paths",
+		"https://www.cisa.gov/news-events/cybersecurity-advisories/aa21-062a",
+	}
+	webshell = meta{
+		id: "0a8fab97-6c27-45db-8211-14cbbb3b1965", title: "Request to a non-stock .aspx in an Exchange web shell folder",
+		level: "high", refs: webshellRefs, logsource: iisSource,
+		desc: `ProxyLogon and ProxyShell web shells were written to
+    /aspnet_client/ (any .aspx there is foreign), /owa/auth/ and /ecp/auth/
+    (only a handful of stock pages live there). A request that the server
+    did not answer with 404 means the file exists. Stock names come from
+    iocs/stock-aspx.csv; 404s (scanners guessing other people's shells)
+    are left out.`,
+		tags: []string{"attack.persistence", "attack.t1505.003"},
+		fps:  []string{"Custom logon pages or third-party add-ins installed under /owa/auth/"},
+	}
+	webshellCmd = meta{
+		id: "b483843e-e51c-4470-a1c7-5f9ad591c4d3", title: "Web shell command in the query of a non-stock .aspx",
+		level: "critical", refs: webshellRefs, logsource: iisSource,
+		desc: `A request to a non-stock .aspx under /aspnet_client/, /owa/auth/
+    or /ecp/auth/ whose query string carries an operator command (cmd=,
+    whoami, powershell, comsvcs MiniDump of lsass, ...). Markers come from
+    iocs/webshell-query-markers.txt.`,
+		tags: []string{"attack.persistence", "attack.t1505.003", "attack.execution", "attack.t1059"},
+		fps:  []string{"Unknown"},
+	}
+	googlebot = meta{
+		id: "16ad40d8-bc39-401e-bbf0-37dc6181e819", title: "Googlebot user agent from a non-Google address",
+		level: "medium", logsource: iisSource,
+		desc: `Volexity saw ProxyLogon requests with Googlebot user agents. Real
+    Googlebot crawls from Google's published ranges (iocs/google-crawler-ranges.txt);
+    from anywhere else the user agent is spoofed.`,
+		refs: []string{
+			"https://www.volexity.com/blog/2021/03/02/active-exploitation-of-microsoft-exchange-zero-day-vulnerabilities/",
+			"https://developers.google.com/search/docs/crawling-indexing/verifying-googlebot",
+		},
+		tags: []string{"attack.initial-access", "attack.t1190", "attack.defense-evasion", "attack.t1036"},
+		fps:  []string{"Googlebot ranges added after the list was refreshed"},
+	}
+)
+
+func (m meta) render(detection string) string {
+	var b strings.Builder
+	b.WriteString("title: " + q(m.title) + "\n")
+	b.WriteString("id: " + m.id + "\nstatus: experimental\n")
+	b.WriteString("description: |\n    " + m.desc + "\n")
+	b.WriteString("references:\n" + list("    ", m.refs))
+	b.WriteString("author: exhunt\ndate: 2026-11-26\n")
+	b.WriteString("tags:\n" + list("    ", m.tags))
+	b.WriteString("logsource:\n" + m.logsource)
+	b.WriteString("detection:\n" + detection)
+	b.WriteString("falsepositives:\n" + list("    ", m.fps))
+	b.WriteString("level: " + m.level + "\n")
+	return b.String()
+}
+
+func ipRule(m meta, field string, ips []string) string {
+	return m.render("    selection:\n        " + field + ":\n" + list("            ", ips) + "    condition: selection\n")
+}
+
+func uaRule(m meta, field string, exact, contains []string) string {
+	return m.render("    selection_exact:\n        " + field + ":\n" + list("            ", exact) +
+		"    selection_contains:\n        " + field + "|contains:\n" + list("            ", contains) +
+		"    condition: 1 of selection_*\n")
+}
+
+func googlebotRule(ranges []string) string {
+	return googlebot.render("    selection:\n        cs(User-Agent)|contains: 'Googlebot'\n" +
+		"    filter_google:\n        c-ip|cidr:\n" + list("            ", ranges) +
+		"    condition: selection and not filter_google\n")
+}
+
+func webshellRule(m meta, stock, markers []string) string {
+	d := "    selection_folder:\n        cs-uri-stem|startswith:\n" +
+		list("            ", []string{"/aspnet_client/", "/owa/auth/", "/ecp/auth/"}) +
+		"    selection_ext:\n        cs-uri-stem|endswith: '.aspx'\n"
+	if len(markers) > 0 {
+		d += "    selection_cmd:\n        cs-uri-query|contains:\n" + list("            ", markers)
+	}
+	d += "    filter_stock:\n        cs-uri-stem:\n" + list("            ", stock) +
+		"    filter_missing:\n        sc-status: 404\n" +
+		"    condition: all of selection_* and not 1 of filter_*\n"
+	return m.render(d)
+}

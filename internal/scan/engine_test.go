@@ -1,0 +1,162 @@
+package scan
+
+import (
+	"context"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/exhunt/exhunt/internal/emulator"
+)
+
+func startFleet(t *testing.T, first string, cfgs []emulator.Config) *emulator.Fleet {
+	t.Helper()
+	f, err := emulator.StartFleet(cfgs, emulator.FleetOptions{FirstIP: netip.MustParseAddr(first), TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func fleetInput(f *emulator.Fleet) []Input {
+	var args []string
+	for _, h := range f.Hosts {
+		args = append(args, h.Addr.String())
+	}
+	return []Input{{Name: "argument", Args: args}}
+}
+
+func TestRunFleetCountsAndShards(t *testing.T) {
+	cfgs := emulator.Mix(40, emulator.MixOptions{Seed: 1, SlowDelay: 1})
+	f := startFleet(t, "127.3.0.1", cfgs)
+	in := append(fleetInput(f), Input{Name: "argument", Args: []string{"not a target!"}})
+
+	seen := map[string]int{}
+	var total Summary
+	for k := 1; k <= 3; k++ {
+		s := testScanner(t, Config{Shard: Shard{k, 3}})
+		var mu sync.Mutex
+		sum, err := s.Run(t.Context(), Targets(in, []int{443}), func(r *Result) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.IP != "" {
+				seen[joinHostPort(r.Target, r.Port)]++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total.Scanned += sum.Scanned
+		total.Exchange += sum.Exchange
+		total.BadInput += sum.BadInput
+		total.Errors += sum.Errors
+	}
+	if len(seen) != 40 || total.Scanned != 40 {
+		t.Errorf("shards scanned %d distinct hosts (%d results), want 40", len(seen), total.Scanned)
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s scanned %d times", k, n)
+		}
+	}
+	wantEx := int64(0)
+	for _, c := range cfgs {
+		if c.Kind == emulator.Exchange {
+			wantEx++
+		}
+	}
+	if total.Exchange != wantEx || total.Errors != 0 || total.BadInput != 3 {
+		t.Errorf("exchange %d errors %d bad input %d, want %d, 0, 3 (each shard reports the bad entry)", total.Exchange, total.Errors, total.BadInput, wantEx)
+	}
+}
+
+func TestRunResumesAfterInterruption(t *testing.T) {
+	f := startFleet(t, "127.3.1.1", emulator.Mix(30, emulator.MixOptions{Seed: 2, SlowDelay: 1}))
+	state := filepath.Join(t.TempDir(), "scan.state")
+	in := fleetInput(f)
+	var mu sync.Mutex
+	got := map[string]int{}
+	record := func(r *Result) {
+		mu.Lock()
+		got[joinHostPort(r.Target, r.Port)]++
+		mu.Unlock()
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	s := testScanner(t, Config{StatePath: state, StateKey: "k", Concurrency: 2})
+	n := 0
+	_, err := s.Run(ctx, Targets(in, []int{443}), func(r *Result) error {
+		record(r)
+		if n++; n == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if err == nil {
+		t.Fatal("interrupted run returned no error")
+	}
+	st, err := LoadState(state, "k")
+	if err != nil || st.Complete || st.DoneBelow < 8 {
+		t.Fatalf("state after interrupt = %+v, %v; want incomplete with done_below >= 8", st, err)
+	}
+	if _, err := LoadState(state, "other"); err == nil {
+		t.Error("state accepted for another input fingerprint")
+	}
+
+	s = testScanner(t, Config{StatePath: state, StateKey: "k"})
+	sum, err := s.Run(t.Context(), Targets(in, []int{443}), func(r *Result) error { record(r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 30 {
+		t.Errorf("after resume %d of 30 hosts scanned", len(got))
+	}
+	if sum.Skipped < 8 {
+		t.Errorf("resume skipped %d, want >= 8", sum.Skipped)
+	}
+	rescanned := 0
+	for _, c := range got {
+		rescanned += c - 1
+	}
+	if rescanned > 2 {
+		t.Errorf("%d hosts scanned twice, want at most the 2 in flight", rescanned)
+	}
+	if st, _ := LoadState(state, "k"); !st.Complete {
+		t.Errorf("final state %+v not complete", st)
+	}
+}
+
+func TestRunRefusedPortIsAHostError(t *testing.T) {
+	h := startHost(t, emulator.Config{Kind: emulator.NotExchange}, true)
+	addr := h.Addr.String()
+	h.Close()
+	s := testScanner(t, Config{})
+	var res []*Result
+	sum, err := s.Run(t.Context(), Targets([]Input{{Args: []string{addr}}}, []int{443}), func(r *Result) error { res = append(res, r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Errors != 1 || len(res) != 1 || !strings.Contains(res[0].Error, "refused") {
+		t.Errorf("summary %+v results %+v, want one refused-connection error", sum, res)
+	}
+}
+
+func TestNamesResolveAndSNI(t *testing.T) {
+	h := startHost(t, profile(t, "patched-se"), true)
+	s := testScanner(t, Config{Resolver: fakeResolver{"mail.corp.test": h.Addr.Addr().String()}})
+	r := s.scanOne(t.Context(), Target{Host: "mail.corp.test", Port: int(h.Addr.Port())})
+	if r.Error != "" || r.IP != h.Addr.Addr().String() || !r.Exchange {
+		t.Errorf("scan by name: %+v", r)
+	}
+	r = s.scanOne(t.Context(), Target{Host: "nxdomain.corp.test", Port: 443})
+	if !strings.HasPrefix(r.Error, "resolve:") {
+		t.Errorf("unresolvable name: error %q", r.Error)
+	}
+	if r.Exposed || r.Exchange || len(r.CVEs) != 0 {
+		t.Errorf("unresolvable host judged: %+v", r)
+	}
+}

@@ -1,0 +1,111 @@
+package scan
+
+// Result is what scanning one target yields. Its JSON form is the line
+// `exhunt scan --format jsonl` writes per host (type "host").
+type Result struct {
+	Type     string   `json:"type"` // always "host"
+	Target   string   `json:"target"`
+	IP       string   `json:"ip"`
+	Port     int      `json:"port"`
+	Scheme   string   `json:"scheme,omitempty"`
+	Exchange bool     `json:"exchange"`
+	Signals  []string `json:"signals,omitempty"` // why it is (or may be) Exchange
+
+	// Build is the most precise build any method gave; Precision says
+	// "full" (a.b.c.d: the security update is known) or "cu" (a.b.c: the
+	// cumulative update is known, the security update is not).
+	Build        string        `json:"build"`
+	Precision    string        `json:"build_precision,omitempty"`
+	BuildMethods []BuildMethod `json:"build_methods"`
+	Conflicts    []string      `json:"build_conflicts,omitempty"`
+
+	Product         string        `json:"product"`
+	CU              string        `json:"cu"`
+	Update          string        `json:"update"`
+	CVEs            []string      `json:"cves"`
+	SUDependentCVEs []string      `json:"su_dependent_cves,omitempty"`
+	Conditional     []Conditional `json:"conditional,omitempty"`
+	MissingUpdates  []string      `json:"missing_updates"`
+	Notes           []string      `json:"notes,omitempty"`
+
+	Active    []Check    `json:"active"`
+	WebShells []WebShell `json:"webshells"`
+	TLS       *TLSInfo   `json:"tls"`
+	NTLM      *NTLMInfo  `json:"ntlm,omitempty"`
+	FEServer  string     `json:"fe_server,omitempty"`
+
+	// Exposed: the build has definite CVEs or an active probe confirmed
+	// one. WebShelled: a web shell path was judged present.
+	Exposed    bool   `json:"exposed"`
+	WebShelled bool   `json:"webshelled"`
+	Error      string `json:"error"`
+
+	ordinal int64
+}
+
+// BuildMethod is one way the build was read, and what it gave.
+type BuildMethod struct {
+	Method     string `json:"method"` // x-owa-version, exporttool-manifest, owa-resource-path, ...
+	Build      string `json:"build"`
+	Precision  string `json:"precision"`  // full | cu
+	Confidence string `json:"confidence"` // high | medium | low
+	Source     string `json:"source"`     // request that gave it, e.g. "GET /owa/auth/logon.aspx"
+}
+
+// Conditional is a CVE whose exposure depends on configuration.
+type Conditional struct {
+	CVE       string `json:"cve"`
+	Condition string `json:"condition"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Check is the outcome of one active probe. Request is exactly what was sent.
+type Check struct {
+	Check    string `json:"check"`  // e.g. CVE-2021-26855
+	Result   string `json:"result"` // vulnerable | not-vulnerable | mitigated | reachable | blocked | inconclusive
+	Evidence string `json:"evidence"`
+	Request  string `json:"request"`
+}
+
+// Result values of a Check.
+const (
+	Vulnerable    = "vulnerable"
+	NotVulnerable = "not-vulnerable"
+	Mitigated     = "mitigated"
+	Reachable     = "reachable"
+	Blocked       = "blocked"
+	Inconclusive  = "inconclusive"
+)
+
+// WebShell is one census path judged present or worth a look.
+type WebShell struct {
+	Path     string `json:"path"`
+	Status   string `json:"status"` // found | inconclusive
+	Evidence string `json:"evidence"`
+}
+
+// TLSInfo describes the leaf certificate the target presented.
+type TLSInfo struct {
+	Names      []string `json:"names"`
+	Expired    bool     `json:"expired"`
+	SelfSigned bool     `json:"self_signed"`
+	NotAfter   string   `json:"not_after,omitempty"`
+}
+
+// Assessment is what the build knowledge base says about a build. It
+// mirrors exchange.Assessment so this package compiles and tests without
+// it; cmd/exhunt adapts one to the other.
+type Assessment struct {
+	Build, Product, CU, Update string
+	Known                      bool
+	MissingUpdates             []string
+	CVEs                       []string
+	SUDependentCVEs            []string
+	Conditional                []Conditional
+	Notes                      []string
+}
+
+// Assessor looks a build string (a.b.c or a.b.c.d) up in the knowledge base.
+type Assessor interface {
+	Assess(build string) (Assessment, error)
+}

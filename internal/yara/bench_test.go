@@ -1,0 +1,44 @@
+package yara
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkCorpusScan scans the corpus web shells and benign pages with
+// the corpus rule set (skips without the shared corpus).
+func BenchmarkCorpusScan(b *testing.B) {
+	root, err := filepath.Abs(corpusDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(root); err != nil {
+		b.Skip("shared corpus not available")
+	}
+	t := &testing.T{}
+	rules := compileCorpus(t, root)
+	var inputs [][]byte
+	var size int64
+	for _, dir := range []string{"tennc-webshell", "benign-mono-xsp", "benign-css-exchange", "benign-jquery-dist"} {
+		_ = filepath.WalkDir(filepath.Join(root, dir), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				data, err := os.ReadFile(p)
+				if err == nil {
+					inputs = append(inputs, data)
+					size += int64(len(data))
+				}
+			}
+			return nil
+		})
+	}
+	b.SetBytes(size)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, in := range inputs {
+			if _, err := rules.Scan(in, Vars{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -1,0 +1,320 @@
+package yara
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+)
+
+// Vars are the external variables of a scan (as "yara -d").
+type Vars struct {
+	Filename  string
+	Filepath  string
+	Extension string
+	Filetype  string
+}
+
+// Match is one matching (non-private) rule.
+type Match struct {
+	Rule      string
+	Namespace string // source file name
+	Tags      []string
+	Meta      map[string]string
+	Strings   []StringMatch // matches of non-private strings, by string then offset
+}
+
+// StringMatch is one match of a string.
+type StringMatch struct {
+	ID     string // "$a"
+	Offset int64
+	Data   []byte // matched bytes, truncated to MaxMatchData
+}
+
+const (
+	// MaxMatchData is the most bytes of matched data kept per match.
+	MaxMatchData = 64
+	// MaxStringMatches caps the matches recorded per string and file;
+	// YARA's "too many matches" limit plays the same role.
+	MaxStringMatches = 10000
+	// evalBudget caps loop iterations of one scan's conditions.
+	evalBudget = 10_000_000
+)
+
+// ErrEvalBudget is returned (with the matches found so far) when a
+// condition needed more loop iterations than a scan allows.
+var ErrEvalBudget = errors.New("yara: condition evaluation budget exceeded")
+
+type span struct {
+	off int64
+	n   int32
+}
+
+// Pattern states during one scan.
+const (
+	stTouched = 1 << iota // seen by the prefilter (a match or a candidate)
+	stDone                // matches are complete
+	stUnsorted
+)
+
+// scanner holds the per-scan state; scanners are pooled per Rules and
+// reset through the touched lists, so a scan costs O(hits), not O(rules).
+type scanner struct {
+	r         *Rules
+	data, low []byte
+	lowBuf    []byte
+	vars      Vars
+
+	matches  [][]span
+	state    []uint8
+	touched  []int // patterns with state != 0
+	ruleSeen []bool
+	seenList []int
+	result   []int8 // per rule: 0 unknown, 1 true, 2 false, 3 in progress
+	resList  []int
+
+	loopVars []value
+	forStr   []int // pattern index bound to "$" in for..of bodies
+	budget   int
+}
+
+func newScanner(r *Rules) any {
+	return &scanner{
+		r:        r,
+		matches:  make([][]span, len(r.patterns)),
+		state:    make([]uint8, len(r.patterns)),
+		ruleSeen: make([]bool, len(r.rules)),
+		result:   make([]int8, len(r.rules)),
+	}
+}
+
+func (s *scanner) reset() {
+	for _, pi := range s.touched {
+		s.matches[pi] = s.matches[pi][:0]
+		s.state[pi] = 0
+	}
+	for _, ri := range s.seenList {
+		s.ruleSeen[ri] = false
+	}
+	for _, ri := range s.resList {
+		s.result[ri] = 0
+	}
+
+	s.touched, s.seenList, s.resList = s.touched[:0], s.seenList[:0], s.resList[:0]
+	s.loopVars, s.forStr = s.loopVars[:0], s.forStr[:0]
+	s.data, s.low = nil, nil
+	if cap(s.lowBuf) > 64<<20 {
+		s.lowBuf = nil // do not pin huge buffers in the pool
+	}
+}
+
+func (s *scanner) touch(pi int) {
+	if s.state[pi] == 0 {
+		s.touched = append(s.touched, pi)
+	}
+	s.state[pi] |= stTouched
+	for _, ri := range s.r.patterns[pi].rules {
+		if !s.ruleSeen[ri] {
+			s.ruleSeen[ri] = true
+			s.seenList = append(s.seenList, ri)
+		}
+	}
+}
+
+func (s *scanner) markCandidate(pi int) {
+	if s.state[pi]&stTouched == 0 {
+		s.touch(pi)
+	}
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// fullwordOK applies YARA's fullword rule: the match must not be preceded
+// or followed by an alphanumeric character (for wide strings, by an
+// alphanumeric character followed by NUL).
+func fullwordOK(data []byte, off, n int, wide bool) bool {
+	if wide {
+		if off >= 2 && data[off-1] == 0 && isAlnum(data[off-2]) {
+			return false
+		}
+		end := off + n
+		return !(end+1 < len(data) && data[end+1] == 0 && isAlnum(data[end]))
+	}
+	if off >= 1 && isAlnum(data[off-1]) {
+		return false
+	}
+	return !(off+n < len(data) && isAlnum(data[off+n]))
+}
+
+func (s *scanner) verifyLiteral(pi, li, start int) {
+	p := s.r.patterns[pi]
+	v := &p.lits[li]
+	end := start + len(v.lit)
+	if start < 0 || end > len(s.data) {
+		return
+	}
+	hay := s.data
+	if v.nocase {
+		hay = s.low
+	}
+	if !bytes.Equal(hay[start:end], v.lit) {
+		return
+	}
+	if p.fullword && !fullwordOK(s.data, start, len(v.lit), v.wide) {
+		return
+	}
+	s.addMatch(pi, int64(start), len(v.lit), len(p.lits) > 1)
+}
+
+func (s *scanner) addMatch(pi int, off int64, n int, mayUnsort bool) {
+	s.touch(pi)
+	m := s.matches[pi]
+	if len(m) >= MaxStringMatches {
+		return
+	}
+	if k := len(m); k > 0 {
+		if m[k-1].off == off {
+			return
+		}
+		if mayUnsort && m[k-1].off > off {
+			s.state[pi] |= stUnsorted
+		}
+	}
+	s.matches[pi] = append(m, span{off: off, n: int32(n)})
+}
+
+// patternMatches returns the sorted matches of pattern pi, running
+// deferred (regex and short) patterns on first use.
+func (s *scanner) patternMatches(pi int) []span {
+	p := s.r.patterns[pi]
+	st := s.state[pi]
+	if p.deferred && st&stDone == 0 {
+		if !p.hasAtoms || st&stTouched != 0 {
+			s.runDeferred(pi, p)
+		}
+		if s.state[pi] == 0 {
+			s.touched = append(s.touched, pi)
+		}
+		s.state[pi] |= stDone
+	}
+	if s.state[pi]&stUnsorted != 0 {
+		m := s.matches[pi]
+		sort.Slice(m, func(i, j int) bool { return m[i].off < m[j].off })
+		m = slices.CompactFunc(m, func(a, b span) bool { return a.off == b.off })
+		s.matches[pi] = m
+		s.state[pi] &^= stUnsorted
+	}
+	return s.matches[pi]
+}
+
+// hasMatch tells whether pattern pi matched, preferring known results.
+func (s *scanner) known(pi int) bool {
+	p := s.r.patterns[pi]
+	return !p.deferred || s.state[pi]&stDone != 0 || (p.hasAtoms && s.state[pi]&stTouched == 0)
+}
+
+func (s *scanner) runDeferred(pi int, p *pattern) {
+	multi := len(p.lits)+len(p.res) > 1
+	for _, v := range p.lits {
+		hay := s.data
+		if v.nocase {
+			hay = s.low
+		}
+		for off := 0; off <= len(hay)-len(v.lit); {
+			i := bytes.Index(hay[off:], v.lit)
+			if i < 0 {
+				break
+			}
+			start := off + i
+			if !p.fullword || fullwordOK(s.data, start, len(v.lit), v.wide) {
+				s.addMatch(pi, int64(start), len(v.lit), multi)
+				if len(s.matches[pi]) >= MaxStringMatches {
+					break
+				}
+			}
+			off = start + 1
+		}
+	}
+	for _, v := range p.res {
+		for _, loc := range v.re.FindAllIndex(s.data, MaxStringMatches) {
+			if p.fullword && !fullwordOK(s.data, loc[0], loc[1]-loc[0], v.wide) {
+				continue
+			}
+			s.addMatch(pi, int64(loc[0]), loc[1]-loc[0], multi)
+		}
+	}
+}
+
+// Scan matches data against the rules and returns the matching public
+// rules in compilation order. Scan is safe for concurrent use.
+func (r *Rules) Scan(data []byte, vars Vars) ([]Match, error) {
+	s := r.pool.Get().(*scanner)
+	defer func() {
+		s.reset()
+		r.pool.Put(s)
+	}()
+	return s.scan(data, vars)
+}
+
+// ScanReader reads size bytes from ra and scans them. The whole input is
+// held in memory; callers bound size.
+func (r *Rules) ScanReader(ra io.ReaderAt, size int64, vars Vars) ([]Match, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("yara: negative size %d", size)
+	}
+	data := make([]byte, size)
+	n, err := ra.ReadAt(data, 0)
+	if int64(n) < size {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("yara: read input: %w", err)
+	}
+	return r.Scan(data, vars)
+}
+
+func (s *scanner) scan(data []byte, vars Vars) ([]Match, error) {
+	s.data, s.vars, s.budget = data, vars, evalBudget
+	if cap(s.lowBuf) < len(data) {
+		s.lowBuf = make([]byte, len(data))
+	}
+	s.low = s.lowBuf[:len(data)]
+	if len(data) > 0 {
+		lowerBytes(s.low, data)
+	}
+	s.prefilter()
+	var out []Match
+	for ri, ru := range s.r.rules {
+		if !s.evalRule(ri) || ru.private {
+			continue
+		}
+		out = append(out, s.buildMatch(ru))
+	}
+	if s.budget < 0 {
+		return out, ErrEvalBudget
+	}
+	return out, nil
+}
+
+func (s *scanner) buildMatch(ru *rule) Match {
+	m := Match{Rule: ru.name, Namespace: ru.ns, Tags: slices.Clone(ru.tags), Meta: map[string]string{}}
+	for _, e := range ru.meta {
+		if _, dup := m.Meta[e.key]; !dup {
+			m.Meta[e.key] = e.val
+		}
+	}
+	for i, pi := range ru.strs {
+		if ru.strPrivate[i] {
+			continue
+		}
+		for _, sp := range s.patternMatches(pi) {
+			end := min(sp.off+int64(sp.n), sp.off+MaxMatchData)
+			m.Strings = append(m.Strings, StringMatch{ID: "$" + ru.strIDs[i], Offset: sp.off, Data: bytes.Clone(s.data[sp.off:end])})
+		}
+	}
+	return m
+}
