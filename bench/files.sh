@@ -53,16 +53,19 @@ if ((copies * ${#src[@]} < MIN_FILES)); then
 	copies=$(((MIN_FILES + ${#src[@]} - 1) / ${#src[@]}))
 fi
 echo "building tree: ${#src[@]} files x $copies copies" >&2
-tree="$work/tree"
-for ((c = 0; c < copies; c++)); do
-	d="$tree/site$c"
-	mkdir -p "$d"
-	i=0
-	for f in "${src[@]}"; do
-		cp "$f" "$d/$i-$(basename "$f")"
-		i=$((i + 1))
-	done
+stage="$work/stage"
+mkdir -p "$stage"
+i=0
+for f in "${src[@]}"; do
+	cp "$f" "$stage/$i-$(basename "$f")"
+	i=$((i + 1))
 done
+tree="$work/tree"
+mkdir -p "$tree"
+for ((c = 0; c < copies; c++)); do
+	cp -r "$stage" "$tree/site$c"
+done
+rm -rf "$stage"
 nfiles=$(find "$tree" -type f | wc -l)
 nbytes=$(du -sb "$tree" | cut -f1)
 echo "tree: $nfiles files, $((nbytes / 1048576)) MB" >&2
@@ -72,19 +75,24 @@ go build -o "$work/yarabench" ./bench/yarabench
 # Warm the page cache so both tools read from memory.
 find "$tree" -type f -exec cat {} + >/dev/null
 
-t0=$(date +%s.%N)
-"$work/yarabench" -p "$WORKERS" -m "${rules[@]}" "$tree" >"$work/go.out" 2>"$work/go.err"
-t1=$(date +%s.%N)
-yara -w -r -p "$WORKERS" "${rules[@]}" "$tree" >"$work/yara.out" 2>"$work/yara.err" || true
-t2=$(date +%s.%N)
+# GNU time: wall seconds, user+sys CPU seconds of each tool.
+/usr/bin/time -f "%e %U %S" -o "$work/go.time" \
+	"$work/yarabench" -p "$WORKERS" -m "${rules[@]}" "$tree" >"$work/go.out" 2>"$work/go.err"
+/usr/bin/time -f "%e %U %S" -o "$work/yara.time" \
+	yara -w -r -p "$WORKERS" "${rules[@]}" "$tree" >"$work/yara.out" 2>"$work/yara.err" || true
 
-awk -v f="$nfiles" -v b="$nbytes" -v g="$(echo "$t1 - $t0" | bc)" -v y="$(echo "$t2 - $t1" | bc)" \
+read -r gw gu gs <"$work/go.time"
+read -r yw yu ys <"$work/yara.time"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+awk -v f="$nfiles" -v b="$nbytes" -v gw="$gw" -v gc="$(echo "$gu + $gs" | bc)" \
+	-v yw="$yw" -v yc="$(echo "$yu + $ys" | bc)" \
 	-v gm="$(wc -l <"$work/go.out")" -v ym="$(wc -l <"$work/yara.out")" 'BEGIN {
 	mb = b / 1048576
-	printf "%-14s %8s %10s %10s %10s\n", "engine", "time_s", "files/s", "MB/s", "matches"
-	printf "%-14s %8.2f %10.0f %10.1f %10d\n", "internal/yara", g, f / g, mb / g, gm
-	printf "%-14s %8.2f %10.0f %10.1f %10d\n", "yara -r -p", y, f / y, mb / y, ym
-	printf "speed ratio internal/yara / yara: %.2fx\n", y / g
+	printf "%-16s %8s %8s %9s %8s %10s %9s\n", "engine", "wall_s", "cpu_s", "files/s", "MB/s", "MB/cpu-s", "matches"
+	printf "%-16s %8.2f %8.2f %9.0f %8.1f %10.1f %9d\n", "internal/yara", gw, gc, f / gw, mb / gw, mb / gc, gm
+	printf "%-16s %8.2f %8.2f %9.0f %8.1f %10.1f %9d\n", "yara -r -p", yw, yc, f / yw, mb / yw, mb / yc, ym
+	printf "wall-clock ratio (yara time / internal/yara time): %.2fx\n", yw / gw
+	printf "CPU ratio (yara cpu / internal/yara cpu): %.2fx\n", yc / gc
 }'
 cat "$work/go.err" >&2
 grep -v "^$" "$work/yara.err" | head -5 >&2 || true
@@ -93,4 +101,22 @@ if ! diff <(sort "$work/go.out") <(sort "$work/yara.out") >/dev/null; then
 	diff <(sort "$work/go.out") <(sort "$work/yara.out") | head -10 >&2
 else
 	echo "match lists identical (rule path)" >&2
+fi
+
+# (c) the same tree and rules through the whole file hunt: exhunt hunt
+# --all-files (walk, read, SHA-256/SHA-1/MD5, IOC lists, built-in pack and
+# the rules above as a --yara folder). HUNT=0 skips it.
+if [[ ${HUNT:-1} == 1 ]]; then
+	mkdir -p "$work/rules"
+	cp "${rules[@]}" "$work/rules/"
+	go build -o "$work/exhunt" ./cmd/exhunt
+	t3=$(date +%s.%N)
+	"$work/exhunt" hunt --all-files --no-progress --format json --workers "$WORKERS" \
+		--yara "$work/rules" "$tree" >"$work/hunt.json" 2>"$work/hunt.err" || true
+	t4=$(date +%s.%N)
+	awk -v f="$nfiles" -v b="$nbytes" -v h="$(echo "$t4 - $t3" | bc)" \
+		-v n="$(grep -c '"rule": "yara:' "$work/hunt.json" || true)" 'BEGIN {
+		printf "%-14s %8.2f %10.0f %10.1f %10d\n", "exhunt hunt", h, f / h, b / 1048576 / h, n
+	}'
+	head -3 "$work/hunt.err" >&2
 fi

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/filecheck"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/hunt"
 	"github.com/exhunt/exhunt/internal/rules"
@@ -19,9 +20,16 @@ type huntOptions struct {
 	format     string
 	rulesDirs  []string
 	host       string
+	exPaths    []string
 	failOn     string
 	workers    int
 	noProgress bool
+
+	// File hunting (internal/filecheck).
+	yaraDirs      []string
+	allFiles      bool
+	maxFileSize   sizeFlag
+	noDefaultYARA bool
 }
 
 func (o *huntOptions) AddFlags(cmd *cobra.Command) {
@@ -30,9 +38,15 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.rulesDirs, "rules", nil, "folder of extra Sigma rules (YAML), loaded next to the built-in pack; repeatable")
 	f.StringArrayVar(&o.rulesDirs, "sigma", nil, "folder of SigmaHQ rules (e.g. sigma/rules/windows), same as --rules; repeatable")
 	f.StringVar(&o.host, "host", "", "host name to report (default: from the logs, else the evidence name); only with one PATH")
+	f.StringArrayVar(&o.exPaths, "exchange-path", nil, "folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has at least this severity: informational, low, medium, high, critical")
 	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it shows only on a terminal)")
+	f.StringArrayVar(&o.yaraDirs, "yara", nil, "folder of extra YARA rules (e.g. signature-base/yara), loaded unchanged next to the built-in pack; repeatable")
+	f.BoolVar(&o.allFiles, "all-files", false, "check every file of the evidence, not only the web-facing, root, temp and ProgramData folders")
+	o.maxFileSize = 64 << 20
+	f.Var(&o.maxFileSize, "max-file-size", "largest file checked for web shells, dumps and tools (64MiB, 64MB or 67108864)")
+	f.BoolVar(&o.noDefaultYARA, "no-default-yara", false, "leave out the built-in YARA pack (the IOC hash and name lists stay)")
 }
 
 func newHuntCommand(g *globalOptions) *cobra.Command {
@@ -53,6 +67,14 @@ built-in Sigma rule pack looks for ProxyLogon (CVE-2021-26855/26857/26858/
 27065), ProxyShell, ProxyNotShell, OWASSRF, web-shell use, LSASS dumps, cmdlet
 abuse and published indicators; add your own with --rules / --sigma.
 
+Files in the web-facing IIS and Exchange folders (aspnet_client, owa\auth,
+ecp\auth, OAB, inetpub\wwwroot), drive roots, Windows\Temp, user temp
+folders and ProgramData (every file with --all-files; none over
+--max-file-size) are checked with the built-in YARA pack and published hash
+and web-shell name lists: web shells, LSASS dumps, staged archives, ProcDump,
+Nishang, PowerCat, Covenant. Add signature-base or other YARA folders with
+--yara; rules that cannot be compiled are listed with the reason.
+
 Each finding says whether the exploitation was attempted or succeeded; each
 host gets a verdict: compromised, exploitation-attempted or no-evidence. The
 report shows when each log source starts and ends, its gaps, and warns when the
@@ -63,6 +85,7 @@ Examples:
   exhunt hunt --format json server1.zip server2/ > results.json
   exhunt hunt --sigma ~/sigma/rules/windows C:\triage\EXCH01
   exhunt hunt --host EXCH01 Security.evtx
+  exhunt hunt --yara ~/signature-base/yara --all-files EXCH01/
 
 EXIT STATUS
   0  no finding at or above --fail-on (default high)
@@ -97,12 +120,17 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 		return err
 	}
 	opt := hunt.Options{
-		Host:    o.host,
-		Rules:   set,
-		KB:      kb,
-		Workers: o.workers,
-		Log:     g.log,
+		Host:          o.host,
+		ExchangePaths: o.exPaths,
+		Rules:         set,
+		KB:            kb,
+		Workers:       o.workers,
+		Log:           g.log,
 	}
+	if opt.Files, err = loadFileChecker(g, o); err != nil {
+		return err
+	}
+	opt.AllFiles, opt.MaxFileSize = o.allFiles, int64(o.maxFileSize)
 	opt.Version, _, _ = buildInfo()
 	if !o.noProgress && isTerminal(g.stderr) {
 		opt.Progress = newBarProgress(g.stderr)
@@ -154,6 +182,36 @@ func loadRules(g *globalOptions, dirs []string) (*rules.Set, error) {
 		}
 	}
 	return set, nil
+}
+
+// loadFileChecker compiles the built-in YARA pack and the --yara folders,
+// listing every rule it cannot use with the reason, like loadRules.
+func loadFileChecker(g *globalOptions, o *huntOptions) (*filecheck.Checker, error) {
+	c, errs, err := filecheck.New(filecheck.Options{YARADirs: o.yaraDirs, NoDefault: o.noDefaultYARA, Log: g.log})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if len(o.yaraDirs) > 0 || len(errs) > 0 {
+		fmt.Fprintf(g.stderr, "exhunt: %d YARA rules loaded, %d not usable\n", c.RuleCount(), len(errs))
+		for _, e := range errs {
+			fmt.Fprintf(g.stderr, "  skipped: %v\n", e)
+		}
+	}
+	return c, nil
+}
+
+// sizeFlag is a byte count flag that takes 64MiB, 64MB or 67108864.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return fmt.Sprint(int64(*s)) }
+func (s *sizeFlag) Type() string   { return "size" }
+func (s *sizeFlag) Set(v string) error {
+	n, err := filecheck.ParseSize(v)
+	if err != nil {
+		return err
+	}
+	*s = sizeFlag(n)
+	return nil
 }
 
 func writeHunt(w io.Writer, format string, results []finding.HostResult, opt hunt.Options) error {

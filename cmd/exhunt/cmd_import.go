@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/exhunt/exhunt/internal/store"
+	"github.com/exhunt/exhunt/internal/store/result"
 	"github.com/spf13/cobra"
 )
 
@@ -76,7 +77,7 @@ func runImport(ctx context.Context, g *globalOptions, o *importOptions, files []
 	var bad []error
 	for _, name := range files {
 		saved, err := importFile(ctx, g.stdin, st, name)
-		if errors.Is(err, store.ErrInvalid) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+		if errors.Is(err, result.ErrInvalid) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
 			bad = append(bad, fmt.Errorf("%s: %w", name, err))
 			continue
 		}
@@ -107,8 +108,8 @@ func importFile(ctx context.Context, stdin io.Reader, st *store.Store, name stri
 		defer f.Close()
 		r = f
 	}
-	var docs []store.Doc
-	if err := store.ReadResults(r, func(d store.Doc) error {
+	var docs []result.Doc
+	if err := result.ReadResults(r, func(d result.Doc) error {
 		docs = append(docs, d)
 		return ctx.Err()
 	}); err != nil {

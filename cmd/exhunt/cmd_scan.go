@@ -1,15 +1,351 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/scan"
 	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
 )
 
+type scanOptions struct {
+	format      string
+	ports       string
+	inputs      []string
+	concurrency int
+	rate        float64
+	hostRate    float64
+	timeout     time.Duration
+	hostTimeout time.Duration
+	retries     int
+	shard       string
+	resume      string
+	active      bool
+	webshells   bool
+	db          string
+}
+
+func (o *scanOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.format, "format", "f", "text", "output on stdout: text (table), jsonl (one object per host) or csv (notification list)")
+	f.StringVarP(&o.ports, "ports", "p", "443", "ports for targets without one, comma-separated (80 is plain HTTP; others try HTTPS, then HTTP)")
+	f.StringArrayVarP(&o.inputs, "input", "i", nil, "read targets from FILE, one per line, # comments (repeatable; - is stdin)")
+	f.IntVarP(&o.concurrency, "concurrency", "c", 100, "hosts scanned at once")
+	f.Float64Var(&o.rate, "rate", 0, "requests per second over all hosts (0: unlimited)")
+	f.Float64Var(&o.hostRate, "host-rate", 20, "requests per second to any one IP address (0: unlimited)")
+	f.DurationVar(&o.timeout, "timeout", 3*time.Second, "per request: connect, TLS handshake, headers and body")
+	f.DurationVar(&o.hostTimeout, "host-timeout", 0, "all requests to one target (default 20 x --timeout)")
+	f.IntVar(&o.retries, "retries", 1, "extra attempts when a host's first request fails on the network")
+	f.StringVar(&o.shard, "shard", "", "scan only part K of N of the targets (K/N, e.g. 2/8): shards never overlap and together cover everything")
+	f.StringVar(&o.resume, "resume", "", "keep progress in STATE (a file) and skip what an earlier run of the same command finished")
+	f.BoolVar(&o.active, "active", false, "also run the safe in-band probes (intrusive but non-destructive; see ACTIVE PROBES)")
+	f.BoolVar(&o.webshells, "webshells", false, "also request the published 2021 web shell paths, each checked against a random-name baseline")
+	f.StringVar(&o.db, "db", "", "store results in a database (not yet available)")
+}
+
 func newScanCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "scan TARGET...",
-		Short: "Scan Exchange servers over the network (not yet)",
+	var o scanOptions
+	var probes strings.Builder
+	for _, p := range scan.Probes() {
+		fmt.Fprintf(&probes, "  %s\n    sends:  %s\n    judges: %s\n", p.Check, p.Request, p.Judge)
+	}
+	cmd := &cobra.Command{
+		Use:   "scan [TARGET...]",
+		Short: "Find Exchange servers on the network, read their exact build, judge exposure",
+		Long: `Scan hosts for Microsoft Exchange without logging in. For each target exhunt
+tells whether it is Exchange, its build and how that was read (X-OWA-Version
+header, ECP export-tool manifest, OWA resource paths; disagreements are listed),
+the CVEs and security updates it misses (from the build knowledge base), the
+TLS certificate's names (they often reveal the internal host name) and the
+host names in its NTLM challenge.
+
+OWA resource paths show only the CU (a.b.c). When nothing better answers,
+exhunt says "CU known, security update unknown" and lists in su_dependent_cves
+the CVEs that depend on which security update is installed, instead of
+calling the server vulnerable or patched.
+
+TARGET is an IP, a CIDR (IPv4 or IPv6, up to 2^24 addresses), a host name,
+host:port, [IPv6]:port or a URL; - reads targets from stdin.
+
+Examples:
+  exhunt scan mail.example.com                       # one server, port 443
+  exhunt scan --ports 443,8443 10.0.0.0/24 2001:db8::/120
+  exhunt scan -i hosts.txt --format jsonl > scan.jsonl
+  exhunt scan -i hosts.txt --format csv --active --webshells > notify.csv
+  exhunt scan -i big.txt --shard 3/16 --resume s3.state --rate 2000 --format jsonl >> s3.jsonl
+  cat hosts.txt | exhunt scan - --timeout 2s --concurrency 300
+
+Output goes to stdout; the summary counts and the progress bar (only when
+stderr is a terminal) go to stderr, so stdout stays machine-readable.
+jsonl: one object per host with target, ip, port, exchange, build,
+build_methods, product, cu, update, cves, su_dependent_cves, missing_updates,
+active [{check, result, evidence, request}], webshells [{path, status,
+evidence}] (found, or inconclusive), tls {names, expired, self_signed}, error.
+
+Resuming: with --resume STATE, re-run the same command after a crash or
+Ctrl-C and append (>>) to the same output; at most --concurrency hosts that
+were in flight are scanned again, none is skipped.
+
+Redirects are never followed, so exhunt only ever connects to the targets it
+was given. Certificates are not verified (self-signed and expired ones are
+reported, not refused).
+
+ACTIVE PROBES (--active; each is one GET; nothing is written, executed,
+logged in to or called back; exploit-chain steps such as proxyLogon.ecp,
+DDIService SetObject or OAB writes are never sent):
+` + probes.String() + `
+WEB SHELLS (--webshells): ` + fmt.Sprint(len(scan.ShellPaths)) + ` paths published for the 2021 intrusions under
+/aspnet_client/, /owa/auth/ and /ecp/auth/. A random name is requested in each
+folder first; a path counts as found only when it answers unlike that baseline
+(a server that answers 200 for everything is never reported compromised).
+
+EXIT STATUS
+  0  no exposed or web-shelled host found
+  1  at least one host is exposed (CVEs by build or a confirmed probe) or web-shelled
+  2  bad input: flags, targets, unreadable --input files (malformed stdin lines
+     count only when nothing was found), --db
+  3  internal error`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return usagef("scan: not yet built in this version")
+			return runScan(cmd.Context(), g, &o, args)
 		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []string) error {
+	if o.db != "" {
+		return usagef("scan: --db: not yet: the results store is not built yet; use --format jsonl > file and exhunt import later")
+	}
+	format, err := scan.ParseFormat(o.format)
+	if err != nil {
+		return usageError{err}
+	}
+	ports, err := scan.ParsePorts(o.ports)
+	if err != nil {
+		return usageError{err}
+	}
+	shard, err := scan.ParseShard(o.shard)
+	if err != nil {
+		return usageError{err}
+	}
+	if o.timeout <= 0 || o.concurrency <= 0 || o.rate < 0 || o.hostRate < 0 || o.retries < 0 {
+		return usagef("scan: --timeout and --concurrency must be > 0; --rate, --host-rate and --retries >= 0")
+	}
+	inputs, total, closeAll, err := scanInputs(g, args, o.inputs, ports)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+
+	kb, err := loadKB(g)
+	if err != nil {
+		return err
+	}
+	hostRate := o.hostRate
+	if hostRate == 0 {
+		hostRate = -1
+	}
+	retries := o.retries
+	if retries == 0 {
+		retries = -1
+	}
+	key := sha256.Sum256(fmt.Appendf(nil, "%q|%q|%v|%s", args, o.inputs, ports, o.shard))
+	sc, err := scan.New(scan.Config{
+		Concurrency: o.concurrency, Rate: o.rate, HostRate: hostRate, Timeout: o.timeout, HostTimeout: o.hostTimeout,
+		Retries: retries, Active: o.active, WebShells: o.webshells, Assessor: kbAssessor{kb}, Shard: shard,
+		StatePath: o.resume, StateKey: hex.EncodeToString(key[:8]),
+	})
+	if err != nil {
+		return usageError{err}
+	}
+
+	w := scan.NewWriter(format, g.stdout)
+	bar := newHostBar(g, total)
+	sum, runErr := sc.Run(ctx, scan.Targets(inputs, ports), func(r *scan.Result) error {
+		bar.done()
+		return w.Write(r)
+	})
+	bar.wait()
+	if err := w.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if err := scan.WriteSummary(g.stderr, sum); err != nil && runErr == nil {
+		runErr = err
+	}
+	switch {
+	case errors.Is(runErr, scan.ErrStateMismatch):
+		return usageError{runErr}
+	case runErr != nil:
+		return runErr
+	case sum.Exposed+sum.WebShelled > 0:
+		return errFound
+	case sum.BadInput > 0:
+		return usagef("scan: %d malformed targets on stdin (listed in the output with their error)", sum.BadInput)
+	}
+	return nil
+}
+
+// scanInputs validates arguments and --input files before anything is
+// scanned (a typo fails fast with exit 2) and counts the targets for the
+// progress bar; stdin is streamed and only counted as unknown.
+func scanInputs(g *globalOptions, args, files []string, ports []int) ([]scan.Input, int64, func(), error) {
+	var inputs []scan.Input
+	var closers []io.Closer
+	closeAll := func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}
+	var total int64
+	stdin := false
+	var plain []string
+	for _, a := range args {
+		if a == "-" {
+			stdin = true
+			continue
+		}
+		e, err := scan.ParseEntry(a)
+		if err != nil {
+			return nil, 0, closeAll, usageError{err}
+		}
+		total += e.Count(ports)
+		plain = append(plain, a)
+	}
+	if len(plain) > 0 {
+		inputs = append(inputs, scan.Input{Name: "argument", Args: plain})
+	}
+	for _, name := range files {
+		if name == "-" {
+			stdin = true
+			continue
+		}
+		n, err := countFile(name, ports)
+		if err != nil {
+			closeAll()
+			return nil, 0, func() {}, usageError{err}
+		}
+		total += n
+		f, err := os.Open(name)
+		if err != nil {
+			closeAll()
+			return nil, 0, func() {}, usageError{fmt.Errorf("scan: %w", err)}
+		}
+		closers = append(closers, f)
+		inputs = append(inputs, scan.Input{Name: name, Reader: f})
+	}
+	if stdin {
+		inputs = append(inputs, scan.Input{Name: "stdin", Reader: g.stdin})
+		total = -1
+	}
+	if len(inputs) == 0 {
+		return nil, 0, closeAll, usagef("scan: no targets: give TARGET arguments, --input FILE or - for stdin")
+	}
+	return inputs, total, closeAll, nil
+}
+
+func countFile(name string, ports []int) (int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return 0, fmt.Errorf("scan: %w", err)
+	}
+	defer f.Close()
+	var n int64
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), 64<<10)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := sc.Text()
+		if i := strings.IndexByte(s, '#'); i >= 0 {
+			s = s[:i]
+		}
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		e, err := scan.ParseEntry(s)
+		if err != nil {
+			return 0, fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+		n += e.Count(ports)
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("scan: read %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// kbAssessor adapts the build knowledge base to the scanner.
+type kbAssessor struct{ kb *exchange.KB }
+
+func (k kbAssessor) Assess(build string) (scan.Assessment, error) {
+	a, err := k.kb.Assess(build)
+	if err != nil {
+		return scan.Assessment{}, err
+	}
+	out := scan.Assessment{Build: a.Build, Product: a.Product, CU: a.CU, Update: a.Update, Known: a.Known,
+		MissingUpdates: a.MissingUpdates, CVEs: a.CVEs, SUDependentCVEs: a.SUDependent, Notes: a.Notes}
+	for _, c := range a.Conditional {
+		out.Conditional = append(out.Conditional, scan.Conditional{CVE: c.CVE, Condition: c.Condition, Note: c.Note})
+	}
+	return out, nil
+}
+
+// Candidates lists the known builds of a CU line, newest first, for the
+// scanner's ECP version-folder probe.
+func (k kbAssessor) Candidates(cu string) []string {
+	var out []string
+	for i := len(k.kb.Releases) - 1; i >= 0; i-- {
+		if b := k.kb.Releases[i].Build.String(); strings.HasPrefix(b, cu+".") {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// hostBar counts hosts with their rate on a terminal; elsewhere it is silent.
+type hostBar struct {
+	mu  sync.Mutex
+	p   *mpb.Progress
+	bar *mpb.Bar
+}
+
+func newHostBar(g *globalOptions, total int64) *hostBar {
+	if g.quiet || !isTerminal(g.stderr) {
+		return &hostBar{}
+	}
+	p := mpb.New(mpb.WithOutput(g.stderr), mpb.WithWidth(40))
+	bar := p.AddBar(max(total, 0),
+		mpb.PrependDecorators(decor.Name("scan "), decor.CountersNoUnit("%d / %d")),
+		mpb.AppendDecorators(decor.AverageSpeed(0, " %.0f hosts/s"), decor.Name(" "), decor.Elapsed(decor.ET_STYLE_MMSS)),
+	)
+	return &hostBar{p: p, bar: bar}
+}
+
+func (b *hostBar) done() {
+	if b.bar != nil {
+		b.bar.Increment()
+	}
+}
+
+func (b *hostBar) wait() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.bar != nil {
+		b.bar.SetTotal(-1, true)
+		b.p.Wait()
+		b.bar, b.p = nil, nil
 	}
 }

@@ -9,6 +9,10 @@ func subcommands(g *globalOptions) []*cobra.Command {
 		newBuildCommand(g),
 		newHuntCommand(g),
 		newScanCommand(g),
+		newEmulateCommand(g),
 		newImportCommand(g),
+		newReportCommand(g),
+		newExportCommand(g),
+		newServeCommand(g),
 	}
 }

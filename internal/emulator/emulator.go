@@ -74,8 +74,11 @@ type Config struct {
 	// manifest; empty means Build. Setting it differently models the
 	// "manifest carries the CU base build" uncertainty (a method conflict).
 	ManifestBuild string
-	// NoManifest answers 404 for the export-tool manifest.
+	// NoManifest answers 404 for the export-tool manifest (ECP not published).
 	NoManifest bool
+	// CurrentManifestMissing answers 404 under /ecp/Current/ only; the
+	// versioned folder /ecp/<build>/exporttool/ still answers.
+	CurrentManifestMissing bool
 	// SSRF makes the front end honour the X-BEResource cookie and report the
 	// back end it computed in X-CalculatedBETarget (CVE-2021-26855, the
 	// behaviour Microsoft's http-vuln-cve2021-26855.nse tests).

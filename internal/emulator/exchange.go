@@ -79,7 +79,7 @@ func (h *host) exchange(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/owa/auth/logon.aspx?url="+url.QueryEscape(selfURL(r)+"/ecp/")+"&reason=0", http.StatusFound)
 	case p == "/ecp/current/exporttool/microsoft.exchange.ediscovery.exporttool.application",
 		p == "/ecp/"+strings.ToLower(cfg.Build)+"/exporttool/microsoft.exchange.ediscovery.exporttool.application":
-		if cfg.NoManifest {
+		if cfg.NoManifest || cfg.CurrentManifestMissing && strings.HasPrefix(p, "/ecp/current/") {
 			notFound(w)
 			return
 		}
@@ -92,7 +92,7 @@ func (h *host) exchange(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, exportToolManifest(mb))
 	case p == "/autodiscover/autodiscover.json":
 		h.autodiscoverJSON(w, r)
-	case p == "/autodiscover/autodiscover.xml", p == "/ews/exchange.asmx", strings.HasPrefix(p, "/mapi/"),
+	case p == "/autodiscover/autodiscover.xml", strings.HasPrefix(p, "/ews/"), strings.HasPrefix(p, "/mapi/"),
 		strings.HasPrefix(p, "/rpc/"), p == "/oab/", p == "/microsoft-server-activesync":
 		h.unauthorized(w, r)
 	case strings.HasPrefix(p, "/ecp/") && strings.Contains(p, "@") && strings.HasSuffix(p, "/personalsettings/homepage.aspx"):

@@ -43,7 +43,8 @@ func Profiles() []Profile {
 	mitigated.SSRFMitigated = true
 	pnsMit := patched(Build2019CU11Nov)
 	pnsMit.PNSMitigated = true
-	may21 := Config{Kind: Exchange, Build: Build2016CU19May}
+	may21 := Config{Kind: Exchange, Build: Build2016CU19May, NoManifest: true}
+	apr21 := Config{Kind: Exchange, Build: "15.1.2176.12", CurrentManifestMissing: true}
 	return []Profile{
 		{"vulnerable-2016cu19", vuln(Build2016CU19)},
 		{"vulnerable-2019cu8", vuln(Build2019CU8)},
@@ -51,6 +52,7 @@ func Profiles() []Profile {
 		{"webshelled-2016cu19", shelled},
 		{"mitigated-2019cu8", mitigated},
 		{"cu-only-2016cu19-may21", may21},
+		{"ecp-folder-2016cu19-apr21", apr21},
 		{"patched-2019cu11-nov22-eomtv2", pnsMit},
 		{"patched-2016cu23", patched(Build2016CU23Aug)},
 		{"patched-2019cu15", patched(Build2019CU15Aug)},
@@ -118,7 +120,8 @@ func Mix(n int, o MixOptions) []Config {
 		case i < nVuln+nNon:
 			c = Config{Kind: nonEx[i%len(nonEx)]}
 		case i < nVuln+nNon+n/20:
-			c = Config{Kind: Exchange, Build: Build2016CU19May} // CU known only from the page
+			// CU known only from the page: ECP (and so the manifest) not published, a common hardening.
+			c = Config{Kind: Exchange, Build: Build2016CU19May, NoManifest: true}
 		default:
 			c = Config{Kind: Exchange, Build: okBuilds[i%len(okBuilds)], VersionHeader: true}
 		}

@@ -12,6 +12,7 @@ const (
 	maxNesting = 8       // template instances inside BinXml values inside ...
 	maxSteps   = 1 << 18 // tokens parsed plus nodes walked per record
 	maxOutput  = 1 << 20 // bytes of rendered field text per record
+	maxFields  = 1024    // named fields per record (Sysmon has ~30)
 
 	// Templates are shared by the records of a chunk, so small records
 	// can each expand a large template; these cap a chunk's total.
@@ -66,8 +67,9 @@ type value struct {
 }
 
 // chunkParser holds one chunk and the templates defined in it. Template
-// and name offsets are relative to the chunk, so both caches are reset per
-// chunk.
+// and name offsets are relative to the chunk, so the template cache and
+// the chunk budgets are reset per chunk. Records never alias buf: every
+// field value is a fresh string.
 type chunkParser struct {
 	buf       []byte
 	templates map[uint32]*template
@@ -128,11 +130,12 @@ func (c *cursor) u32() uint32 {
 // offset (4), hash (2), character count (2), UTF-16 characters and a NUL.
 // When the offset points right here the name is inline and is skipped.
 func (p *chunkParser) name(c *cursor) string {
-	off := int(c.u32())
+	o := c.u32()
 	if c.err != nil {
 		return ""
 	}
-	if off+8 > len(p.buf) {
+	off := int(o)
+	if o > chunkSize-8 || off+8 > len(p.buf) {
 		c.err = fmt.Errorf("eventlog: name offset %d outside the chunk", off)
 		return ""
 	}
@@ -161,7 +164,7 @@ func (p *chunkParser) template(off uint32, depth int) *template {
 	t := &template{busy: true}
 	p.templates[off] = t
 	start := int(off) + 24
-	if start > len(p.buf) {
+	if off > chunkSize || start > len(p.buf) {
 		t.err = fmt.Errorf("eventlog: template offset %d outside the chunk", off)
 	} else {
 		end := start + int(binary.LittleEndian.Uint32(p.buf[start-4:]))
@@ -283,13 +286,14 @@ func (p *chunkParser) instance(c *cursor, depth int) (*node, error) {
 		c.take(20)
 		c.take(int(c.u32()))
 	}
-	count := int(c.u32())
+	n := c.u32()
 	if c.err != nil {
 		return nil, c.err
 	}
-	if count > (c.end-c.pos)/4 {
-		return nil, fmt.Errorf("eventlog: %d template values cannot fit in %d bytes", count, c.end-c.pos)
+	if uint64(n) > uint64(c.end-c.pos)/4 {
+		return nil, fmt.Errorf("eventlog: %d template values cannot fit in %d bytes", n, c.end-c.pos)
 	}
+	count := int(n)
 	desc := c.take(4 * count)
 	if c.err != nil {
 		return nil, c.err

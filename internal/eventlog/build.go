@@ -35,7 +35,22 @@ func (f fieldList) Get(name string) (string, bool) {
 	return "", false
 }
 
-// Range implements evidence.Fields, in document order.
+// front moves the named field to index 0, or adds it empty.
+func (f *fieldList) front(name string) {
+	l := *f
+	for i := range l {
+		if l[i].name == name {
+			x := l[i]
+			copy(l[1:i+1], l[:i])
+			l[0] = x
+			return
+		}
+	}
+	*f = append(fieldList{{name, ""}}, l...)
+}
+
+// Range implements evidence.Fields, in document order after Channel and
+// EventID.
 func (f fieldList) Range(fn func(name, value string) bool) {
 	for _, x := range f {
 		if !fn(x.name, x.value) {
@@ -68,7 +83,7 @@ func (p *chunkParser) record(pos, size int, source string) (rec *evidence.Record
 	if p.chunkSteps > maxChunkSteps || p.chunkOut > maxChunkOutput {
 		return nil, errTooComplex
 	}
-	p.steps = 0
+	p.steps, p.b.out = 0, 0
 	defer func() { p.chunkSteps += p.steps; p.chunkOut += p.b.out }()
 	c := &cursor{buf: p.buf, pos: pos + recordHeader, end: pos + size - 4}
 	nodes, err := p.fragment(c, 0)
@@ -94,7 +109,10 @@ func (p *chunkParser) record(pos, size int, source string) (rec *evidence.Record
 		b.time = written
 		b.add("TimeCreated", written.Format(timeLayout))
 	}
-	channel, _ := b.fields.Get("Channel")
+	// Every Windows rule asks for Channel and EventID first: put them first.
+	b.fields.front("EventID")
+	b.fields.front("Channel")
+	channel := b.fields[0].value
 	return &evidence.Record{
 		Source: source,
 		Line:   int64(id),
@@ -131,9 +149,16 @@ func Service(channel string) string {
 func (b *builder) add(name, v string) {
 	for i := range b.fields {
 		if b.fields[i].name == name {
+			// Each append copies the value so far: count that against
+			// the output budget, or many repeats would cost quadratic time.
+			b.out += len(b.fields[i].value)
 			b.fields[i].value += "\n" + v
 			return
 		}
+	}
+	if len(b.fields) >= maxFields {
+		b.out = maxOutput + 1 // fails the record at the next check
+		return
 	}
 	b.fields = append(b.fields, field{name, v})
 }
@@ -275,6 +300,9 @@ func (b *builder) element(n *node, vals []value, depth int) error {
 			b.add(n.name, text)
 		}
 	}
+	if b.out > maxOutput {
+		return errTooComplex
+	}
 	return nil
 }
 
@@ -288,17 +316,24 @@ func (b *builder) named(n *node, vals []value) string {
 	return ""
 }
 
-// attr renders an attribute value from its literal and substituted parts.
+// attr renders an attribute value from its literal and substituted parts,
+// stopping at the output budget (the caller then fails the record).
 func (b *builder) attr(a attr, vals []value) string {
-	var s string
+	if len(a.parts) == 1 && a.parts[0].kind == kindText {
+		return a.parts[0].name
+	}
+	var s strings.Builder
 	for _, p := range a.parts {
+		if b.out+s.Len() > maxOutput {
+			break
+		}
 		switch {
 		case p.kind == kindText:
-			s += p.name
+			s.WriteString(p.name)
 		case p.kind == kindSubst && int(p.subID) < len(vals):
-			s += render(vals[p.subID])
+			s.WriteString(render(vals[p.subID]))
 		}
 	}
-	b.out += len(s)
-	return s
+	b.out += s.Len()
+	return s.String()
 }

@@ -158,6 +158,45 @@ func TestReadCraftedRecords(t *testing.T) {
 			x.eof()
 		}, 1, big)
 	}), "parse budget")
+	// 1000 UserData leaves of one name: appending each to the joined
+	// value must not cost quadratic time.
+	test("repeated leaves", crafted(func(x *bx) {
+		x.instance(func(x *bx) {
+			x.fragment()
+			x.open("Event", false)
+			x.closeStart()
+			x.open("UserData", false)
+			x.closeStart()
+			for range 1000 {
+				x.open("X", false)
+				x.closeStart()
+				x.subst(0, typeWString)
+				x.end()
+			}
+			x.end()
+			x.end()
+			x.eof()
+		}, 1, big)
+	}), "parse budget")
+	// One System attribute built from 3000 substitutions of the value.
+	test("attribute bomb", crafted(func(x *bx) {
+		x.instance(func(x *bx) {
+			x.fragment()
+			x.open("Event", false)
+			x.closeStart()
+			x.open("System", false)
+			x.closeStart()
+			x.open("Provider", true)
+			x.attr("Name", false)
+			for range 3000 {
+				x.subst(0, typeWString)
+			}
+			x.closeEmpty()
+			x.end()
+			x.end()
+			x.eof()
+		}, 1, big)
+	}), "parse budget")
 	test("unknown token", crafted(func(x *bx) { x.u8(0x3f) }), "unknown binxml token")
 }
 

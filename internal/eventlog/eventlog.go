@@ -91,6 +91,9 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, source string, fn func
 		if n < chunkSize && err != nil && !errors.Is(err, io.EOF) {
 			return st, fmt.Errorf("eventlog: read chunk at %d of %s: %w", off, source, err)
 		}
+		if n == 0 {
+			break // size said more than the reader has
+		}
 		if err := p.chunk(&st, off, n, source, fn); err != nil {
 			return st, err
 		}
@@ -181,11 +184,15 @@ func (p *chunkParser) chunk(st *Stats, off int64, n int, source string, fn func(
 	return nil
 }
 
+var zeros [chunkSize]byte
+
+// isZero reports whether b (at most a chunk long) is all zero bytes.
 func isZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
+	for len(b) > chunkSize {
+		if !isZero(b[:chunkSize]) {
 			return false
 		}
+		b = b[chunkSize:]
 	}
-	return true
+	return bytes.Equal(b, zeros[:len(b)])
 }

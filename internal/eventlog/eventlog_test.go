@@ -225,3 +225,34 @@ func TestReadStops(t *testing.T) {
 		t.Errorf("cancelled ctx: err = %v", err)
 	}
 }
+
+func readFileTB(path string) ([]byte, error) { return os.ReadFile(path) }
+
+func TestPaths(t *testing.T) {
+	test := func(rel string, evtx, inLogs bool) {
+		t.Helper()
+		if got := IsEVTXPath(rel); got != evtx {
+			t.Errorf("IsEVTXPath(%q) = %v", rel, got)
+		}
+		if got := InLogsDir(rel); got != inLogs {
+			t.Errorf("InLogsDir(%q) = %v", rel, got)
+		}
+	}
+	test("Windows/System32/winevt/Logs/Security.evtx", true, true)
+	test("C/WINDOWS/system32/WINEVT/LOGS/MSExchange Management.EVTX", true, true)
+	test("host1/c/Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx", true, true)
+	test("exports/app.evtx", true, false)
+	test("Windows/System32/winevt/Logs/Security.evtx.bak", false, true)
+	test("Windows/System32/winevt/Logs/sub/x.evtx", true, false)
+	test("Windows/System32/winevt/LogsX/x.evtx", true, false)
+	test("notes.txt", false, false)
+}
+
+func TestReadSizeLargerThanFile(t *testing.T) {
+	data := synthFile(synthChunk(1, classicEvent("System", "EventLog", "104", "4")))
+	var n int
+	st, err := Read(t.Context(), bytes.NewReader(data), 1<<40, "x", func(*evidence.Record) error { n++; return nil })
+	if err != nil || n != 1 || st.Records != 1 {
+		t.Errorf("Read with a 1 TiB size: %d records, %+v, %v", n, st, err)
+	}
+}

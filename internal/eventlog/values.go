@@ -3,7 +3,6 @@ package eventlog
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -57,11 +56,12 @@ func utf16String(b []byte) string {
 		}
 	}
 	if ascii {
-		out := make([]byte, n)
-		for i := range out {
-			out[i] = b[2*i]
+		var out strings.Builder // its String does not copy
+		out.Grow(n)
+		for i := 0; i < n; i++ {
+			out.WriteByte(b[2*i])
 		}
-		return string(out)
+		return out.String()
 	}
 	u := make([]uint16, n)
 	for i := range u {
@@ -131,7 +131,7 @@ func render(v value) string {
 		}
 		return "true"
 	case typeGUID:
-		return fmt.Sprintf("{%08X-%04X-%04X-%X-%X}", le.Uint32(b), le.Uint16(b[4:]), le.Uint16(b[6:]), b[8:10], b[10:16])
+		return guid(b)
 	case typeSizeT, typeHexInt32, typeHexInt64:
 		switch len(b) {
 		case 4:
@@ -151,6 +151,26 @@ func render(v value) string {
 		return sid(b)
 	}
 	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// guid renders a GUID as Windows does: {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX},
+// the first three groups little-endian.
+func guid(b []byte) string {
+	const hexDigits = "0123456789ABCDEF"
+	order := [16]int{3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11}
+	out := make([]byte, 0, 38)
+	out = append(out, '{')
+	for _, i := range order {
+		if i < 0 {
+			out = append(out, '-')
+			continue
+		}
+		out = append(out, hexDigits[b[i]>>4], hexDigits[b[i]&15])
+	}
+	for _, c := range b[12:16] {
+		out = append(out, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return string(append(out, '}'))
 }
 
 // sid renders a binary security identifier as S-R-A-S1-S2-...

@@ -2,6 +2,7 @@ package exlog
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
@@ -251,5 +252,28 @@ func TestFieldsRange(t *testing.T) {
 	want := []string{"TimeStamp", "ServerName", "EventId", "EventData", "TIME", "USR", "URL", "BLD", "CMD"}
 	if d := cmp.Diff(want, names); d != "" {
 		t.Errorf("Range names (-want +got):\n%s", d)
+	}
+}
+
+func TestGzip(t *testing.T) {
+	plain, err := os.ReadFile("testdata/ECPServer20210303-1.LOG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(plain)
+	zw.Close()
+	want := parseBytes(t, plain, "x", Options{})
+	got := parseBytes(t, buf.Bytes(), "x", Options{})
+	if d := cmp.Diff(want.st, got.st); d != "" || len(got.recs) != 2 {
+		t.Errorf("gzip stats differ (%d records):\n%s", len(got.recs), d)
+	}
+	if typ, ok := Sniff(buf.Bytes()); !ok || typ != ECP {
+		t.Errorf("Sniff(gzip) = %q, %v", typ, ok)
+	}
+	_, err = Parse(t.Context(), bytes.NewReader(buf.Bytes()), "x", Options{MaxDecompressed: int64(len(plain) - 1)}, func(*evidence.Record) error { return nil })
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("limit below size: err = %v, want ErrTooLarge", err)
 	}
 }

@@ -52,19 +52,23 @@ type FileInfo struct {
 
 // Options configure a hunt.
 type Options struct {
-	Host         string // host name for a single evidence path; default: from the logs
-	Rules        *rules.Set
-	KB           *exchange.KB
-	Files        FileDetector // nil: no file hunting
-	AllFiles     bool         // examine every file, not only the default scope
-	MaxFileSize  int64        // bytes; larger files are not examined by Files (default 64 MiB)
-	Workers      int          // parallel files (default GOMAXPROCS)
-	TempDir      string
-	Progress     Progress
-	Log          *slog.Logger
-	Now          func() time.Time
-	Version      string // exhunt version, recorded in results
-	RulesVersion string
+	Host string // host name for a single evidence path; default: from the logs
+	// ExchangePaths are folders inside the evidence holding a non-default
+	// Exchange install (e.g. "D/Exchange"): every file under them is
+	// sniffed for log headers, whatever its extension.
+	ExchangePaths []string
+	Rules         *rules.Set
+	KB            *exchange.KB
+	Files         FileDetector // nil: no file hunting
+	AllFiles      bool         // examine every file, not only the default scope
+	MaxFileSize   int64        // bytes; larger files are not examined by Files (default 64 MiB)
+	Workers       int          // parallel files (default GOMAXPROCS)
+	TempDir       string
+	Progress      Progress
+	Log           *slog.Logger
+	Now           func() time.Time
+	Version       string // exhunt version, recorded in results
+	RulesVersion  string
 }
 
 func (o *Options) defaults() {
@@ -193,7 +197,7 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 		if h.opt.Files != nil && f.Size <= h.opt.MaxFileSize && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
 			j.scan = true
 		}
-		if candidateLog(f) || isEVTXPath(f) || h.tree.Kind == "file" {
+		if candidateLog(f) || isEVTXPath(f) || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths) {
 			n, err := readHead(f, head)
 			if err != nil {
 				h.warnf("%s: cannot read: %v", f.Path, err)
@@ -300,4 +304,17 @@ func (h *hostHunt) build() string {
 		return parsed.String()
 	}
 	return best
+}
+
+// underAny says whether f lies under one of the folders (case-insensitive,
+// '/' or '\\' separators).
+func underAny(f *evidence.File, dirs []string) bool {
+	l := f.Lower()
+	for _, d := range dirs {
+		d = strings.Trim(strings.ToLower(strings.ReplaceAll(d, "\\", "/")), "/")
+		if d != "" && (strings.HasPrefix(l, d+"/") || strings.Contains(l, "/"+d+"/")) {
+			return true
+		}
+	}
+	return false
 }

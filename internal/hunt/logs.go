@@ -118,9 +118,10 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) error {
 		return err
 	}
 	defer rc.Close()
+	// Rules that set no category agree with any category, so the matcher
+	// for the folder's protocol covers every rule these records can meet.
 	guess := exSource(f, t)
-	pre := []*rules.Matcher{h.opt.Rules.ForSource(guess), h.opt.Rules.ForSource(evidence.LogSource{Product: "exchange", Service: string(t)})}
-	filter := func(line []byte) bool { return pre[0].Candidate(line) || pre[1].Candidate(line) }
+	filter := h.opt.Rules.ForSource(guess).Candidate
 	var last evidence.LogSource
 	var m *rules.Matcher
 	st, err := exlog.Parse(ctx, hr, f.Path, exlog.Options{Filter: filter}, func(rec *evidence.Record) error {

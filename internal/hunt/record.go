@@ -10,6 +10,9 @@ import (
 	"github.com/exhunt/exhunt/internal/rules"
 )
 
+// IndicatorTag marks rules that match indicators rather than exploitation.
+const IndicatorTag = "exhunt.indicator"
+
 // maxEvidence bounds the evidence text of one finding.
 const maxEvidence = 2048
 
@@ -97,7 +100,9 @@ func newFinding(r *rules.Rule, rec *evidence.Record, kind finding.Kind) finding.
 // did what was asked — succeeded, but only for rules that describe
 // exploitation (a CVE tag) or web-shell use (T1505.003); a mere indicator
 // (an IOC user agent answered 200) stays unknown. 3xx, 4xx and 5xx mean
-// attempted. Exchange records without status (ECP server, OAB generator,
+// attempted. A rule tagged `exhunt.indicator` matches an indicator (a
+// published attacker address or user agent), not the exploitation itself:
+// its 2xx answers stay unknown. Exchange records without status (ECP server, OAB generator,
 // cmdlet logs) record actions that ran: succeeded. Event-log records are
 // facts whose weight the verdict judges by severity: unknown.
 func outcomeOf(r *rules.Rule, rec *evidence.Record, status string) finding.Outcome {
@@ -105,6 +110,11 @@ func outcomeOf(r *rules.Rule, rec *evidence.Record, status string) finding.Outco
 	for _, a := range r.Attack() {
 		if strings.HasPrefix(a, "T1505") {
 			exploit = true
+		}
+	}
+	for _, t := range r.Tags {
+		if strings.EqualFold(t, IndicatorTag) {
+			exploit = false
 		}
 	}
 	if status != "" {

@@ -48,33 +48,13 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 
 	if len(r.Findings) > 0 {
 		fmt.Fprintf(w, "\nTimeline\n")
-		for i, f := range r.Findings {
+		groups := groupByPlace(r.Findings)
+		for i, g := range groups {
 			if i == maxTextFindings {
-				fmt.Fprintf(w, "  ... %d more findings: use --format json for all\n", len(r.Findings)-i)
+				fmt.Fprintf(w, "  ... %d more: use --format json for all\n", len(groups)-i)
 				break
 			}
-			when := "(no time)          "
-			if !f.Time.IsZero() {
-				when = f.Time.UTC().Format("2006-01-02 15:04:05")
-			}
-			tags := strings.Join(slices.Concat(f.CVEs, f.Attack), " ")
-			fmt.Fprintf(w, "  %s  %-8s %-9s %s [%s]\n", when, f.Severity, f.Outcome, f.Title, tags)
-			loc := f.Source
-			if f.Line > 0 {
-				loc = fmt.Sprintf("%s:%d", f.Source, f.Line)
-			}
-			fmt.Fprintf(w, "      %s\n      %s\n", loc, oneLine(f.Evidence, 300))
-			for j, rel := range f.Related {
-				if j == 5 {
-					fmt.Fprintf(w, "      ↳ ... %d more related records\n", len(f.Related)-j)
-					break
-				}
-				relLoc := rel.Source
-				if rel.Line > 0 {
-					relLoc = fmt.Sprintf("%s:%d", rel.Source, rel.Line)
-				}
-				fmt.Fprintf(w, "      ↳ %s (%s)\n", oneLine(rel.Note, 200), relLoc)
-			}
+			writeGroup(w, g)
 		}
 	}
 
@@ -188,4 +168,71 @@ func oneLine(s string, n int) string {
 		return r
 	}, s)
 	return truncate(s, n)
+}
+
+// groupByPlace merges findings of the same evidence line (several rules
+// often fire on one request) so the timeline shows each line once.
+func groupByPlace(fs []finding.Finding) [][]finding.Finding {
+	var out [][]finding.Finding
+	index := map[string]int{}
+	for _, f := range fs {
+		key := fmt.Sprintf("%s\x00%d\x00%d", f.Source, f.Line, f.Time.UnixNano())
+		if f.Line == 0 && f.Kind != finding.KindFile {
+			key += "\x00" + f.Rule
+		}
+		if i, ok := index[key]; ok {
+			out[i] = append(out[i], f)
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, []finding.Finding{f})
+	}
+	return out
+}
+
+func writeGroup(w io.Writer, g []finding.Finding) {
+	top := g[0]
+	for _, f := range g[1:] {
+		if f.Severity.Rank() > top.Severity.Rank() {
+			top = f
+		}
+	}
+	when := "(no time)          "
+	if !top.Time.IsZero() {
+		when = top.Time.UTC().Format("2006-01-02 15:04:05")
+	}
+	var tags []string
+	for _, f := range g {
+		for _, t := range slices.Concat(f.CVEs, f.Attack) {
+			if !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+	}
+	fmt.Fprintf(w, "  %s  %-8s %-9s %s [%s]\n", when, top.Severity, top.Outcome, oneLine(top.Title, 200), strings.Join(tags, " "))
+	for _, f := range g {
+		if f.Rule != top.Rule {
+			fmt.Fprintf(w, "      also: %s (%s, %s)\n", oneLine(f.Title, 200), f.Severity, f.Outcome)
+		}
+	}
+	loc := top.Source
+	if top.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", top.Source, top.Line)
+	}
+	fmt.Fprintf(w, "      %s\n      %s\n", oneLine(loc, 300), oneLine(top.Evidence, 300))
+	var related []finding.Ref
+	for _, f := range g {
+		related = append(related, f.Related...)
+	}
+	for j, rel := range related {
+		if j == 5 {
+			fmt.Fprintf(w, "      ↳ ... %d more related records\n", len(related)-j)
+			break
+		}
+		relLoc := rel.Source
+		if rel.Line > 0 {
+			relLoc = fmt.Sprintf("%s:%d", rel.Source, rel.Line)
+		}
+		fmt.Fprintf(w, "      ↳ %s (%s)\n", oneLine(rel.Note, 200), oneLine(relLoc, 200))
+	}
 }

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"strings"
 	"time"
 
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/store/result"
 )
 
 // Host is everything a report knows about one server.
@@ -27,9 +29,17 @@ type Scan struct {
 
 // Options tune a report.
 type Options struct {
-	KB    *exchange.KB // build knowledge for exposure and updates; nil: exchange.Default()
-	Now   time.Time    // "generated at"; zero: time.Now
-	Title string       // default: "exhunt report"
+	KB      *exchange.KB // build knowledge for exposure and updates; nil: exchange.Default()
+	Now     time.Time    // "generated at"; zero: time.Now
+	Title   string       // default: "exhunt report"
+	Version string       // exhunt version printed in reports; default "dev"
+}
+
+func (o Options) version() string {
+	if o.Version == "" {
+		return "dev"
+	}
+	return o.Version
 }
 
 func (o Options) kb() (*exchange.KB, error) {
@@ -93,4 +103,23 @@ func Assess(kb *exchange.KB, h *Host) Exposure {
 		e.CVEs = append(e.CVEs, CVE{ID: id, Wave: info.Wave, Summary: info.Summary, Exploited: !info.ExploitedSince.IsZero()})
 	}
 	return e
+}
+
+// FromScan converts a stored scan result for a report.
+func FromScan(s *result.ScanResult, when time.Time) *Scan {
+	out := &Scan{Target: s.Target, IP: s.IP, Build: s.Build, Exchange: s.Exchange, CVEs: s.CVEs, Time: when}
+	for _, w := range s.Webshells {
+		out.Webshells = append(out.Webshells, w.Path)
+	}
+	return out
+}
+
+// ReleaseName names the release of an assessed build: product, CU and the
+// security update when it is not the CU itself.
+func ReleaseName(a *exchange.Assessment) string {
+	parts := []string{a.Product, a.CU}
+	if a.Update != "" && a.Update != a.CU {
+		parts = append(parts, a.Update)
+	}
+	return strings.TrimSpace(strings.Join(parts, " "))
 }

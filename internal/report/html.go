@@ -20,6 +20,7 @@ var templateFS embed.FS
 var parsed = sync.OnceValues(func() (*template.Template, error) {
 	return template.New("").Funcs(template.FuncMap{
 		"fmtTime":      fmtTime,
+		"releaseName":  ReleaseName,
 		"fmtDate":      func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"location":     func(f finding.Finding) string { return location(&f) },
 		"urgencyClass": func(u Urgency) string { return strings.ReplaceAll(u.String(), " ", "-") },
@@ -65,9 +66,6 @@ type fleetView struct {
 	Chart *Chart
 }
 
-// Version is printed in reports; the CLI sets it from its build stamp.
-var Version = "dev"
-
 // HTML writes one self-contained HTML document about hosts: a fleet
 // overview when there is more than one, then one section per host.
 func HTML(w io.Writer, hosts []Host, opt Options) error {
@@ -83,7 +81,7 @@ func HTML(w io.Writer, hosts []Host, opt Options) error {
 	if err != nil {
 		return err
 	}
-	p := page{Title: opt.Title, Generated: opt.now().Format("2006-01-02 15:04 UTC"), Version: Version, CSS: template.CSS(css)}
+	p := page{Title: opt.Title, Generated: opt.now().Format("2006-01-02 15:04 UTC"), Version: opt.version(), CSS: template.CSS(css)}
 	if p.Title == "" {
 		p.Title = "exhunt report"
 		if len(hosts) == 1 {
@@ -155,4 +153,25 @@ func verdictSeverity(v finding.Verdict) string {
 		return "high"
 	}
 	return "low"
+}
+
+// TimelineSVG renders the cross-host timeline (one lane per host) as an
+// inline SVG fragment, for pages that embed it (the dashboard).
+func TimelineSVG(hosts []Host) (template.HTML, error) {
+	tmpl, err := parsed()
+	if err != nil {
+		return "", fmt.Errorf("report: templates: %w", err)
+	}
+	var items []Item
+	for i := range hosts {
+		h := &hosts[i].Result
+		for j := range h.Findings {
+			items = append(items, Item{Lane: h.Host, Finding: &h.Findings[j], Host: h.Host})
+		}
+	}
+	var b strings.Builder
+	if err := tmpl.ExecuteTemplate(&b, "chart", NewChart(items, nil)); err != nil {
+		return "", fmt.Errorf("report: render timeline: %w", err)
+	}
+	return template.HTML(b.String()), nil //nolint:gosec // produced by html/template, which escaped every value
 }

@@ -123,13 +123,14 @@ func TestHTMLContent(t *testing.T) {
 	}
 	test("EX01",
 		`<div class="banner verdict-compromised"><strong>compromised</strong>`,
-		"<strong>exposed</strong>", "build 15.1.2176.2 (Exchange Server 2016 CU19 CU19, from network scan)",
+		"<strong>exposed</strong>", "build 15.1.2176.2 (Exchange Server 2016 CU19, from network scan)",
 		"<code>CVE-2021-26855</code> ProxyLogon", "exploited in the wild",
 		// Remediation plan, in urgency order.
 		`<span class="urgency now">now</span> <b>Contain EX01</b>`,
 		"<b>Remove the web shells</b>", "(sha256 b75f163ca9b9240bf4b37ad92bc7556b40a17e27c2b8ed5c8991385fe07d17d0)",
 		"<b>Remove memory dumps and staged archives</b>", `C:\windows\temp\lsass.dmp`,
-		`<span class="urgency today">today</span> <b>Install`, "for Exchange Server 2016 CU19",
+		`<span class="urgency today">today</span> <b>Install Exchange Server 2016 CU23, then its newest security update`,
+		"until then, the newest update of the CU19 line: May21SU (15.1.2176.14)",
 		"<b>Mitigate until the update is installed</b>", "EOMT.ps1",
 		"<b>Reset the credentials LSASS held</b>", `CORP\exadmin (seen in the findings)`,
 		"<b>Rebuild the server</b>",
@@ -141,7 +142,7 @@ func TestHTMLContent(t *testing.T) {
 		// The chart has one lane per evidence family and one point per timed finding.
 		`dy="4">IIS / Exchange logs</text>`, `dy="4">Files</text>`, `dy="4">Event logs</text>`,
 	)
-	test("EX02", `verdict-exploitation-attempted`, "build 15.2.858.5", "No records", "")
+	test("EX02", `verdict-exploitation-attempted`, "build 15.2.858.5", "<b>Install", "ProxyNotShell: URL Rewrite rule")
 	test("EX03", `verdict-no-evidence`, "No findings.", "No timed finding to draw.")
 	plan := section("EX01")
 	order := []string{"Contain EX01", "Remove the web shells", "Install", "Reset the credentials", "Rebuild the server", "Close the gaps"}
@@ -167,6 +168,23 @@ func TestHTMLSingleHostNoFleet(t *testing.T) {
 		t.Error("single-host report should have no fleet section and a host title")
 	}
 	if strings.Contains(out, "<b>Install") {
-		t.Error("EX03 runs the newest CU14 build line... no install step expected for a patched build")
+		t.Error("EX03 runs a patched Exchange SE build: no install step expected")
+	}
+}
+
+func TestTimelineSVG(t *testing.T) {
+	svg, err := TimelineSVG(fleet(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(svg)
+	if strings.Count(s, "<circle ") != 6 || !strings.Contains(s, `dy="4">EX01</text>`) || !strings.Contains(s, `dy="4">EX02</text>`) {
+		t.Errorf("fleet timeline: want 6 points in lanes EX01 and EX02:\n%s", s)
+	}
+	if strings.Contains(s, "EX03</text>") {
+		t.Error("EX03 has no finding and should have no lane")
+	}
+	if strings.Contains(s, "<script") || strings.Contains(s, "<img") {
+		t.Error("timeline titles not escaped")
 	}
 }

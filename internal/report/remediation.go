@@ -113,6 +113,9 @@ func patchSteps(kb *exchange.KB, e *Exposure) []Step {
 	case !a.LineSupported:
 		cu, su := newestCU(kb, a.Product)
 		install.Title = fmt.Sprintf("Install %s %s, then its newest security update %s", a.Product, cu, su)
+		if a.LatestInLine != "" && a.LatestInLine != a.Build {
+			install.Items = append(install.Items, fmt.Sprintf("until then, the newest update of the %s line: %s (%s)", a.CU, a.LatestUpdate, a.LatestInLine))
+		}
 		install.Items = append(install.Items, a.Notes...)
 	case a.LatestInLine != "" && a.LatestInLine != a.Build:
 		install.Title = fmt.Sprintf("Install %s for %s %s (build %s)", a.LatestUpdate, a.Product, a.CU, a.LatestInLine)

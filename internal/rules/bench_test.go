@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"bytes"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/cloudflare/ahocorasick"
@@ -93,8 +91,14 @@ func BenchmarkAhoCorasickBaseline(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, l := range lines {
-			buf = append(buf[:0], l...)
-			ac.Contains(bytes.ToLower(buf))
+			buf = buf[:0]
+			for _, c := range l {
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+			}
+			ac.Contains(buf)
 		}
 	}
 }
@@ -116,5 +120,27 @@ func BenchmarkMatch(b *testing.B) {
 			m.Match(&recs[i], func(*Rule) { hits++ })
 		}
 	}
-	_ = strings.ToLower
+}
+
+// BenchmarkCandidateBuiltin runs the embedded pack's webserver prefilter.
+func BenchmarkCandidateBuiltin(b *testing.B) {
+	s, _ := Builtin()
+	m := s.ForSource(webLS)
+	lines := benchLines(10000)
+	var size int64
+	cand := 0
+	for _, l := range lines {
+		size += int64(len(l)) + 1
+		if m.Candidate(l) {
+			cand++
+		}
+	}
+	b.SetBytes(size)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, l := range lines {
+			m.Candidate(l)
+		}
+	}
+	b.ReportMetric(float64(cand)/float64(len(lines))*100, "%candidates")
 }

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -16,6 +15,8 @@ const (
 	maxAlternatives   = 4096     // values one field expands to (windash, base64offset)
 	maxRegexLen       = 16 << 10 // bytes of one |re pattern
 	maxSelections     = 10000    // detection identifiers in one rule
+	maxQuantifierWork = 1 << 20  // identifier pattern tests in one condition
+	maxRuleValues     = 1 << 16  // compiled values in one rule
 )
 
 type opKind uint8
@@ -39,10 +40,12 @@ type cond struct {
 // precedence not > and > or, parentheses, and the quantifiers
 // "1 of", "any of", "all of" over an identifier pattern or "them".
 type condParser struct {
-	toks  []string
-	pos   int
-	depth int
-	names []string // detection identifiers, in the order they were written
+	toks   []string
+	pos    int
+	depth  int
+	names  []string // detection identifiers, in the order they were written
+	index  map[string]int
+	budget int // identifier tests left for quantifiers
 }
 
 // parseCondition compiles one condition over the given identifiers.
@@ -57,7 +60,12 @@ func parseCondition(s string, names []string) (*cond, error) {
 	if len(toks) == 0 {
 		return nil, fmt.Errorf("empty condition")
 	}
-	p := &condParser{toks: toks, names: names}
+	p := &condParser{toks: toks, names: names, index: make(map[string]int, len(names)), budget: maxQuantifierWork}
+	for i, n := range names {
+		if _, dup := p.index[n]; !dup {
+			p.index[n] = i
+		}
+	}
 	c, err := p.or()
 	if err != nil {
 		return nil, err
@@ -192,8 +200,8 @@ func (p *condParser) primary() (*cond, error) {
 		return nil, fmt.Errorf("condition: unexpected %q", tok)
 	}
 	p.pos++
-	i := slices.Index(p.names, tok)
-	if i < 0 {
+	i, ok := p.index[tok]
+	if !ok {
 		return nil, fmt.Errorf("condition names %q, which is not a detection identifier", tok)
 	}
 	return &cond{op: opSel, sel: i}, nil
@@ -227,6 +235,10 @@ func (p *condParser) quantifier() (*cond, error) {
 		return nil, fmt.Errorf("condition: %s of needs an identifier pattern or them", q)
 	}
 	p.pos++
+	p.budget -= len(p.names)
+	if p.budget < 0 {
+		return nil, fmt.Errorf("condition: too many quantifiers over too many identifiers")
+	}
 	var kids []*cond
 	for i, name := range p.names {
 		if strings.EqualFold(target, "them") {

@@ -136,9 +136,44 @@ var regressionOverrides = map[string]int{
 	"8fbf3271-1ef6-4e94-8210-03c2317947f6": 3,
 }
 
-// readEventJSON turns evtx-dump style JSON events ({"Event": {"System":
-// ..., "EventData": ...}}), one or more per file, into records shaped like
-// the event-log reader's.
+// jsonEvent is one event in the JSON shape of SigmaHQ's regression data
+// (an evtx dump): {"Event": {"System": ..., "EventData": ...}}.
+type jsonEvent struct {
+	Event struct {
+		System struct {
+			Provider struct {
+				Attr struct{ Name string } `json:"#attributes"`
+			}
+			EventID       json.Number
+			Level         json.Number
+			EventRecordID json.Number
+			Channel       string
+			Computer      string
+		}
+		EventData map[string]any
+	}
+}
+
+// record shapes the event like the event-log reader's records.
+func (ev *jsonEvent) record() evidence.Record {
+	sys := ev.Event.System
+	m := evidence.FoldMap{
+		"Channel":       sys.Channel,
+		"EventID":       sys.EventID.String(),
+		"Level":         sys.Level.String(),
+		"EventRecordID": sys.EventRecordID.String(),
+		"Computer":      sys.Computer,
+		"Provider_Name": sys.Provider.Attr.Name,
+	}
+	for k, v := range ev.Event.EventData {
+		if v != nil {
+			m[k] = fmt.Sprint(v)
+		}
+	}
+	return evidence.Record{Log: evidence.LogSource{Product: "windows", Service: serviceOf(sys.Channel)}, Fields: m}
+}
+
+// readEventJSON reads one or more concatenated JSON events.
 func readEventJSON(t *testing.T, path string) []evidence.Record {
 	t.Helper()
 	f, err := os.Open(path)
@@ -150,21 +185,7 @@ func readEventJSON(t *testing.T, path string) []evidence.Record {
 	dec.UseNumber()
 	var out []evidence.Record
 	for {
-		var ev struct {
-			Event struct {
-				System struct {
-					Provider struct {
-						Attr struct{ Name string } `json:"#attributes"`
-					}
-					EventID       json.Number
-					Level         json.Number
-					EventRecordID json.Number
-					Channel       string
-					Computer      string
-				}
-				EventData map[string]any
-			}
-		}
+		var ev jsonEvent
 		err := dec.Decode(&ev)
 		if errors.Is(err, io.EOF) {
 			break
@@ -172,23 +193,59 @@ func readEventJSON(t *testing.T, path string) []evidence.Record {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		sys := ev.Event.System
-		m := evidence.FoldMap{
-			"Channel":       sys.Channel,
-			"EventID":       sys.EventID.String(),
-			"Level":         sys.Level.String(),
-			"EventRecordID": sys.EventRecordID.String(),
-			"Computer":      sys.Computer,
-			"Provider_Name": sys.Provider.Attr.Name,
-		}
-		for k, v := range ev.Event.EventData {
-			if v != nil {
-				m[k] = fmt.Sprint(v)
-			}
-		}
-		out = append(out, evidence.Record{Log: evidence.LogSource{Product: "windows", Service: serviceOf(sys.Channel)}, Fields: m})
+		out = append(out, ev.record())
 	}
 	return out
+}
+
+// TestRegressionFixtures runs SigmaHQ rules that have regression data on
+// hand-written events (testdata/regression): each rule has true positives,
+// including a Security 4688 event read through the field aliases, and
+// near-miss benign twins. It needs no shared corpus.
+func TestRegressionFixtures(t *testing.T) {
+	rulePaths, _ := filepath.Glob("testdata/regression/*.yml")
+	if len(rulePaths) < 3 {
+		t.Fatalf("want at least 3 fixture rules, found %d", len(rulePaths))
+	}
+	for _, rp := range rulePaths {
+		name := strings.TrimSuffix(filepath.Base(rp), ".yml")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(rp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := mustParse(t, string(data))
+			raw, err := os.ReadFile(filepath.Join("testdata/regression", name+".events.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cases []struct {
+				Name  string
+				Match bool
+				Event jsonEvent
+			}
+			dec := json.NewDecoder(strings.NewReader(string(raw)))
+			dec.UseNumber()
+			if err := dec.Decode(&cases); err != nil {
+				t.Fatal(err)
+			}
+			pos, neg := 0, 0
+			for _, c := range cases {
+				rec := c.Event.record()
+				if got := matches(t, r, rec.Log, rec.Fields); got != c.Match {
+					t.Errorf("%s: match = %v, want %v", c.Name, got, c.Match)
+				}
+				if c.Match {
+					pos++
+				} else {
+					neg++
+				}
+			}
+			if pos == 0 || neg == 0 {
+				t.Errorf("%d true positives and %d near misses, want both", pos, neg)
+			}
+		})
+	}
 }
 
 func serviceOf(channel string) string {
@@ -197,6 +254,8 @@ func serviceOf(channel string) string {
 		return "sysmon"
 	case "Microsoft-Windows-PowerShell/Operational":
 		return "powershell"
+	case "Windows PowerShell":
+		return "powershell-classic"
 	}
 	return strings.ToLower(channel)
 }

@@ -52,6 +52,8 @@ func compileDetection(n *yaml.Node) (*detection, error) {
 		return nil, errorf(n, "detection must be a map")
 	}
 	d := &detection{}
+	seen := map[string]bool{}
+	budget := maxRuleValues
 	var condNode *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -65,10 +67,11 @@ func compileDetection(n *yaml.Node) (*detection, error) {
 		if len(d.sels) >= maxSelections {
 			return nil, errorf(k, "more than %d detection identifiers", maxSelections)
 		}
-		if slices.Contains(d.names, k.Value) {
+		if seen[k.Value] {
 			return nil, errorf(k, "detection identifier %q appears twice", k.Value)
 		}
-		s, err := compileSelection(k.Value, v)
+		seen[k.Value] = true
+		s, err := compileSelection(k.Value, v, &budget)
 		if err != nil {
 			return nil, err
 		}
@@ -115,11 +118,11 @@ func compileDetection(n *yaml.Node) (*detection, error) {
 	return d, nil
 }
 
-func compileSelection(name string, n *yaml.Node) (selection, error) {
+func compileSelection(name string, n *yaml.Node, budget *int) (selection, error) {
 	s := selection{name: name}
 	switch n.Kind {
 	case yaml.MappingNode:
-		alt, err := compileMap(n)
+		alt, err := compileMap(n, budget)
 		if err != nil {
 			return s, err
 		}
@@ -129,7 +132,7 @@ func compileSelection(name string, n *yaml.Node) (selection, error) {
 		for _, item := range n.Content {
 			switch item.Kind {
 			case yaml.MappingNode:
-				alt, err := compileMap(item)
+				alt, err := compileMap(item, budget)
 				if err != nil {
 					return s, err
 				}
@@ -141,14 +144,14 @@ func compileSelection(name string, n *yaml.Node) (selection, error) {
 			}
 		}
 		if len(keywords) > 0 {
-			fc, err := compileField("", nil, keywords, n)
+			fc, err := compileField("", nil, keywords, n, budget)
 			if err != nil {
 				return s, err
 			}
 			s.alts = append(s.alts, []fieldCond{fc})
 		}
 	case yaml.ScalarNode:
-		fc, err := compileField("", nil, []*yaml.Node{n}, n)
+		fc, err := compileField("", nil, []*yaml.Node{n}, n, budget)
 		if err != nil {
 			return s, err
 		}
@@ -162,7 +165,7 @@ func compileSelection(name string, n *yaml.Node) (selection, error) {
 	return s, nil
 }
 
-func compileMap(n *yaml.Node) ([]fieldCond, error) {
+func compileMap(n *yaml.Node, budget *int) ([]fieldCond, error) {
 	var alt []fieldCond
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -188,7 +191,7 @@ func compileMap(n *yaml.Node) ([]fieldCond, error) {
 		default:
 			return nil, errorf(v, "field %q: nested maps are not supported", field)
 		}
-		fc, err := compileField(field, mods, values, k)
+		fc, err := compileField(field, mods, values, k, budget)
 		if err != nil {
 			return nil, err
 		}

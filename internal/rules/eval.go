@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"bytes"
 	"strings"
+	"sync"
 
 	"github.com/exhunt/exhunt/internal/evidence"
 )
@@ -14,10 +16,32 @@ type evalCtx struct {
 	// lowered caches lower-cased field values for this record.
 	lowered [8]struct{ name, orig, v string }
 	nLow    int
-	// all and allLower hold every field value, for keywords, filled once.
-	all, allLower []string
-	joined        string // allLower joined with NUL, for plain contains
-	haveAll       bool
+	// For keywords, filled once per record: every non-empty field value,
+	// and all of them lower-cased and joined with NUL (value j ends at
+	// ends[j]).
+	all     []string
+	joined  []byte
+	ends    []int
+	haveAll bool
+}
+
+// ctxPool recycles evalCtx buffers between records.
+var ctxPool = sync.Pool{New: func() any { return new(evalCtx) }}
+
+func newEvalCtx(f evidence.Fields) *evalCtx {
+	c := ctxPool.Get().(*evalCtx)
+	c.f = f
+	return c
+}
+
+// release clears c and returns it to the pool, keeping small buffers.
+func (c *evalCtx) release() {
+	if cap(c.joined) > 1<<20 {
+		c.joined = nil
+	}
+	clear(c.all)
+	*c = evalCtx{all: c.all[:0], joined: c.joined[:0], ends: c.ends[:0]}
+	ctxPool.Put(c)
 }
 
 // get looks a Sigma field up: the name itself, then its aliases.
@@ -49,20 +73,48 @@ func (c *evalCtx) lower(name, v string) string {
 	return l
 }
 
-// values returns every field value of the record, as is and lower-cased.
-func (c *evalCtx) values() ([]string, []string) {
-	if !c.haveAll {
-		c.haveAll = true
-		c.f.Range(func(_, v string) bool {
-			if v != "" {
-				c.all = append(c.all, v)
-				c.allLower = append(c.allLower, toLower(v))
-			}
-			return true
-		})
-		c.joined = strings.Join(c.allLower, "\x00")
+// values fills all, joined and ends on first use.
+func (c *evalCtx) values() {
+	if c.haveAll {
+		return
 	}
-	return c.all, c.allLower
+	c.haveAll = true
+	c.f.Range(func(_, v string) bool {
+		if v == "" {
+			return true
+		}
+		c.all = append(c.all, v)
+		c.joined = appendLower(c.joined, v)
+		c.ends = append(c.ends, len(c.joined))
+		c.joined = append(c.joined, 0)
+		return true
+	})
+}
+
+// lowerValue returns value j of all, lower-cased.
+func (c *evalCtx) lowerValue(j int) string {
+	start := 0
+	if j > 0 {
+		start = c.ends[j-1] + 1
+	}
+	return string(c.joined[start:c.ends[j]])
+}
+
+// appendLower appends s lower-cased as strings.ToLower would.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return append(b, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // toLower avoids the allocation when s has no upper-case ASCII and is
@@ -137,17 +189,16 @@ func (c *evalCtx) field(fc *fieldCond) bool {
 
 // keywords searches every field value of the record.
 func (c *evalCtx) keywords(fc *fieldCond) bool {
-	all, allLower := c.values()
+	c.values()
 	for i := range fc.ms {
 		m := &fc.ms[i]
 		hit := false
-		if lit, ok := m.plainContains(); ok {
+		if m.lit != nil {
 			// A literal without NUL cannot span two values.
-			hit = strings.Contains(c.joined, lit)
+			hit = bytes.Contains(c.joined, m.lit)
 		} else {
-			for j, v := range all {
-				l := allLower[j]
-				if m.match(v, true, func() string { return l }, c.get) {
+			for j, v := range c.all {
+				if m.match(v, true, func() string { return c.lowerValue(j) }, c.get) {
 					hit = true
 					break
 				}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -11,13 +12,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// compileField compiles "field|mods: values" into matchers. Modifiers
+// compileField compiles "field|mods: values" into matchers, taking them
+// from the rule's budget of values. Modifiers
 // that change the value (windash, utf16*, base64, base64offset, contains,
 // startswith, endswith) are applied in the order written and may expand
 // one value into several plain alternatives, so nothing is expanded per
 // record.
-func compileField(field string, mods []string, values []*yaml.Node, at *yaml.Node) (fieldCond, error) {
+func compileField(field string, mods []string, values []*yaml.Node, at *yaml.Node, budget *int) (fieldCond, error) {
 	fc := fieldCond{field: field}
+	what := fmt.Sprintf("field %q", field)
+	if field == "" {
+		what = "keywords"
+	}
 	var (
 		special    string // re, cidr, exists, fieldref, gt, gte, lt, lte
 		reFlags    string
@@ -39,18 +45,18 @@ func compileField(field string, mods []string, values []*yaml.Node, at *yaml.Nod
 			transforms = append(transforms, m)
 		case "re", "cidr", "exists", "fieldref", "gt", "gte", "lt", "lte":
 			if special != "" {
-				return fc, errorf(at, "field %q: modifiers %s and %s cannot be combined", field, special, m)
+				return fc, errorf(at, "%s: modifiers %s and %s cannot be combined", what, special, m)
 			}
 			special = m
 		case "i", "m", "s":
 			if special != "re" {
-				return fc, errorf(at, "field %q: modifier %s only applies after re", field, m)
+				return fc, errorf(at, "%s: modifier %s only applies after re", what, m)
 			}
 			reFlags += m
 		case "expand":
-			return fc, errorf(at, "field %q: modifier expand needs placeholder values, which exhunt does not define", field)
+			return fc, errorf(at, "%s: modifier expand needs placeholder values, which exhunt does not define", what)
 		default:
-			return fc, errorf(at, "field %q: unknown modifier %q", field, raw)
+			return fc, errorf(at, "%s: unknown modifier %q", what, raw)
 		}
 	}
 	if field == "" && special != "" && special != "re" {
@@ -67,7 +73,7 @@ func compileField(field string, mods []string, values []*yaml.Node, at *yaml.Nod
 		switch special {
 		case "re":
 			if len(v.Value) > maxRegexLen {
-				return fc, errorf(v, "field %q: regular expression longer than %d bytes", field, maxRegexLen)
+				return fc, errorf(v, "%s: regular expression longer than %d bytes", what, maxRegexLen)
 			}
 			expr := v.Value
 			if reFlags != "" {
@@ -75,19 +81,19 @@ func compileField(field string, mods []string, values []*yaml.Node, at *yaml.Nod
 			}
 			re, err := regexp.Compile(expr)
 			if err != nil {
-				return fc, errorf(v, "field %q: regular expression does not compile in Go's RE2 syntax: %v", field, err)
+				return fc, errorf(v, "%s: regular expression does not compile in Go's RE2 syntax: %v", what, err)
 			}
 			fc.ms = append(fc.ms, valueMatcher{kind: mRegex, re: re})
 		case "cidr":
 			p, err := netip.ParsePrefix(strings.TrimSpace(v.Value))
 			if err != nil {
-				return fc, errorf(v, "field %q: bad cidr %q: %v", field, v.Value, err)
+				return fc, errorf(v, "%s: bad cidr %q: %v", what, v.Value, err)
 			}
 			fc.ms = append(fc.ms, valueMatcher{kind: mCIDR, prefix: p.Masked()})
 		case "exists":
 			b, err := strconv.ParseBool(v.Value)
 			if err != nil {
-				return fc, errorf(v, "field %q: exists wants true or false, not %q", field, v.Value)
+				return fc, errorf(v, "%s: exists wants true or false, not %q", what, v.Value)
 			}
 			fc.ms = append(fc.ms, valueMatcher{kind: mExists, exists: b})
 		case "fieldref":
@@ -95,27 +101,35 @@ func compileField(field string, mods []string, values []*yaml.Node, at *yaml.Nod
 		case "gt", "gte", "lt", "lte":
 			f, err := strconv.ParseFloat(strings.TrimSpace(v.Value), 64)
 			if err != nil {
-				return fc, errorf(v, "field %q: %s wants a number, not %q", field, special, v.Value)
+				return fc, errorf(v, "%s: %s wants a number, not %q", what, special, v.Value)
 			}
 			fc.ms = append(fc.ms, valueMatcher{kind: mNum, op: special, num: f})
 		default:
 			alts, err := expandValue(v.Value, transforms, field == "")
 			if err != nil {
-				return fc, errorf(v, "field %q: %v", field, err)
+				return fc, errorf(v, "%s: %v", what, err)
 			}
 			if len(fc.ms)+len(alts) > maxAlternatives {
-				return fc, errorf(v, "field %q expands to more than %d values", field, maxAlternatives)
+				return fc, errorf(v, "%s expands to more than %d values", what, maxAlternatives)
 			}
 			for _, a := range alts {
-				fc.ms = append(fc.ms, valueMatcher{kind: mGlob, cased: cased, glob: compileGlob(a, !cased), atom: longestAtom(a)})
+				vm := valueMatcher{kind: mGlob, cased: cased, glob: compileGlob(a, !cased), atom: longestAtom(a)}
+				if lit, ok := vm.plainContains(); ok {
+					vm.lit = []byte(lit)
+				}
+				fc.ms = append(fc.ms, vm)
 			}
 		}
+	}
+	*budget -= len(fc.ms)
+	if *budget < 0 {
+		return fc, errorf(at, "rule has more than %d values after expansion", maxRuleValues)
 	}
 	// A |all whose values expanded into alternatives (windash,
 	// base64offset) would wrongly require every alternative; expansion
 	// with all is refused instead.
 	if fc.all && len(fc.ms) != len(values) {
-		return fc, errorf(at, "field %q: all cannot be combined with a modifier that expands values", field)
+		return fc, errorf(at, "%s: all cannot be combined with a modifier that expands values", what)
 	}
 	return fc, nil
 }

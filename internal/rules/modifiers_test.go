@@ -2,6 +2,8 @@ package rules
 
 import (
 	"encoding/base64"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/exhunt/exhunt/internal/evidence"
@@ -121,6 +123,7 @@ func TestModifierErrors(t *testing.T) {
 		{"all with expansion", "sel: {a|windash|all: ['-x', '-y']}\ncondition: sel", "all cannot be combined"},
 		{"windash explosion", "sel: {a|windash: '-a -b -c -d -e -f'}\ncondition: sel", "more than 4096"},
 		{"empty list", "sel: {a: []}\ncondition: sel", "empty value list"},
+		{"rule value budget", "sel: {" + manyWindash(120) + "}\ncondition: sel", "more than 65536 values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +133,15 @@ func TestModifierErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyWindash returns n fields that each expand to 625 values.
+func manyWindash(n int) string {
+	var parts []string
+	for i := range n {
+		parts = append(parts, fmt.Sprintf("f%d|windash: '-a -b -c -d'", i))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func TestBase64Offsets(t *testing.T) {

@@ -26,6 +26,9 @@ const (
 	pwDefender     = "18186e34-ded9-4a2f-a62d-8ddcf60ab185"
 	pwSecCleared   = "beea065c-58fd-435f-8db4-3b9caeab5615"
 	pwSysCleared   = "9833a3b6-da0b-49cf-8816-0aaaf391893e"
+	pwTunnel       = "e723a9a0-fef0-4360-bd69-d89a083059cb"
+	pwSecLsass     = "0667cc0f-4f08-43e5-b0a9-b481e8c0678e"
+	pwPSMiniDump   = "0d001757-107d-48b9-bc59-0fd52a148a08"
 )
 
 const (
@@ -90,8 +93,8 @@ func TestPackWindowsMetadata(t *testing.T) {
 			}
 		}
 	}
-	if n != 12 {
-		t.Errorf("pack/windows has %d rules, want 12", n)
+	if n != 15 {
+		t.Errorf("pack/windows has %d rules, want 15", n)
 	}
 }
 
@@ -152,6 +155,25 @@ func TestPackWindowsRules(t *testing.T) {
 	test("rundll32 full access", access(rundll, "0x1fffff"), pwLsassAccess)
 	test("w3wp query-limited only", access(w3wp, "0x1000"))
 	test("Defender full access", access(`C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.2101.9-0\MsMpEng.exe`, "0x1fffff"))
+	test("mimikatz from a desktop", access(`C:\Users\IEUser\Desktop\m\mimikatz.exe`, "0x1010"), pwLsassAccess)
+	test("installed agent", access(`C:\Program Files\Vendor\agent.exe`, "0x1fffff"))
+
+	// LSASS handles in the Security log (4656/4663).
+	handle := func(id, process, access string) *evidence.Record {
+		return pwRecord("Security", id, "ObjectName", `\Device\HarddiskVolume1\Windows\System32\lsass.exe`, "ProcessName", process, "AccessList", access)
+	}
+	test("cscript reads lsass memory", handle("4663", `C:\Windows\System32\cscript.exe`, "%%4484\r\n\t\t\t\t"), pwSecLsass)
+	test("taskmgr handle request", handle("4656", `C:\Windows\System32\Taskmgr.exe`, "%%1537 %%4484 %%4485"), pwSecLsass)
+	test("Defender reads lsass memory", handle("4663", `C:\ProgramData\Microsoft\Windows Defender\Platform\4.18\MsMpEng.exe`, "%%4484"))
+	test("query-only handle", handle("4656", `C:\Windows\System32\cscript.exe`, "%%4490"))
+
+	// PowerShell script blocks (4104).
+	block := func(text string) *evidence.Record {
+		return pwRecord("Microsoft-Windows-PowerShell/Operational", "4104", "ScriptBlockText", text)
+	}
+	test("Out-Minidump", block("$MiniDumpWriteDump = $WERNativeMethods.GetMethod('MiniDumpWriteDump', $Flags)"), pwPSMiniDump)
+	test("comsvcs from PowerShell", block(`C:\Windows\System32\rundll32.exe C:\Windows\System32\comsvcs.dll, MiniDump (Get-Process lsass).Id \Windows\Temp\x.dmp full`), pwPSMiniDump)
+	test("lsass lookup only", block("Get-Process lsass | Select-Object Id, StartTime"))
 
 	// LSASS dump files (Sysmon 11).
 	file := func(name string) *evidence.Record {
@@ -180,6 +202,16 @@ func TestPackWindowsRules(t *testing.T) {
 	test("Defender Exchange exploit action", pwRecord(pwDefendCh, "1117", "Threat Name", "Exploit:Script/CVE-2021-26855.A"), pwDefender)
 	test("Defender PUA", pwRecord(pwDefendCh, "1116", "Threat Name", "PUA:Win32/Presenoker"))
 	test("Defender config change", pwRecord(pwDefendCh, "5007", "Threat Name", "Webshell"))
+
+	// Web shell tunnels (Sysmon 3), as in the Tunna sample.
+	conn := func(image, ip, port string) *evidence.Record {
+		return pwRecord(pwSysmon, "3", "Image", image, "Initiated", "true", "DestinationIp", ip, "DestinationPort", port)
+	}
+	test("w3wp to local RDP", conn(w3wp, "127.0.0.1", "3389"), pwTunnel)
+	test("w3wp to local SMB", conn(w3wp, "127.0.0.1", "445"), pwTunnel)
+	test("w3wp to Exchange back end", conn(w3wp, "127.0.0.1", "444"))
+	test("w3wp to domain controller LDAP", conn(w3wp, "10.0.0.5", "389"))
+	test("mstsc to RDP", conn(`C:\Windows\System32\mstsc.exe`, "10.0.0.9", "3389"))
 
 	// Log clearing.
 	test("Security cleared", pwRecord("Security", "1102", "Provider_Name", "Microsoft-Windows-Eventlog", "SubjectUserName", "adm"), pwSecCleared)

@@ -36,7 +36,7 @@ func Parse(name string, data []byte) ([]*Rule, []LoadError) {
 			break
 		}
 		var doc yaml.Node
-		err := dec.Decode(&doc)
+		err := decode(dec, &doc)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -83,6 +83,17 @@ func Parse(name string, data []byte) ([]*Rule, []LoadError) {
 		rules = append(rules, r)
 	}
 	return rules, errs
+}
+
+// decode guards against a panic in the third-party YAML parser on hostile
+// input: the rule file is reported instead of taking the hunt down.
+func decode(dec *yaml.Decoder, doc *yaml.Node) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("YAML parser failed: %v", p)
+		}
+	}()
+	return dec.Decode(doc)
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)

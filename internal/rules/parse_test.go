@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -166,6 +167,19 @@ func TestParseLimits(t *testing.T) {
 	_, errs = Parse("deepyaml.yml", []byte(yml))
 	if len(errs) != 1 {
 		t.Errorf("deep YAML: %v", errs)
+	}
+}
+
+func TestParseQuantifierBudget(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("title: wide\nid: w1\ndetection:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "  s%d: {a: x}\n", i)
+	}
+	b.WriteString("  condition: '" + strings.Repeat("1 of s* or ", 999) + "1 of s*'\n")
+	_, errs := Parse("wide.yml", []byte(b.String()))
+	if len(errs) != 1 || !strings.Contains(errs[0].Reason, "too many quantifiers") {
+		t.Errorf("errors = %v, want the quantifier budget error", errs)
 	}
 }
 

@@ -115,3 +115,37 @@ func TestCandidateNeverMissesMatch(t *testing.T) {
 		t.Errorf("benign Outlook line is a candidate")
 	}
 }
+
+// TestSplitScanAgrees checks the two-part scan against a single walk and
+// against strings.Contains, with an atom at every offset of lines of many
+// lengths (an atom across the middle must be found).
+func TestSplitScanAgrees(t *testing.T) {
+	atoms := []string{"autodiscover", "mapi", "x.y-z_1", "exchangeservicesclient"}
+	var rules []*Rule
+	for i, a := range atoms {
+		r := mustParse(t, strings.Replace(ruleYAML("category: webserver", "sel: {q|contains: '"+a+"'}\ncondition: sel"),
+			"11111111-2222-3333-4444-555555555555", string(rune('a'+i)), 1))
+		rules = append(rules, r)
+	}
+	s, _ := NewSet(rules...)
+	p := s.ForSource(webLS).pre
+	if p == nil || p.maxLen != len("exchangeservicesclient") {
+		t.Fatalf("prefilter %+v", p)
+	}
+	for n := 0; n < 300; n += 7 {
+		filler := strings.Repeat("ab/c+", n/5+1)[:n]
+		for _, a := range atoms {
+			for off := 0; off+len(a) <= n; off++ {
+				line := filler[:off] + strings.ToUpper(a) + filler[off+len(a):]
+				if !p.contains([]byte(line)) || !scanFrom(p.scan, p.hit, []byte(line)) {
+					t.Fatalf("atom %q at %d of %d not found: %q", a, off, n, line)
+				}
+			}
+		}
+		// Near miss: atoms broken by one byte are not found.
+		broken := filler + "autodiscove_r mxapi exchangeservices-client"
+		if p.contains([]byte(broken)) {
+			t.Fatalf("broken atoms found in %q", broken)
+		}
+	}
+}

@@ -214,7 +214,8 @@ func (m *Matcher) Match(rec *evidence.Record, fn func(*Rule)) {
 	if rec == nil || rec.Fields == nil {
 		return
 	}
-	c := evalCtx{f: rec.Fields}
+	c := newEvalCtx(rec.Fields)
+	defer c.release()
 	for i := range m.entries {
 		e := &m.entries[i]
 		c.alias, c.alias2 = e.alias, nil

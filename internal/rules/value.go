@@ -31,7 +31,8 @@ type valueMatcher struct {
 	exists bool   // wanted presence for mExists
 	ref    string // other field for mFieldRef
 	refPos string // "", contains, startswith, endswith
-	atom   string // longest [a-z0-9]{3,} run every match contains, "" if none
+	atom   string // longest atom run every match contains, "" if none
+	lit    []byte // for case-insensitive *literal*: the lower-cased literal
 }
 
 // match reports whether the field value v (present says whether the
@@ -94,9 +95,11 @@ func (m *valueMatcher) match(v string, present bool, lower func() string, get fu
 	return false
 }
 
-// longestAtom returns the longest run of ASCII letters and digits, of at
-// least three bytes, lower-cased, in any literal part of s. The runs stop
-// at wildcards, so every value matching s contains the atom.
+// longestAtom returns the longest run of atom bytes (ASCII letters,
+// digits, '.', '-', '_'), of at least three bytes with a letter or digit,
+// lower-cased, in any literal part of s. The runs stop at wildcards, so
+// every value matching s contains the atom. Dots and dashes are included
+// so that IP addresses such as 5.2.69.14 still give an atom.
 func longestAtom(s sstr) string {
 	best := ""
 	for _, p := range s {
@@ -105,13 +108,13 @@ func longestAtom(s sstr) string {
 		}
 		start := -1
 		for i := 0; i <= len(p.lit); i++ {
-			if i < len(p.lit) && isAlnum(p.lit[i]) {
+			if i < len(p.lit) && isAtomByte(p.lit[i]) {
 				if start < 0 {
 					start = i
 				}
 				continue
 			}
-			if start >= 0 && i-start > len(best) {
+			if start >= 0 && i-start > len(best) && hasAlnum(p.lit[start:i]) {
 				best = p.lit[start:i]
 			}
 			start = -1
@@ -121,6 +124,17 @@ func longestAtom(s sstr) string {
 		return ""
 	}
 	return strings.ToLower(best)
+}
+
+func isAtomByte(c byte) bool { return isAlnum(c) || c == '.' || c == '-' || c == '_' }
+
+func hasAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isAlnum(s[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 func isAlnum(c byte) bool {

@@ -2,6 +2,8 @@ package scan
 
 import (
 	"context"
+	"crypto/tls"
+	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -158,5 +160,46 @@ func TestNamesResolveAndSNI(t *testing.T) {
 	}
 	if r.Exposed || r.Exchange || len(r.CVEs) != 0 {
 		t.Errorf("unresolvable host judged: %+v", r)
+	}
+}
+
+func TestSNIFromTargetName(t *testing.T) {
+	var mu sync.Mutex
+	var snis []string
+	srv := httptest.NewUnstartedServer(emulator.Handler(profile(t, "patched-se")))
+	srv.TLS = &tls.Config{GetConfigForClient: func(hi *tls.ClientHelloInfo) (*tls.Config, error) {
+		mu.Lock()
+		snis = append(snis, hi.ServerName)
+		mu.Unlock()
+		return nil, nil
+	}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ap := netip.MustParseAddrPort(srv.Listener.Addr().String())
+	s := testScanner(t, Config{Resolver: fakeResolver{"mail.corp.test": ap.Addr().String()}})
+	if r := s.scanOne(t.Context(), Target{Host: "mail.corp.test", Port: int(ap.Port())}); !r.Exchange {
+		t.Fatalf("by name: %+v", r)
+	}
+	if r := s.scanOne(t.Context(), Target{Host: ap.Addr().String(), Port: int(ap.Port())}); !r.Exchange {
+		t.Fatalf("by IP: %+v", r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(snis) != 2 || snis[0] != "mail.corp.test" || snis[1] != "" {
+		t.Errorf("SNI per connection = %q, want [mail.corp.test \"\"] (one keep-alive connection per target)", snis)
+	}
+}
+
+func TestIPv6Loopback(t *testing.T) {
+	h, err := emulator.Start(profile(t, "patched-se"), emulator.Options{Addr: "[::1]:0", TLS: true})
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	t.Cleanup(func() { h.Close() })
+	s := testScanner(t, Config{})
+	var got []*Result
+	_, err = s.Run(t.Context(), Targets([]Input{{Args: []string{h.Addr.String()}}}, []int{443}), func(r *Result) error { got = append(got, r); return nil })
+	if err != nil || len(got) != 1 || !got[0].Exchange || got[0].IP != "::1" || got[0].Build != "15.2.2562.46" {
+		t.Errorf("scan of %s: %v %+v", h.Addr, err, got)
 	}
 }

@@ -23,7 +23,11 @@ const (
 	MethodHeader   = "x-owa-version"       // full build, since the July 2021 SUs (CERT.at)
 	MethodManifest = "exporttool-manifest" // full build from ECP's ClickOnce manifest (righel, Metasploit)
 	MethodPath     = "owa-resource-path"   // a.b.c from /owa/auth/<build>/ (nuclei, Beaumont); a.b.c.d on 2010
+	MethodFolder   = "ecp-version-folder"  // a.b.c.d whose /ecp/<build>/exporttool/ folder exists (Metasploit, righel)
 )
+
+// maxCandidates bounds the ECP folder probes per host.
+const maxCandidates = 40
 
 var (
 	// /owa/auth/15.1.2176/themes/... (2013+) and /owa/14.3.513.0/themes/... (2010):
@@ -239,6 +243,7 @@ func (s *Scanner) fingerprint(ctx context.Context, ss *session, r *Result) error
 	if resp, err := ss.get(ctx, pathManifest, nil, 64<<10); err == nil {
 		observe(r, resp, "GET "+pathManifest)
 	}
+	s.versionFolders(ctx, ss, r)
 	if resp, err := ss.get(ctx, pathEWS, map[string]string{"Authorization": ntlmNegotiate}, 16<<10); err == nil {
 		observe(r, resp, "GET "+pathEWS)
 		for _, v := range resp.Header.Values("WWW-Authenticate") {
@@ -249,4 +254,35 @@ func (s *Scanner) fingerprint(ctx context.Context, ss *session, r *Result) error
 		}
 	}
 	return nil
+}
+
+// versionFolders refines a CU-only build: ECP keeps one folder per
+// installed build, so GET /ecp/<a.b.c.d>/exporttool/<manifest> answers 200
+// for the installed build (exchange-knowledge.md C, Metasploit exchange.rb,
+// righel). Folders of older builds may survive an upgrade, so candidates go
+// newest first and the first hit wins; confidence is low. A catch-all
+// server is ruled out by requiring a parseable export-tool manifest.
+func (s *Scanner) versionFolders(ctx context.Context, ss *session, r *Result) {
+	cand, ok := s.cfg.Assessor.(Candidater)
+	if !ok {
+		return
+	}
+	if _, prec, _ := chooseBuild(r.BuildMethods); prec != "cu" {
+		return
+	}
+	cu, _, _ := chooseBuild(r.BuildMethods)
+	for i, b := range cand.Candidates(cu) {
+		if i >= maxCandidates || ctx.Err() != nil {
+			return
+		}
+		p := "/ecp/" + b + "/exporttool/microsoft.exchange.ediscovery.exporttool.application"
+		resp, err := ss.get(ctx, p, nil, 64<<10)
+		if err != nil {
+			return
+		}
+		if _, ok := ManifestBuild(resp.Body); resp.Status == 200 && ok {
+			addMethod(r, BuildMethod{Method: MethodFolder, Build: b, Precision: "full", Confidence: "low", Source: "GET " + p})
+			return
+		}
+	}
 }

@@ -31,6 +31,8 @@ func TestFingerprintAgainstEmulator(t *testing.T) {
 			want{true, "15.2.2562.46", "full", []string{"exporttool-manifest=15.2.2562.46", "owa-resource-path=15.2.2562", "x-owa-version=15.2.2562.46"}, 0, false, 0}},
 		{"CU only: no header, no manifest: CU known, SU unknown", emulator.Config{Kind: emulator.Exchange, Build: "15.1.2176.14", NoManifest: true}, false,
 			want{true, "15.1.2176", "cu", []string{"owa-resource-path=15.1.2176"}, 0, true, 7}},
+		{"CU only from the page, SU read from the ECP version folder", emulator.Config{Kind: emulator.Exchange, Build: "15.1.2176.12", CurrentManifestMissing: true}, true,
+			want{true, "15.1.2176.12", "full", []string{"ecp-version-folder=15.1.2176.12", "owa-resource-path=15.1.2176"}, 0, true, 0}},
 		{"manifest carries another build than the header: conflict reported, header wins", emulator.Config{Kind: emulator.Exchange, Build: "15.2.1748.49", VersionHeader: true, ManifestBuild: "15.2.1748.10"}, true,
 			want{true, "15.2.1748.49", "full", []string{"exporttool-manifest=15.2.1748.10", "owa-resource-path=15.2.1748", "x-owa-version=15.2.1748.49"}, 1, false, 0}},
 		{"plain IIS is not Exchange", emulator.Config{Kind: emulator.NotExchange}, true, want{}},

@@ -130,7 +130,7 @@ type textWriter struct {
 	rows int
 }
 
-const textFmt = "%-28s %-8s %-13s %-4s %-22s %-30s %-18s %-10s %s\n"
+const textFmt = "%-28s %-8s %-13s %-4s %-22s %-30s %-22s %-10s %s\n"
 
 func (t *textWriter) Write(r *Result) error {
 	if t.rows == 0 {
@@ -161,7 +161,7 @@ func (t *textWriter) Write(r *Result) error {
 	var hits []string
 	for _, a := range r.Active {
 		if a.Result == Vulnerable {
-			hits = append(hits, strings.TrimPrefix(a.Check, "CVE-"))
+			hits = append(hits, a.Check[strings.LastIndexByte(a.Check, '-')+1:])
 		}
 	}
 	if len(hits) > 0 {

@@ -109,3 +109,10 @@ type Assessment struct {
 type Assessor interface {
 	Assess(build string) (Assessment, error)
 }
+
+// Candidater is an optional Assessor method: the known full builds of a
+// CU line (a.b.c), newest first. With it a CU-only fingerprint is refined
+// by probing ECP's versioned export-tool folders.
+type Candidater interface {
+	Candidates(cu string) []string
+}

@@ -55,6 +55,8 @@ func (fakeKB) Assess(b string) (Assessment, error) {
 	case "15.1.2176":
 		return Assessment{Build: b, Product: "Exchange Server 2016", CU: "CU19", Known: true,
 			CVEs: cvesLine2016CU19, SUDependentCVEs: cvesSU2016CU19}, nil
+	case "15.1.2176.12":
+		return Assessment{Build: b, Product: "Exchange Server 2016", CU: "CU19", Update: "Apr21SU", Known: true, CVEs: append([]string{"CVE-2021-31207"}, cvesLine2016CU19...)}, nil
 	case "15.1.2176.14":
 		return Assessment{Build: b, Product: "Exchange Server 2016", CU: "CU19", Update: "May21SU", Known: true, CVEs: cvesLine2016CU19}, nil
 	case "15.2.2562.46", "15.2.1748.49":
@@ -62,6 +64,13 @@ func (fakeKB) Assess(b string) (Assessment, error) {
 			Conditional: []Conditional{{CVE: "CVE-2024-21410", Condition: "ExtendedProtection"}}}, nil
 	}
 	return Assessment{Build: b}, nil
+}
+
+func (fakeKB) Candidates(cu string) []string {
+	if cu == "15.1.2176" {
+		return []string{"15.1.2176.14", "15.1.2176.12", "15.1.2176.9", "15.1.2176.4", "15.1.2176.2"}
+	}
+	return nil
 }
 
 // testScanner is a Scanner that can only reach loopback.

@@ -11,19 +11,20 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/store/result"
 	"github.com/google/go-cmp/cmp"
 )
 
-func readDocs(t *testing.T, path string) []Doc {
+func readDocs(t *testing.T, path string) []result.Doc {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var docs []Doc
-	if err := ReadResults(f, func(d Doc) error { docs = append(docs, d); return nil }); err != nil {
-		t.Fatalf("ReadResults(%s): %v", path, err)
+	var docs []result.Doc
+	if err := result.ReadResults(f, func(d result.Doc) error { docs = append(docs, d); return nil }); err != nil {
+		t.Fatalf("result.ReadResults(%s): %v", path, err)
 	}
 	return docs
 }
@@ -52,7 +53,7 @@ func testRoundTrip(t *testing.T, s *Store, _ func() *Store) {
 		if err != nil {
 			t.Fatalf("SaveHunt(%s): %v", h.Host, err)
 		}
-		if !sv.New || sv.Kind != Hunt || sv.Host != h.Host || len(sv.ID) != 64 {
+		if !sv.New || sv.Kind != result.Hunt || sv.Host != h.Host || len(sv.ID) != 64 {
 			t.Errorf("SaveHunt(%s) = %+v", h.Host, sv)
 		}
 		got, run, err := s.LatestHunt(t.Context(), strings.ToLower(h.Host))
@@ -124,12 +125,12 @@ func testScans(t *testing.T, s *Store, _ func() *Store) {
 		t.Fatal(err)
 	}
 	if sr.Target != "https://ex01:443" || !sr.Exchange || sr.Build != "15.1.2176.2" || len(sr.Webshells) != 1 {
-		t.Errorf("ScanResult = %+v", sr)
+		t.Errorf("result.ScanResult = %+v", sr)
 	}
 	if !strings.Contains(string(raw), `"future_field":{"x":1}`) {
 		t.Errorf("stored scan lost an unknown field: %s", raw)
 	}
-	runs, err := s.Runs(t.Context(), Filter{Kind: Scan})
+	runs, err := s.Runs(t.Context(), Filter{Kind: result.Scan})
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("Runs(scan) = %v, %v", runs, err)
 	}
@@ -144,7 +145,7 @@ func testScans(t *testing.T, s *Store, _ func() *Store) {
 	if sv2, err := s.SaveScan(t.Context(), pretty); err != nil || sv2.New || sv2.ID != sv.ID {
 		t.Errorf("re-save reformatted scan = %+v, %v; want same id, not new", sv2, err)
 	}
-	if _, err := s.SaveScan(t.Context(), json.RawMessage(`{"host":"EX01","verdict":"no-evidence"}`)); !errors.Is(err, ErrInvalid) {
+	if _, err := s.SaveScan(t.Context(), json.RawMessage(`{"host":"EX01","verdict":"no-evidence"}`)); !errors.Is(err, result.ErrInvalid) {
 		t.Errorf("SaveScan(hunt) err = %v, want ErrInvalid", err)
 	}
 }
@@ -169,7 +170,7 @@ func testHosts(t *testing.T, s *Store, _ func() *Store) {
 	want := []row{
 		{"EX01", "compromised", "15.1.2176.2", 5, 2, true, true}, // hunt EX01 + scan of https://ex01:443
 		{"EX02", "exploitation-attempted", "15.2.858.5", 1, 1, true, false},
-		{"EX03", "no-evidence", "15.2.1544.4", 0, 1, true, false},
+		{"EX03", "no-evidence", "15.2.2562.46", 0, 1, true, false},
 		{"ex04.corp.example", "", "", 0, 1, false, true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -217,14 +218,14 @@ func testCorrelate(t *testing.T, s *Store, _ func() *Store) {
 
 func testAtomic(t *testing.T, s *Store, _ func() *Store) {
 	docs := readDocs(t, "testdata/fleet.jsonl")
-	bad := Doc{Kind: "bogus", Raw: json.RawMessage(`{}`)}
-	if _, err := s.Save(t.Context(), docs[0], bad); !errors.Is(err, ErrInvalid) {
+	bad := result.Doc{Kind: "bogus", Raw: json.RawMessage(`{}`)}
+	if _, err := s.Save(t.Context(), docs[0], bad); !errors.Is(err, result.ErrInvalid) {
 		t.Fatalf("Save with a bad document: err = %v, want ErrInvalid", err)
 	}
 	if r, f := counts(t, s); r != 0 || f != 0 {
 		t.Errorf("a failed batch left %d runs and %d findings", r, f)
 	}
-	if _, err := s.SaveHunt(t.Context(), finding.HostResult{Host: " ", Verdict: finding.NoEvidence}); !errors.Is(err, ErrInvalid) {
+	if _, err := s.SaveHunt(t.Context(), finding.HostResult{Host: " ", Verdict: finding.NoEvidence}); !errors.Is(err, result.ErrInvalid) {
 		t.Errorf("SaveHunt with an empty host: err = %v, want ErrInvalid", err)
 	}
 }
@@ -294,6 +295,19 @@ func testNotFound(t *testing.T, s *Store, _ func() *Store) {
 		t.Errorf("LatestHunt(nope) err = %v", err)
 	}
 	if _, _, err := s.Doc(t.Context(), "00"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Doc(00) err = %v", err)
+		t.Errorf("result.Doc(00) err = %v", err)
+	}
+}
+
+func testLatestScan(t *testing.T, s *Store, _ func() *Store) {
+	if _, err := s.Save(t.Context(), readDocs(t, "testdata/scan.jsonl")...); err != nil {
+		t.Fatal(err)
+	}
+	sr, run, err := s.LatestScan(t.Context(), "EX01")
+	if err != nil || sr.Target != "https://ex01:443" || run.Kind != result.Scan {
+		t.Errorf("LatestScan(EX01) = %+v, %+v, %v", sr, run, err)
+	}
+	if _, _, err := s.LatestScan(t.Context(), "EX02"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("LatestScan(EX02) err = %v, want ErrNotFound", err)
 	}
 }

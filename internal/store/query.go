@@ -11,29 +11,30 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/store/result"
 )
 
 // Run is the stored metadata of one hunt or scan.
 type Run struct {
-	ID           string    `json:"id"`
-	Kind         Kind      `json:"kind"`
-	Host         string    `json:"host"`
-	RunTime      time.Time `json:"run_time"`
-	Ingested     time.Time `json:"ingested"`
-	Version      string    `json:"exhunt_version,omitempty"`
-	RulesVersion string    `json:"rules_version,omitempty"`
-	Verdict      string    `json:"verdict,omitempty"`
-	Build        string    `json:"build,omitempty"`
-	IP           string    `json:"ip,omitempty"`
-	Exchange     bool      `json:"exchange,omitempty"`
-	CVEs         []string  `json:"cves,omitempty"`
-	Findings     int       `json:"findings"`
+	ID           string      `json:"id"`
+	Kind         result.Kind `json:"kind"`
+	Host         string      `json:"host"`
+	RunTime      time.Time   `json:"run_time"`
+	Ingested     time.Time   `json:"ingested"`
+	Version      string      `json:"exhunt_version,omitempty"`
+	RulesVersion string      `json:"rules_version,omitempty"`
+	Verdict      string      `json:"verdict,omitempty"`
+	Build        string      `json:"build,omitempty"`
+	IP           string      `json:"ip,omitempty"`
+	Exchange     bool        `json:"exchange,omitempty"`
+	CVEs         []string    `json:"cves,omitempty"`
+	Findings     int         `json:"findings"`
 }
 
 // Filter selects runs; zero fields match everything.
 type Filter struct {
 	Host  string // exact host name, case-insensitive
-	Kind  Kind
+	Kind  result.Kind
 	Limit int // newest first; 0 means no limit
 }
 
@@ -49,7 +50,7 @@ func scanRun(sc interface{ Scan(...any) error }, extra ...any) (Run, error) {
 	if err := sc.Scan(dest...); err != nil {
 		return Run{}, err
 	}
-	r.Kind, r.RunTime, r.Ingested, r.Exchange = Kind(kind), parseTime(rt), parseTime(ing), exch != 0
+	r.Kind, r.RunTime, r.Ingested, r.Exchange = result.Kind(kind), parseTime(rt), parseTime(ing), exch != 0
 	if cv != "" {
 		r.CVEs = strings.Split(cv, ",")
 	}
@@ -108,7 +109,7 @@ func (s *Store) HuntResult(ctx context.Context, id string) (finding.HostResult, 
 	if err != nil {
 		return finding.HostResult{}, Run{}, err
 	}
-	if r.Kind != Hunt {
+	if r.Kind != result.Hunt {
 		return finding.HostResult{}, Run{}, fmt.Errorf("%w: run %s is a %s, not a hunt", ErrNotFound, id, r.Kind)
 	}
 	var h finding.HostResult
@@ -119,24 +120,24 @@ func (s *Store) HuntResult(ctx context.Context, id string) (finding.HostResult, 
 }
 
 // ScanResult returns the scan stored as run id, decoded and verbatim.
-func (s *Store) ScanResult(ctx context.Context, id string) (ScanResult, json.RawMessage, error) {
+func (s *Store) ScanResult(ctx context.Context, id string) (result.ScanResult, json.RawMessage, error) {
 	r, doc, err := s.Doc(ctx, id)
 	if err != nil {
-		return ScanResult{}, nil, err
+		return result.ScanResult{}, nil, err
 	}
-	if r.Kind != Scan {
-		return ScanResult{}, nil, fmt.Errorf("%w: run %s is a %s, not a scan", ErrNotFound, id, r.Kind)
+	if r.Kind != result.Scan {
+		return result.ScanResult{}, nil, fmt.Errorf("%w: run %s is a %s, not a scan", ErrNotFound, id, r.Kind)
 	}
-	var sr ScanResult
+	var sr result.ScanResult
 	if err := json.Unmarshal(doc, &sr); err != nil {
-		return ScanResult{}, nil, fmt.Errorf("store: decode run %s: %w", id, err)
+		return result.ScanResult{}, nil, fmt.Errorf("store: decode run %s: %w", id, err)
 	}
 	return sr, doc, nil
 }
 
 // LatestHunt returns the newest hunt result of host.
 func (s *Store) LatestHunt(ctx context.Context, host string) (finding.HostResult, Run, error) {
-	runs, err := s.Runs(ctx, Filter{Host: host, Kind: Hunt, Limit: 1})
+	runs, err := s.Runs(ctx, Filter{Host: host, Kind: result.Hunt, Limit: 1})
 	if err != nil {
 		return finding.HostResult{}, Run{}, err
 	}
@@ -175,13 +176,13 @@ func (s *Store) Hosts(ctx context.Context) ([]HostSummary, error) {
 		}
 		h.Runs++
 		switch {
-		case r.Kind == Hunt && h.Hunt == nil:
+		case r.Kind == result.Hunt && h.Hunt == nil:
 			h.Hunt = &r
 			h.Host, h.Verdict, h.Findings = r.Host, r.Verdict, r.Findings
 			if h.Build == "" {
 				h.Build = r.Build
 			}
-		case r.Kind == Scan && h.Scan == nil:
+		case r.Kind == result.Scan && h.Scan == nil:
 			h.Scan = &r
 			if r.Build != "" {
 				h.Build = r.Build
@@ -262,4 +263,18 @@ func (s *Store) Counts(ctx context.Context) (runs, findings int, err error) {
 		return 0, 0, fmt.Errorf("store: count: %w", err)
 	}
 	return runs, findings, nil
+}
+
+// LatestScan returns the newest scan of host (the host name a scan target
+// reduces to, see result.HostOf).
+func (s *Store) LatestScan(ctx context.Context, host string) (result.ScanResult, Run, error) {
+	runs, err := s.Runs(ctx, Filter{Host: host, Kind: result.Scan, Limit: 1})
+	if err != nil {
+		return result.ScanResult{}, Run{}, err
+	}
+	if len(runs) == 0 {
+		return result.ScanResult{}, Run{}, fmt.Errorf("%w: no scan result for host %q", ErrNotFound, host)
+	}
+	sr, _, err := s.ScanResult(ctx, runs[0].ID)
+	return sr, runs[0], err
 }

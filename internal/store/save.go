@@ -7,25 +7,24 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/url"
 	"path"
 	"strings"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/store/result"
 )
 
 // Saved reports what happened to one document.
 type Saved struct {
-	ID   string `json:"id"`
-	Kind Kind   `json:"kind"`
-	Host string `json:"host"`
-	New  bool   `json:"new"` // false when the same document was stored before
+	ID   string      `json:"id"`
+	Kind result.Kind `json:"kind"`
+	Host string      `json:"host"`
+	New  bool        `json:"new"` // false when the same document was stored before
 }
 
 // RunID is the natural key of a document: the SHA-256 of its kind and
 // canonical JSON. The same result ingested twice has the same id.
-func RunID(kind Kind, canonical []byte) string {
+func RunID(kind result.Kind, canonical []byte) string {
 	h := sha256.New()
 	h.Write([]byte(kind))
 	h.Write([]byte{'\n'})
@@ -35,14 +34,14 @@ func RunID(kind Kind, canonical []byte) string {
 
 // SaveHunt stores one hunt result; storing it again changes nothing.
 func (s *Store) SaveHunt(ctx context.Context, r finding.HostResult) (Saved, error) {
-	if err := ValidateHunt(&r); err != nil {
+	if err := result.ValidateHunt(&r); err != nil {
 		return Saved{}, err
 	}
 	raw, err := json.Marshal(&r)
 	if err != nil {
 		return Saved{}, fmt.Errorf("store: encode hunt result: %w", err)
 	}
-	out, err := s.Save(ctx, Doc{Kind: Hunt, Hunt: &r, Raw: raw})
+	out, err := s.Save(ctx, result.Doc{Kind: result.Hunt, Hunt: &r, Raw: raw})
 	if err != nil {
 		return Saved{}, err
 	}
@@ -52,12 +51,12 @@ func (s *Store) SaveHunt(ctx context.Context, r finding.HostResult) (Saved, erro
 // SaveScan stores one scan result, given as the JSON object `exhunt scan`
 // wrote; storing it again changes nothing.
 func (s *Store) SaveScan(ctx context.Context, doc json.RawMessage) (Saved, error) {
-	d, ok, err := Classify(doc)
+	d, ok, err := result.Classify(doc)
 	if err != nil {
 		return Saved{}, err
 	}
-	if !ok || d.Kind != Scan {
-		return Saved{}, fmt.Errorf("%w: not a scan result (no target)", ErrInvalid)
+	if !ok || d.Kind != result.Scan {
+		return Saved{}, fmt.Errorf("%w: not a scan result (no target)", result.ErrInvalid)
 	}
 	out, err := s.Save(ctx, d)
 	if err != nil {
@@ -66,9 +65,9 @@ func (s *Store) SaveScan(ctx context.Context, doc json.RawMessage) (Saved, error
 	return out[0], nil
 }
 
-// Save stores documents from ReadResults or Classify in one transaction:
+// Save stores documents from result.ReadResults or result.Classify in one transaction:
 // either all of them are stored, or none.
-func (s *Store) Save(ctx context.Context, docs ...Doc) ([]Saved, error) {
+func (s *Store) Save(ctx context.Context, docs ...result.Doc) ([]Saved, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
@@ -89,14 +88,14 @@ func (s *Store) Save(ctx context.Context, docs ...Doc) ([]Saved, error) {
 	return out, nil
 }
 
-func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *Doc, ingested string) (Saved, error) {
+func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *result.Doc, ingested string) (Saved, error) {
 	id := RunID(d.Kind, d.Raw)
 	var (
 		host, runTime, ver, rules, verdict, build, ip, cves string
 		exchange, nfind                                     int
 	)
 	switch d.Kind {
-	case Hunt:
+	case result.Hunt:
 		h := d.Hunt
 		host, ver, rules, verdict, build = h.Host, h.Version, h.RulesVersion, string(h.Verdict), h.Build
 		runTime = fmtTime(h.Finished)
@@ -104,14 +103,14 @@ func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *Doc, ingested string
 			runTime = fmtTime(h.Started)
 		}
 		nfind = len(h.Findings)
-	case Scan:
+	case result.Scan:
 		sc := d.Scan
-		host, ip, build, cves = HostOf(sc.Target), sc.IP, sc.Build, strings.Join(sc.CVEs, ",")
+		host, ip, build, cves = result.HostOf(sc.Target), sc.IP, sc.Build, strings.Join(sc.CVEs, ",")
 		if sc.Exchange {
 			exchange = 1
 		}
 	default:
-		return Saved{}, fmt.Errorf("%w: unknown kind %q", ErrInvalid, d.Kind)
+		return Saved{}, fmt.Errorf("%w: unknown kind %q", result.ErrInvalid, d.Kind)
 	}
 	if runTime == "" {
 		runTime = ingested
@@ -128,7 +127,7 @@ func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *Doc, ingested string
 		return sv, err // stored before: the rows below exist too
 	}
 	sv.New = true
-	if d.Kind == Hunt {
+	if d.Kind == result.Hunt {
 		if err := s.saveHuntRows(ctx, tx, id, d.Hunt); err != nil {
 			return Saved{}, fmt.Errorf("store: save hunt run for %s: %w", host, err)
 		}
@@ -201,20 +200,6 @@ func Indicators(f *finding.Finding) []Indicator {
 	}
 	add("file_name", strings.ToLower(name))
 	return out
-}
-
-// HostOf reduces a scan target (URL, host:port or name) to its host name.
-func HostOf(target string) string {
-	t := strings.TrimSpace(target)
-	if strings.Contains(t, "://") {
-		if u, err := url.Parse(t); err == nil && u.Hostname() != "" {
-			return strings.ToLower(u.Hostname())
-		}
-	}
-	if h, _, err := net.SplitHostPort(t); err == nil {
-		return strings.ToLower(h)
-	}
-	return strings.ToLower(strings.Trim(t, "[]/"))
 }
 
 // clean makes string arguments storable in PostgreSQL TEXT, which refuses

@@ -28,9 +28,6 @@ var migrations embed.FS
 // ErrNotFound is returned when a host or run is not in the store.
 var ErrNotFound = errors.New("store: not found")
 
-// ErrInvalid wraps every rejection of a malformed result document.
-var ErrInvalid = errors.New("store: invalid result")
-
 type dialect int
 
 const (
@@ -117,7 +114,8 @@ func openSQLite(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("store: create %s: %w", filepath.Dir(path), err)
 	}
 	// WAL keeps every committed transaction across a crash of the process
-	// (kill -9); busy_timeout covers a second exhunt process writing.
+	// (kill -9), synchronous(FULL) across a power loss too; busy_timeout
+	// covers a second exhunt process writing.
 	dsn := path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

@@ -95,6 +95,7 @@ func TestConformance(t *testing.T) {
 		{"Concurrent", testConcurrent},
 		{"HostileStrings", testHostileStrings},
 		{"NotFound", testNotFound},
+		{"LatestScan", testLatestScan},
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {

@@ -42,8 +42,10 @@ func atomQuality(w []byte) int {
 		case dup:
 		case c == 0 || c == ' ' || c == 0xFF || c == '\t' || c == '\n':
 			q += 1
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			q += 2
 		default:
-			q += 3
+			q += 4
 		}
 	}
 	return q
@@ -147,15 +149,21 @@ type reInfo struct {
 	preLo, preHi int
 }
 
-// setQuality is the quality of the worst string of an atom set.
+// setQuality is the quality of the worst string of an atom set. Sets
+// with strings shorter than an atom score below zero, by their shortest
+// string, so that a 3-byte literal still beats a 2-byte one.
 func setQuality(set []string) int {
 	if len(set) == 0 {
-		return -1
+		return -100
 	}
 	q := 1 << 30
 	for _, s := range set {
 		if len(s) < atomLen {
-			return -1
+			short := 0
+			for _, s := range set {
+				short = min(short, len(s)-atomLen)
+			}
+			return short - 10
 		}
 		_, sq := bestWindow([]byte(s))
 		q = min(q, sq)
@@ -305,25 +313,40 @@ func analyze(re *syntax.Regexp) reInfo {
 // preLo..preHi bytes before the atom (preHi may be unbounded).
 type reAtom struct {
 	atom         []byte
+	lit          []byte // the whole required literal, atom at lit[off:]
+	off          int
 	variant      int
 	preLo, preHi int
 }
 
 // regexAtoms returns 4-byte atoms, one of which occurs in every match of
-// re, or nil when re has no usable atom and must be scanned directly.
-func regexAtoms(re *syntax.Regexp, variant int) []reAtom {
+// re. Failing that it returns short (2-3 byte) atoms with short set, or
+// nil when re has no usable literal at all.
+func regexAtoms(re *syntax.Regexp, variant int) (atoms []reAtom, short bool) {
 	in := analyze(re)
 	if setQuality(in.exact) > setQuality(in.req) {
 		in = exactInfo(in.exact)
 	}
-	if setQuality(in.req) < 0 {
-		return nil
+	preHi := in.preHi
+	if preHi == unbounded || preHi > scanLimit {
+		preHi = scanLimit
 	}
-	atoms := make([]reAtom, 0, len(in.req))
+	if q := setQuality(in.req); q < 0 {
+		if q < -10-(atomLen-2) || len(in.req) > 4 {
+			return nil, false
+		}
+		for _, s := range in.req {
+			if len(s) < 2 {
+				return nil, false
+			}
+			atoms = append(atoms, reAtom{atom: []byte(s), variant: variant, preLo: in.preLo, preHi: preHi})
+		}
+		return atoms, true
+	}
 	for _, s := range in.req {
 		off, _ := bestWindow([]byte(s))
-		a := reAtom{atom: []byte(s[off : off+atomLen]), variant: variant, preLo: in.preLo + off, preHi: addLen(in.preHi, off)}
+		a := reAtom{atom: []byte(s[off : off+atomLen]), lit: []byte(s), off: off, variant: variant, preLo: in.preLo + off, preHi: preHi + off}
 		atoms = append(atoms, a)
 	}
-	return atoms
+	return atoms, false
 }

@@ -75,9 +75,10 @@ func Compile(sources ...Source) (*Rules, []CompileError) {
 }
 
 // CompileFS compiles every .yar and .yara file below root in fsys
-// (recursively, sorted by path), each in its own namespace named by its
+// (recursively, in lexical order), each in its own namespace named by its
 // path. Include statements are resolved relative to the including file
-// inside fsys.
+// inside fsys; an included file below root is also compiled on its own,
+// as yara does for a rules directory.
 func CompileFS(fsys fs.FS, root string) (*Rules, []CompileError) {
 	var sources []Source
 	var errs []CompileError

@@ -1,7 +1,5 @@
 package yara
 
-import "strings"
-
 type vkind uint8
 
 const (
@@ -9,6 +7,7 @@ const (
 	vInt
 	vFloat
 	vStr
+	vUnknown // speculative evaluation: depends on a string not matched yet
 )
 
 // value is the result of a condition (sub)expression. Booleans are ints.
@@ -21,7 +20,10 @@ type value struct {
 	s string
 }
 
-var undef = value{}
+var (
+	undef   = value{}
+	unknown = value{k: vUnknown}
+)
 
 func intVal(i int64) value { return value{k: vInt, i: i} }
 
@@ -69,12 +71,46 @@ func (s *scanner) ruleTrue(ri int) bool {
 	}
 	if !ru.global {
 		for _, g := range s.r.globals[ru.ns] {
-			if g < ri && !s.evalRule(g) {
+			if !s.evalRule(g) {
 				return false
 			}
 		}
 	}
-	return s.eval(ri, ru.cond).truth()
+	// First evaluate speculatively, without running deferred (regex and
+	// short) strings: most rules are decided by their literal strings or
+	// filesize alone. Only an undecided rule is evaluated for real.
+	s.spec = true
+	v := s.eval(ri, ru.cond)
+	s.spec = false
+	if v.k == vUnknown {
+		v = s.eval(ri, ru.cond)
+	}
+	return v.truth()
+}
+
+// pending reports whether pattern pi must be treated as unknown because
+// this is a speculative evaluation and the pattern was not matched yet.
+func (s *scanner) pending(pi int) bool { return s.spec && !s.known(pi) }
+
+// and3/or3 are Kleene's three-valued and/or over truth and unknown.
+func and3(a, b value) value {
+	switch {
+	case a.k != vUnknown && !a.truth(), b.k != vUnknown && !b.truth():
+		return boolVal(false)
+	case a.k == vUnknown || b.k == vUnknown:
+		return unknown
+	}
+	return boolVal(true)
+}
+
+func or3(a, b value) value {
+	switch {
+	case a.truth() || b.truth():
+		return boolVal(true)
+	case a.k == vUnknown || b.k == vUnknown:
+		return unknown
+	}
+	return boolVal(false)
 }
 
 // strIndex maps a rule-local string reference to a pattern index.
@@ -102,9 +138,17 @@ func (s *scanner) eval(ri int, e *expr) value {
 	case opRule:
 		return boolVal(s.evalRule(int(e.n)))
 	case opStr:
-		return boolVal(len(s.patternMatches(s.strIndex(ri, e.n))) > 0)
+		pi := s.strIndex(ri, e.n)
+		if s.pending(pi) {
+			return unknown
+		}
+		return boolVal(len(s.patternMatches(pi)) > 0)
 	case opStrCount:
-		m := s.patternMatches(s.strIndex(ri, e.n))
+		pi := s.strIndex(ri, e.n)
+		if s.pending(pi) {
+			return unknown
+		}
+		m := s.patternMatches(pi)
 		if e.lo == nil {
 			return intVal(int64(len(m)))
 		}
@@ -121,7 +165,11 @@ func (s *scanner) eval(ri int, e *expr) value {
 		return intVal(int64(c))
 	case opStrOffset, opStrLength:
 		idx := s.eval(ri, e.a)
-		m := s.patternMatches(s.strIndex(ri, e.n))
+		pi := s.strIndex(ri, e.n)
+		if idx.k == vUnknown || s.pending(pi) {
+			return unknown
+		}
+		m := s.patternMatches(pi)
 		if idx.k != vInt || idx.i < 1 || idx.i > int64(len(m)) {
 			return undef
 		}
@@ -131,10 +179,14 @@ func (s *scanner) eval(ri int, e *expr) value {
 		return intVal(int64(m[idx.i-1].n))
 	case opStrAt:
 		at := s.eval(ri, e.a)
+		pi := s.strIndex(ri, e.n)
+		if at.k == vUnknown || s.pending(pi) {
+			return unknown
+		}
 		if at.k != vInt {
 			return undef
 		}
-		for _, sp := range s.patternMatches(s.strIndex(ri, e.n)) {
+		for _, sp := range s.patternMatches(pi) {
 			if sp.off == at.i {
 				return boolVal(true)
 			}
@@ -142,10 +194,14 @@ func (s *scanner) eval(ri int, e *expr) value {
 		return boolVal(false)
 	case opStrIn:
 		lo, hi := s.eval(ri, e.lo), s.eval(ri, e.hi)
+		pi := s.strIndex(ri, e.n)
+		if lo.k == vUnknown || hi.k == vUnknown || s.pending(pi) {
+			return unknown
+		}
 		if lo.k != vInt || hi.k != vInt {
 			return undef
 		}
-		return boolVal(s.matchIn(s.strIndex(ri, e.n), lo.i, hi.i))
+		return boolVal(s.matchIn(pi, lo.i, hi.i))
 	case opOf:
 		return s.evalOf(ri, e)
 	case opForOf:
@@ -153,20 +209,34 @@ func (s *scanner) eval(ri int, e *expr) value {
 	case opForIn:
 		return s.evalForIn(ri, e)
 	case opAnd:
-		return boolVal(s.eval(ri, e.a).truth() && s.eval(ri, e.b).truth())
+		a := s.eval(ri, e.a)
+		if a.k != vUnknown && !a.truth() {
+			return boolVal(false)
+		}
+		return and3(a, s.eval(ri, e.b))
 	case opOr:
-		return boolVal(s.eval(ri, e.a).truth() || s.eval(ri, e.b).truth())
+		a := s.eval(ri, e.a)
+		if a.truth() {
+			return boolVal(true)
+		}
+		return or3(a, s.eval(ri, e.b))
 	case opNot:
 		v := s.eval(ri, e.a)
-		if v.k == vUndef {
-			return undef
+		if v.k == vUndef || v.k == vUnknown {
+			return v
 		}
 		return boolVal(!v.truth())
 	case opDefined:
-		return boolVal(s.eval(ri, e.a).k != vUndef)
+		v := s.eval(ri, e.a)
+		if v.k == vUnknown {
+			return v
+		}
+		return boolVal(v.k != vUndef)
 	case opNeg:
 		v := s.eval(ri, e.a)
 		switch v.k {
+		case vUnknown:
+			return v
 		case vInt:
 			return intVal(-v.i)
 		case vFloat:
@@ -175,12 +245,18 @@ func (s *scanner) eval(ri int, e *expr) value {
 		return undef
 	case opBitNot:
 		v := s.eval(ri, e.a)
+		if v.k == vUnknown {
+			return v
+		}
 		if v.k != vInt {
 			return undef
 		}
 		return intVal(^v.i)
 	case opMatches:
 		v := s.eval(ri, e.a)
+		if v.k == vUnknown {
+			return v
+		}
 		if v.k != vStr || e.re == nil {
 			return undef
 		}
@@ -203,273 +279,4 @@ func (s *scanner) matchIn(pi int, lo, hi int64) bool {
 		}
 	}
 	return false
-}
-
-// quantOK decides a quantified expression once all n items are counted.
-func (s *scanner) quantOK(ri int, e *expr, hits, n int) value {
-	switch e.quant {
-	case quantAny:
-		return boolVal(hits >= 1)
-	case quantAll:
-		return boolVal(hits == n)
-	case quantNone:
-		return boolVal(hits == 0)
-	}
-	q := s.eval(ri, e.a)
-	if q.k != vInt {
-		return undef
-	}
-	if e.quant == quantPercent {
-		return boolVal(int64(hits)*100 >= q.i*int64(n))
-	}
-	return boolVal(int64(hits) >= q.i)
-}
-
-// evalOf counts the matching strings of an "of" expression. Strings whose
-// result is already known are counted first, so deferred regexes run only
-// when the answer still depends on them.
-func (s *scanner) evalOf(ri int, e *expr) value {
-	ru := s.r.rules[ri]
-	need := len(e.strs) // strings needed for a true result
-	switch e.quant {
-	case quantAny:
-		need = 1
-	case quantExpr, quantPercent:
-		q := s.eval(ri, e.a)
-		if q.k != vInt {
-			return undef
-		}
-		need = int(min(max(q.i, 0), int64(len(e.strs))+1))
-		if e.quant == quantPercent {
-			need = int((q.i*int64(len(e.strs)) + 99) / 100)
-		}
-	}
-	var lo, hi value
-	if e.lo != nil {
-		lo, hi = s.eval(ri, e.lo), s.eval(ri, e.hi)
-		if lo.k != vInt || hi.k != vInt {
-			return undef
-		}
-	}
-	matched := func(pi int) bool {
-		if e.lo != nil {
-			return s.matchIn(pi, lo.i, hi.i)
-		}
-		return len(s.patternMatches(pi)) > 0
-	}
-	hits := 0
-	for pass := 0; pass < 2; pass++ {
-		for _, si := range e.strs {
-			pi := ru.strs[si]
-			if s.known(pi) != (pass == 0) {
-				continue
-			}
-			if matched(pi) {
-				hits++
-			} else if e.quant == quantAll {
-				return boolVal(false)
-			}
-			if e.quant != quantNone && e.quant != quantAll && hits >= need {
-				return boolVal(true)
-			}
-			if e.quant == quantNone && hits > 0 {
-				return boolVal(false)
-			}
-		}
-	}
-	return s.quantOK(ri, e, hits, len(e.strs))
-}
-
-func (s *scanner) evalForOf(ri int, e *expr) value {
-	ru := s.r.rules[ri]
-	hits := 0
-	for _, si := range e.strs {
-		s.forStr = append(s.forStr, ru.strs[si])
-		ok := s.eval(ri, e.body).truth()
-		s.forStr = s.forStr[:len(s.forStr)-1]
-		if ok {
-			hits++
-		} else if e.quant == quantAll {
-			return boolVal(false)
-		}
-		if e.quant == quantAny && hits > 0 {
-			return boolVal(true)
-		}
-	}
-	return s.quantOK(ri, e, hits, len(e.strs))
-}
-
-func (s *scanner) evalForIn(ri int, e *expr) value {
-	var items []int64
-	var lo, hi int64
-	if e.lo != nil {
-		l, h := s.eval(ri, e.lo), s.eval(ri, e.hi)
-		if l.k != vInt || h.k != vInt {
-			return undef
-		}
-		lo, hi = l.i, h.i
-	} else {
-		for _, a := range e.args {
-			v := s.eval(ri, a)
-			if v.k != vInt {
-				return undef
-			}
-			items = append(items, v.i)
-		}
-	}
-	n := int64(len(items))
-	if e.lo != nil {
-		n = max(hi-lo+1, 0)
-	}
-	hits := int64(0)
-	s.loopVars = append(s.loopVars[:e.n], undef)
-	defer func() { s.loopVars = s.loopVars[:e.n] }()
-	for k := int64(0); k < n; k++ {
-		if s.budget--; s.budget < 0 {
-			return undef
-		}
-		if e.lo != nil {
-			s.loopVars[e.n] = intVal(lo + k)
-		} else {
-			s.loopVars[e.n] = intVal(items[k])
-		}
-		ok := s.eval(ri, e.body).truth()
-		if ok {
-			hits++
-		} else if e.quant == quantAll {
-			return boolVal(false)
-		}
-		if e.quant == quantAny && hits > 0 {
-			return boolVal(true)
-		}
-	}
-	return s.quantOK(ri, e, int(min(hits, 1<<31)), int(min(n, 1<<31)))
-}
-
-func binaryOp(sym string, a, b value) value {
-	if a.k == vUndef || b.k == vUndef {
-		return undef
-	}
-	if a.k == vStr || b.k == vStr {
-		if a.k != vStr || b.k != vStr {
-			return undef
-		}
-		return stringOp(sym, a.s, b.s)
-	}
-	if a.k == vFloat || b.k == vFloat {
-		return floatOp(sym, a.float(), b.float())
-	}
-	x, y := a.i, b.i
-	switch sym {
-	case "+":
-		return intVal(x + y)
-	case "-":
-		return intVal(x - y)
-	case "*":
-		return intVal(x * y)
-	case "\\", "%":
-		if y == 0 || (x == -1<<63 && y == -1) {
-			return undef
-		}
-		if sym == "%" {
-			return intVal(x % y)
-		}
-		return intVal(x / y)
-	case "&":
-		return intVal(x & y)
-	case "|":
-		return intVal(x | y)
-	case "^":
-		return intVal(x ^ y)
-	case "<<", ">>":
-		if y < 0 {
-			return undef
-		}
-		if y >= 64 {
-			return intVal(0)
-		}
-		if sym == "<<" {
-			return intVal(x << y)
-		}
-		return intVal(x >> y)
-	}
-	return compare(sym, cmpInt(x, y))
-}
-
-func (v value) float() float64 {
-	if v.k == vFloat {
-		return v.f
-	}
-	return float64(v.i)
-}
-
-func cmpInt(x, y int64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
-}
-
-func compare(sym string, c int) value {
-	switch sym {
-	case "==":
-		return boolVal(c == 0)
-	case "!=":
-		return boolVal(c != 0)
-	case "<":
-		return boolVal(c < 0)
-	case "<=":
-		return boolVal(c <= 0)
-	case ">":
-		return boolVal(c > 0)
-	case ">=":
-		return boolVal(c >= 0)
-	}
-	return undef
-}
-
-func floatOp(sym string, x, y float64) value {
-	switch sym {
-	case "+":
-		return value{k: vFloat, f: x + y}
-	case "-":
-		return value{k: vFloat, f: x - y}
-	case "*":
-		return value{k: vFloat, f: x * y}
-	case "\\":
-		if y == 0 {
-			return undef
-		}
-		return value{k: vFloat, f: x / y}
-	}
-	c := 0
-	if x < y {
-		c = -1
-	} else if x > y {
-		c = 1
-	}
-	return compare(sym, c)
-}
-
-func stringOp(sym, a, b string) value {
-	switch sym {
-	case "contains":
-		return boolVal(strings.Contains(a, b))
-	case "icontains":
-		return boolVal(strings.Contains(strings.ToLower(a), strings.ToLower(b)))
-	case "startswith":
-		return boolVal(strings.HasPrefix(a, b))
-	case "istartswith":
-		return boolVal(strings.HasPrefix(strings.ToLower(a), strings.ToLower(b)))
-	case "endswith":
-		return boolVal(strings.HasSuffix(a, b))
-	case "iendswith":
-		return boolVal(strings.HasSuffix(strings.ToLower(a), strings.ToLower(b)))
-	case "iequals":
-		return boolVal(strings.EqualFold(a, b))
-	}
-	return compare(sym, strings.Compare(a, b))
 }

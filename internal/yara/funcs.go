@@ -16,13 +16,43 @@ func (s *scanner) call(ri int, e *expr) value {
 	if len(args) == 0 || args[0].k != vInt {
 		return undef
 	}
-	switch e.sym {
+	if len(e.sym) > 5 && e.sym[:5] == "math." {
+		// Rules repeat math.entropy(500, filesize-500) and friends; each
+		// is a pass over the input, so results are kept per scan.
+		key := mathKey{fn: e.sym, a: args[0].i}
+		if len(args) > 1 {
+			key.b = args[1].i
+		}
+		if len(args) > 2 {
+			key.c = args[2].float()
+		}
+		if v, ok := s.mathCache[key]; ok {
+			return v
+		}
+		v := s.mathCall(e.sym, args)
+		if s.mathCache == nil {
+			s.mathCache = map[mathKey]value{}
+		}
+		s.mathCache[key] = v
+		return v
+	}
+	return readInt(s.data, e.sym, args[0].i)
+}
+
+type mathKey struct {
+	fn   string
+	a, b int64
+	c    float64
+}
+
+func (s *scanner) mathCall(fn string, args []value) value {
+	switch fn {
 	case "math.entropy", "math.mean":
 		b, ok := s.block(args[0], args[1])
 		if !ok {
 			return undef
 		}
-		if e.sym == "math.mean" {
+		if fn == "math.mean" {
 			return value{k: vFloat, f: mean(b)}
 		}
 		return value{k: vFloat, f: entropy(b)}
@@ -45,7 +75,7 @@ func (s *scanner) call(ri int, e *expr) value {
 		}
 		return intVal(int64(n))
 	}
-	return readInt(s.data, e.sym, args[0].i)
+	return undef
 }
 
 // block returns data[off:off+size], clamped at the end like YARA's math

@@ -9,7 +9,17 @@ import (
 // or; and; not/defined; == != contains ... matches; < <= > >=; |; ^; &;
 // << >>; + -; * \ %; unary - ~.
 
-func (p *parser) parseExpr() (*expr, error) { return p.parseOr() }
+// maxNesting bounds the depth of conditions, so that hostile rule text
+// cannot exhaust the stack of the parser or the evaluator.
+const maxNesting = 200
+
+func (p *parser) parseExpr() (*expr, error) {
+	if p.nest++; p.nest > maxNesting {
+		return nil, p.errorf("condition nested too deeply")
+	}
+	defer func() { p.nest-- }()
+	return p.parseOr()
+}
 
 func (p *parser) parseOr() (*expr, error) {
 	a, err := p.parseAnd()
@@ -42,6 +52,10 @@ func (p *parser) parseAnd() (*expr, error) {
 }
 
 func (p *parser) parseNot() (*expr, error) {
+	if p.nest++; p.nest > maxNesting {
+		return nil, p.errorf("condition nested too deeply")
+	}
+	defer func() { p.nest-- }()
 	for _, kw := range []string{"not", "defined"} {
 		if ok, err := p.acceptKeyword(kw); err != nil {
 			return nil, err
@@ -107,6 +121,10 @@ func (p *parser) parseBinary(level int) (*expr, error) {
 }
 
 func (p *parser) parseUnary() (*expr, error) {
+	if p.nest++; p.nest > maxNesting {
+		return nil, p.errorf("condition nested too deeply")
+	}
+	defer func() { p.nest-- }()
 	t, err := p.peek()
 	if err != nil {
 		return nil, err

@@ -5,8 +5,10 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/wasilibs/go-re2"
+	"github.com/wasilibs/go-re2/experimental"
 )
 
 // pattern is one compiled string ($a) of a rule.
@@ -29,10 +31,11 @@ type pattern struct {
 	// hasAtoms tells whether a deferred pattern is gated by the
 	// prefilter; without atoms it is always scanned when needed.
 	hasAtoms bool
-	// reAtoms are the prefilter atoms of res; windowed patterns run only
-	// over windows around atom hits instead of the whole input.
-	reAtoms  []reAtom
-	windowed bool
+	// reAtoms are the atoms of res: regexes run only around atom hits.
+	// Without hasAtoms they are short (2-3 bytes) and searched at scan
+	// time; noShort patterns have no atoms at all and run over the input.
+	reAtoms []reAtom
+	noShort bool
 }
 
 type litVariant struct {
@@ -43,9 +46,10 @@ type litVariant struct {
 }
 
 type reVariant struct {
-	re     *re2.Regexp
-	wide   bool
-	maxLen int // longest possible match, or unbounded
+	re       *re2.Regexp
+	anchored func() *re2.Regexp // compiled on first use
+	wide     bool
+	maxLen   int // longest match considered (at most scanLimit)
 }
 
 // patternKey identifies strings that match the same bytes.
@@ -94,6 +98,7 @@ func compilePattern(s stringDef) (*pattern, [][]byte, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("hex string $%s: %w", s.id, err)
 		}
+		re = clipLatin1(re)
 		if err := p.addRegex(re, false); err != nil {
 			return nil, nil, fmt.Errorf("hex string $%s: %w", s.id, err)
 		}
@@ -150,12 +155,13 @@ func (p *pattern) literalAtoms() [][]byte {
 	return atoms
 }
 
-// maxWindow bounds the window a regex match can need around an atom
-// hit; longer (or unbounded) regexes run over the whole input.
-const maxWindow = 64 << 10
+// scanLimit is the longest regex match considered, like YARA's
+// RE_SCAN_LIMIT: unbounded parts of a regex (.*, +) reach at most this
+// far from the atom, which makes every regex with an atom windowable.
+const scanLimit = 4096
 
-// addRegex compiles one regex variant and collects its atoms; nil
-// atoms from any variant leave the pattern without prefilter gating.
+// addRegex compiles one regex variant and collects its atoms. A variant
+// without atoms leaves the whole pattern without prefilter gating.
 func (p *pattern) addRegex(re *syntax.Regexp, wide bool) error {
 	c, err := compileRE2(re)
 	if err != nil {
@@ -163,32 +169,41 @@ func (p *pattern) addRegex(re *syntax.Regexp, wide bool) error {
 	}
 	vi := len(p.res)
 	_, hi := lenRange(re)
+	if hi == unbounded || hi > scanLimit {
+		hi = scanLimit
+	}
+	text := re2Text(re)
 	p.deferred = true
-	p.res = append(p.res, reVariant{re: c, wide: wide, maxLen: hi})
-	atoms := regexAtoms(re, vi)
+	p.res = append(p.res, reVariant{re: c, wide: wide, maxLen: hi, anchored: sync.OnceValue(func() *re2.Regexp {
+		// The leading (?s:.) consumes one byte of context before the
+		// candidate start, so \b sees the real preceding byte.
+		a, err := experimental.CompileLatin1(`\A(?s:.)(?:` + text + `)`)
+		if err != nil {
+			return nil
+		}
+		return a
+	})})
+	atoms, short := regexAtoms(re, vi)
 	if vi == 0 {
 		p.hasAtoms = true
-		p.windowed = true
 	}
-	if atoms == nil {
+	if atoms == nil || short {
 		p.hasAtoms = false
 	}
-	if hi == unbounded {
-		p.windowed = false
-	}
-	for _, a := range atoms {
-		if a.preHi == unbounded || a.preHi+hi > maxWindow {
-			p.windowed = false
-		}
+	if atoms == nil {
+		p.noShort = true
 	}
 	p.reAtoms = append(p.reAtoms, atoms...)
 	return nil
 }
 
-// finishRegex returns the atoms of a regex pattern for the table.
+// finishRegex returns the atoms of a regex pattern for the table; a
+// pattern with only short atoms keeps them to search at scan time.
 func (p *pattern) finishRegex() [][]byte {
 	if !p.hasAtoms {
-		p.reAtoms, p.windowed = nil, false
+		if p.noShort {
+			p.reAtoms = nil
+		}
 		return nil
 	}
 	atoms := make([][]byte, len(p.reAtoms))

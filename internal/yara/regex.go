@@ -32,7 +32,7 @@ const maxRepeat = 1000
 // allows up to 32767) can be split into nested repeats.
 func prepareRegex(src string) string {
 	var out []byte
-	atom := -1     // start of the last atom in out
+	atom := -1       // start of the last atom in out
 	var groups []int // starts of open groups in out
 	for i := 0; i < len(src); i++ {
 		c := src[i]
@@ -124,9 +124,20 @@ func classEnd(src string, i int) int {
 	return len(src)
 }
 
+// maxYaraRepeat is the largest repeat count YARA accepts (RE_MAX_RANGE).
+const maxYaraRepeat = 32767
+
 // parseRepeat parses the inside of {n}, {n,}, {,m}, {n,m}; hi < 0 means
-// unbounded.
+// unbounded. Counts above maxYaraRepeat are left to the parser to reject.
 func parseRepeat(s string) (lo, hi int, ok bool) {
+	lo, hi, ok = parseRepeatCounts(s)
+	if lo > maxYaraRepeat || hi > maxYaraRepeat {
+		return 0, 0, false
+	}
+	return lo, hi, ok
+}
+
+func parseRepeatCounts(s string) (lo, hi int, ok bool) {
 	a, b, isRange := strings.Cut(s, ",")
 	if a == "" && !isRange {
 		return 0, 0, false

@@ -57,6 +57,7 @@ const (
 	stTouched = 1 << iota // seen by the prefilter (a match or a candidate)
 	stDone                // matches are complete
 	stUnsorted
+	stOverflow // too many regex atom hits: search the whole input
 )
 
 // scanner holds the per-scan state; scanners are pooled per Rules and
@@ -68,6 +69,8 @@ type scanner struct {
 	vars      Vars
 
 	matches  [][]span
+	hits     [][]reHit // regex atom hits per pattern
+	scratch  []reHit
 	state    []uint8
 	touched  []int // patterns with state != 0
 	ruleSeen []bool
@@ -75,15 +78,18 @@ type scanner struct {
 	result   []int8 // per rule: 0 unknown, 1 true, 2 false, 3 in progress
 	resList  []int
 
-	loopVars []value
-	forStr   []int // pattern index bound to "$" in for..of bodies
-	budget   int
+	spec      bool // speculative evaluation (see ruleTrue)
+	mathCache map[mathKey]value
+	loopVars  []value
+	forStr    []int // pattern index bound to "$" in for..of bodies
+	budget    int
 }
 
 func newScanner(r *Rules) any {
 	return &scanner{
 		r:        r,
 		matches:  make([][]span, len(r.patterns)),
+		hits:     make([][]reHit, len(r.patterns)),
 		state:    make([]uint8, len(r.patterns)),
 		ruleSeen: make([]bool, len(r.rules)),
 		result:   make([]int8, len(r.rules)),
@@ -93,6 +99,7 @@ func newScanner(r *Rules) any {
 func (s *scanner) reset() {
 	for _, pi := range s.touched {
 		s.matches[pi] = s.matches[pi][:0]
+		s.hits[pi] = s.hits[pi][:0]
 		s.state[pi] = 0
 	}
 	for _, ri := range s.seenList {
@@ -105,6 +112,7 @@ func (s *scanner) reset() {
 	s.touched, s.seenList, s.resList = s.touched[:0], s.seenList[:0], s.resList[:0]
 	s.loopVars, s.forStr = s.loopVars[:0], s.forStr[:0]
 	s.data, s.low = nil, nil
+	clear(s.mathCache)
 	if cap(s.lowBuf) > 64<<20 {
 		s.lowBuf = nil // do not pin huge buffers in the pool
 	}
@@ -120,12 +128,6 @@ func (s *scanner) touch(pi int) {
 			s.ruleSeen[ri] = true
 			s.seenList = append(s.seenList, ri)
 		}
-	}
-}
-
-func (s *scanner) markCandidate(pi int) {
-	if s.state[pi]&stTouched == 0 {
-		s.touch(pi)
 	}
 }
 
@@ -239,13 +241,8 @@ func (s *scanner) runDeferred(pi int, p *pattern) {
 			off = start + 1
 		}
 	}
-	for _, v := range p.res {
-		for _, loc := range v.re.FindAllIndex(s.data, MaxStringMatches) {
-			if p.fullword && !fullwordOK(s.data, loc[0], loc[1]-loc[0], v.wide) {
-				continue
-			}
-			s.addMatch(pi, int64(loc[0]), loc[1]-loc[0], multi)
-		}
+	if len(p.res) > 0 {
+		s.runRegex(pi, p, multi)
 	}
 }
 

@@ -20,7 +20,29 @@ import (
 type atomTable struct {
 	bits  []uint64
 	shift uint
-	refs  map[uint32][]atomRef
+	// slots is an open-addressing hash table from atom to refs index+1.
+	slots  []slot
+	sshift uint
+	refs   [][]atomRef
+}
+
+type slot struct {
+	key uint32
+	idx int32 // index+1 into refs; 0 marks an empty slot
+}
+
+// lookup returns the refs of atom k.
+func (t *atomTable) lookup(k uint32) []atomRef {
+	mask := uint32(len(t.slots) - 1)
+	for h := (k * hashMul2) >> t.sshift; ; h = (h + 1) & mask {
+		sl := t.slots[h]
+		if sl.idx == 0 {
+			return nil
+		}
+		if sl.key == k {
+			return t.refs[sl.idx-1]
+		}
+	}
 }
 
 // atomRef links an atom to a string: for a literal variant (lit >= 0) the
@@ -58,16 +80,29 @@ func (b *tableBuilder) add(atoms [][]byte, pi int, p *pattern) {
 	}
 }
 
-const hashMul = 0x9E3779B1
+const (
+	hashMul  = 0x9E3779B1
+	hashMul2 = 0x85EBCA6B
+)
 
 func (b *tableBuilder) build() atomTable {
-	// About 16 bitmap bits per atom keeps false probes rare.
-	n := max(len(b.refs)*16, 1<<12)
+	// About 64 bitmap bits per atom keep false probes rare while the
+	// bitmap stays small enough for the L1/L2 cache.
+	n := max(len(b.refs)*64, 1<<12)
 	logn := bits.Len(uint(n - 1))
-	t := atomTable{bits: make([]uint64, (1<<logn)/64), shift: uint(32 - logn), refs: b.refs}
-	for k := range b.refs {
+	t := atomTable{bits: make([]uint64, (1<<logn)/64), shift: uint(32 - logn)}
+	logs := bits.Len(uint(max(len(b.refs)*4, 16) - 1))
+	t.slots, t.sshift = make([]slot, 1<<logs), uint(32-logs)
+	mask := uint32(len(t.slots) - 1)
+	for k, refs := range b.refs {
 		h := (k * hashMul) >> t.shift
 		t.bits[h>>6] |= 1 << (h & 63)
+		t.refs = append(t.refs, refs)
+		sh := (k * hashMul2) >> t.sshift
+		for t.slots[sh].idx != 0 {
+			sh = (sh + 1) & mask
+		}
+		t.slots[sh] = slot{key: k, idx: int32(len(t.refs))}
 	}
 	return t
 }
@@ -88,11 +123,7 @@ func (s *scanner) prefilter() {
 		if bitmap[h>>6]&(1<<(h&63)) == 0 {
 			continue
 		}
-		refs, ok := t.refs[k]
-		if !ok {
-			continue
-		}
-		for _, ref := range refs {
+		for _, ref := range t.lookup(k) {
 			if ref.lit < 0 {
 				s.regexHit(int(ref.pat), i, int(-1-ref.lit))
 				continue

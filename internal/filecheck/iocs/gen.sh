@@ -20,7 +20,7 @@ mstic="$A/azure-sentinel-mstic/Sample Data/Feeds/MSTICIoCs-ExchangeServerVulnera
 	grep -Eio '^[0-9a-f]{64}' "$C/scs-labs-hafnium-iocs/indicators/hashes" |
 		awk '{print tolower($0)",sha256,,scs-labs-hafnium"}'
 	grep -Ei 'hafnium|exchange|proxyshell|chopper|proxylogon' "$C/signature-base/iocs/hash-iocs.txt" |
-		awk -F';' '{n=$2; gsub(/,/, " ", n); sub(/ +https?:.*/, "", n); l=length($1);
+		awk -F';' '{n=$2; gsub(/,/, " ", n); sub(/ +https?:.*/, "", n); sub(/ *- *$/, "", n); l=length($1);
 			t=(l==64?"sha256":(l==40?"sha1":"md5")); print tolower($1)","t","n",signature-base"}'
 } | awk -F, '
 	{ k=$1; if (!(k in src)) { order[++n]=k; typ[k]=$2; name[k]=$3; src[k]=$4 }

@@ -27,13 +27,13 @@ var (
 	iisIP = meta{
 		id: "c5ad4838-19d0-456a-8a92-64cf32755501", title: "Request from a published ProxyLogon attacker address (IIS)",
 		level: "high", desc: ipDesc, logsource: iisSource, refs: ipRefs,
-		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855", "exhunt.indicator"},
 		fps:  []string{"Reassigned VPS addresses long after March 2021"},
 	}
 	proxyIP = meta{
 		id: "cac720ad-55e2-41d3-affc-996dc11242e3", title: "Request from a published ProxyLogon attacker address (HttpProxy)",
 		level: "high", desc: ipDesc, logsource: proxySource, refs: ipRefs,
-		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855", "exhunt.indicator"},
 		fps:  []string{"Reassigned VPS addresses long after March 2021"},
 	}
 	uaRefs = []string{
@@ -50,13 +50,13 @@ var (
 	iisUA = meta{
 		id: "c3d4b874-a65e-497e-9d17-a0c6c9c7c3da", title: "ProxyLogon-era attacker user agent (IIS)",
 		level: "medium", desc: uaDesc, logsource: iisSource, refs: uaRefs,
-		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855", "exhunt.indicator"},
 		fps:  []string{"Real crawlers (Bing, Yandex, Baidu) fetching the OWA logon page", "In-house python-requests monitoring scripts"},
 	}
 	proxyUA = meta{
 		id: "e8267aaf-6c5f-488e-9a5d-8b3dd266fd4a", title: "ProxyLogon-era attacker user agent (HttpProxy)",
 		level: "medium", desc: uaDesc, logsource: proxySource, refs: uaRefs,
-		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855"},
+		tags: []string{"attack.initial-access", "attack.t1190", "cve.2021-26855", "exhunt.indicator"},
 		fps:  []string{"Real crawlers fetching the OWA logon page", "In-house python-requests monitoring scripts"},
 	}
 	webshellRefs = []string{
@@ -96,7 +96,7 @@ var (
 			"https://www.volexity.com/blog/2021/03/02/active-exploitation-of-microsoft-exchange-zero-day-vulnerabilities/",
 			"https://developers.google.com/search/docs/crawling-indexing/verifying-googlebot",
 		},
-		tags: []string{"attack.initial-access", "attack.t1190", "attack.defense-evasion", "attack.t1036"},
+		tags: []string{"attack.initial-access", "attack.t1190", "attack.defense-evasion", "attack.t1036", "exhunt.indicator"},
 		fps:  []string{"Googlebot ranges added after the list was refreshed"},
 	}
 )

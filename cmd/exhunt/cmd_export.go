@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/exhunt/exhunt/internal/report"
+	"github.com/spf13/cobra"
+)
+
+type exportOptions struct {
+	hostSelection
+	format string
+	output string
+}
+
+func (o *exportOptions) AddFlags(cmd *cobra.Command) {
+	o.hostSelection.AddFlags(cmd)
+	cmd.Flags().StringVarP(&o.format, "format", "f", "jsonl", "sarif, stix, csv or jsonl (Elastic Common Schema)")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "-", "write to this file instead of standard output")
+}
+
+func newExportCommand(g *globalOptions) *cobra.Command {
+	var o exportOptions
+	cmd := &cobra.Command{
+		Use:   "export [HOST...] --format sarif|stix|csv|jsonl",
+		Short: "Export findings for other tools: SARIF 2.1.0, STIX 2.1, CSV, ECS JSON lines",
+		Long: `Export the findings of the named hosts (default: every host in the database)
+for other tools:
+
+  sarif   SARIF 2.1.0: one run per host, findings as results with the evidence
+          file and line as location (code-scanning dashboards, DefectDojo)
+  stix    STIX 2.1 bundle: an indicator per IOC (attacker IP, file hash, user
+          agent, web shell name), per host an identity, observed-data and a
+          sighting (MISP, OpenCTI, TIPs)
+  csv     one row per finding; cells that a spreadsheet would run as a formula
+          are prefixed with a quote
+  jsonl   one JSON object per finding with Elastic Common Schema field names
+          (@timestamp, host.name, source.ip, user_agent.original, rule.id, ...)
+
+Examples:
+  exhunt export --format sarif -o fleet.sarif
+  exhunt export EX01 --format stix -o ex01-stix.json
+  exhunt export --format jsonl --from hunt.json | curl -T - ...
+
+EXIT STATUS
+  0  the export was written
+  2  bad flags, an unknown host, an unreadable --from file`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.hosts = args
+			return runExport(cmd.Context(), g, &o)
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
+	f, err := report.ParseFormat(o.format)
+	if err != nil || f == report.FormatHTML {
+		return usagef("unknown --format %q (want sarif, stix, csv or jsonl; for HTML use exhunt report)", o.format)
+	}
+	hosts, err := o.load(ctx, g, false)
+	if err != nil {
+		return err
+	}
+	kb, err := loadKB(g)
+	if err != nil {
+		return err
+	}
+	ver, _, _ := buildInfo()
+	return writeOutput(g.stdout, o.output, func(w io.Writer) error {
+		return report.Write(w, f, hosts, report.Options{KB: kb, Version: ver})
+	})
+}

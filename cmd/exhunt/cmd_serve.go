@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/exhunt/exhunt/internal/web"
+	"github.com/spf13/cobra"
+)
+
+type serveOptions struct {
+	db        string
+	listen    string
+	tokenFile string
+	maxBody   int64
+}
+
+func (o *serveOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&o.db, "db", "", dbFlagHelp)
+	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&o.tokenFile, "token-file", "", "file with the API bearer tokens, one per line (also: env EXHUNT_TOKEN)")
+	cmd.Flags().Int64Var(&o.maxBody, "max-body", web.DefaultMaxBody, "largest upload accepted, in bytes")
+}
+
+func newServeCommand(g *globalOptions) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the fleet dashboard and the upload/read API",
+		Long: `Serve the fleet dashboard from the result database: hosts by verdict and by
+exposure, builds against CVEs, one page per host (the same content as
+exhunt report), a timeline across hosts, and the attacker IPs, user agents,
+web shell hashes and names seen on more than one host.
+
+Hunts on many servers report here:
+  exhunt hunt D:\evidence --upload http://collector:8080 --token "$EXHUNT_TOKEN"
+
+API (every call needs "Authorization: Bearer TOKEN"):
+  POST /api/v1/results          hunt or scan results: a JSON object, an array or JSON lines;
+                                200 once stored, 401 bad token, 413 too large, 400 invalid
+  GET  /api/v1/hosts            every host with its newest hunt and scan
+  GET  /api/v1/hosts/HOST       newest hunt and scan documents, all runs
+  GET  /api/v1/runs?host=&kind= runs, newest first;  GET /api/v1/runs/ID  one document
+  GET  /api/v1/correlations     indicators seen on more than one host
+
+Without a token (EXHUNT_TOKEN or --token-file) the API refuses every call;
+the pages need none, so listen on loopback or behind an authenticating proxy.
+
+EXIT STATUS
+  0  stopped by a signal
+  2  bad flags, unreadable token file
+  3  the database or the listener failed`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), g, &o)
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+// readTokens gathers API tokens from EXHUNT_TOKEN and a token file.
+func readTokens(file string) ([]string, error) {
+	var out []string
+	if t := strings.TrimSpace(os.Getenv("EXHUNT_TOKEN")); t != "" {
+		out = append(out, t)
+	}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, usagef("--token-file: %v", err)
+		}
+		for l := range strings.Lines(string(data)) {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				if len(l) < 16 {
+					return nil, usagef("--token-file %s: a token is shorter than 16 characters", file)
+				}
+				out = append(out, l)
+			}
+		}
+	}
+	return out, nil
+}
+
+func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
+	tokens, err := readTokens(o.tokenFile)
+	if err != nil {
+		return err
+	}
+	if o.maxBody <= 0 {
+		return usagef("--max-body must be positive")
+	}
+	st, err := openStore(ctx, o.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	kb, err := loadKB(g)
+	if err != nil {
+		return err
+	}
+	ver, _, _ := buildInfo()
+	s := &web.Server{Store: st, KB: kb, Tokens: tokens, MaxBody: o.maxBody, Log: g.log, Version: ver}
+	if len(tokens) == 0 {
+		g.log.Warn("no API token (EXHUNT_TOKEN or --token-file): uploads and the read API are refused")
+	}
+	g.log.Info("serving", "url", "http://"+o.listen+"/", "tokens", len(tokens))
+	if err := web.ListenAndServe(ctx, o.listen, s.Handler(), g.log); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/exhunt/exhunt/internal/emulator"
+)
+
+func emulated(t *testing.T, profile string) string {
+	t.Helper()
+	cfg, err := emulator.ProfileByName(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := emulator.Start(cfg, emulator.Options{TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h.Addr.String() // always 127.0.0.1:port
+}
+
+func TestScanCLI(t *testing.T) {
+	vuln := emulated(t, "vulnerable-2016cu19")
+	patched := emulated(t, "patched-se")
+	shelled := emulated(t, "webshelled-2016cu19")
+	list := filepath.Join(t.TempDir(), "hosts.txt")
+	os.WriteFile(list, []byte("# fleet\n"+patched+"\n"), 0o600)
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(bad, []byte(patched+"\nnot a host!\n"), 0o600)
+
+	test := func(name string, args []string, stdin string, exit int, outHas, errHas string) {
+		t.Helper()
+		code, out, errs := cli(t, stdin, args...)
+		if code != exit {
+			t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", name, code, exit, out, errs)
+		}
+		if !strings.Contains(out, outHas) {
+			t.Errorf("%s: stdout lacks %q:\n%s", name, outHas, out)
+		}
+		if !strings.Contains(errs, errHas) {
+			t.Errorf("%s: stderr lacks %q:\n%s", name, errHas, errs)
+		}
+	}
+	test("vulnerable host: exit 1, real knowledge base", []string{"scan", vuln}, "", 1, "2016 CU19 CU19", "1 exposed")
+	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.46", "0 exposed, 0 web-shelled, 0 errors")
+	test("active probe confirms", []string{"scan", "--active", "--format", "jsonl", vuln}, "", 1, `"check":"CVE-2021-26855","result":"vulnerable"`, "")
+	test("web shell census", []string{"scan", "--webshells", "--host-rate", "0", "--format", "csv", shelled}, "", 1, "/aspnet_client/supp0rt.aspx", "1 web-shelled")
+	test("input file", []string{"scan", "-i", list, "--format", "csv"}, "", 0, "target,ip,port,exchange,build", "1 targets")
+	test("stdin", []string{"scan", "-"}, patched+"\n", 0, "15.2.2562.46", "")
+	test("stdin with a bad line and nothing found: exit 2", []string{"scan", "-"}, patched+"\nbad host!\n", 2, "bad target", "1 malformed")
+	test("bad line in a file fails before scanning", []string{"scan", "-i", bad}, "", 2, "", "bad.txt:2")
+	test("bad argument", []string{"scan", "10.0.0.0/4"}, "", 2, "", "CIDR larger")
+	test("no targets", []string{"scan"}, "", 2, "", "no targets")
+	test("--db is not built yet", []string{"scan", "--db", "x.sqlite", vuln}, "", 2, "", "not yet: the results store is not built yet")
+	test("bad format", []string{"scan", "--format", "xml", vuln}, "", 2, "", "unknown format")
+	test("bad shard", []string{"scan", "--shard", "4/3", vuln}, "", 2, "", "K/N")
+	test("bad timeout", []string{"scan", "--timeout", "0s", vuln}, "", 2, "", "--timeout")
+	test("help teaches", []string{"scan", "--help"}, "", 0, "EXIT STATUS", "")
+	test("emulate lists profiles", []string{"emulate", "--list-profiles"}, "", 0, "webshelled-2016cu19", "")
+	test("emulate refuses non-loopback", []string{"emulate", "--first-ip", "10.0.0.1"}, "", 2, "", "loopback")
+}
+
+func TestScanJSONLContract(t *testing.T) {
+	vuln := emulated(t, "cu-only-2016cu19-may21")
+	code, out, _ := cli(t, "", "scan", "--format", "jsonl", vuln)
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["build"] != "15.1.2176" || m["build_precision"] != "cu" {
+		t.Errorf("build %v precision %v, want 15.1.2176 cu", m["build"], m["build_precision"])
+	}
+	if dep, _ := m["su_dependent_cves"].([]any); len(dep) == 0 {
+		t.Errorf("CU-only host lists no su_dependent_cves: %s", out)
+	}
+	if !strings.Contains(out, "CU known") {
+		t.Errorf("CU-only host lacks the CU-known note: %s", out)
+	}
+}
+
+func TestScanECPVersionFolder(t *testing.T) {
+	code, out, _ := cli(t, "", "scan", "--format", "jsonl", emulated(t, "ecp-folder-2016cu19-apr21"))
+	if code != 1 || !strings.Contains(out, `"build":"15.1.2176.12","build_precision":"full"`) || !strings.Contains(out, `"method":"ecp-version-folder"`) {
+		t.Errorf("exit %d, want the Apr21SU build read from the ECP version folder:\n%s", code, out)
+	}
+}
+
+func TestScanResumeCLI(t *testing.T) {
+	a, b := emulated(t, "patched-se"), emulated(t, "patched-2019cu15")
+	state := filepath.Join(t.TempDir(), "s.state")
+	code, _, _ := cli(t, "", "scan", "--resume", state, a, b)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	code, out, errs := cli(t, "", "scan", "--resume", state, a, b)
+	if code != 0 || strings.Contains(out, "127.0.0.1") || !strings.Contains(errs, "2 skipped") {
+		t.Errorf("second run: exit %d, stdout %q, stderr %q; want nothing rescanned", code, out, errs)
+	}
+	code, _, errs = cli(t, "", "scan", "--resume", state, a)
+	if code != 2 || !strings.Contains(errs, "other inputs") {
+		t.Errorf("state reused for other inputs: exit %d, %s", code, errs)
+	}
+}

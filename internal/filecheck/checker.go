@@ -1,0 +1,181 @@
+package filecheck
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"sync/atomic"
+
+	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/hunt"
+	"github.com/exhunt/exhunt/internal/yara"
+)
+
+// The default YARA pack: Exchange-aware checks as data.
+//
+//go:embed pack/*.yar
+var packFS embed.FS
+
+// ErrRuleDir is returned when a --yara folder cannot be read.
+var ErrRuleDir = errors.New("filecheck: YARA rule folder")
+
+// Options configure a Checker.
+type Options struct {
+	// YARADirs are extra rule folders (e.g. signature-base/yara), loaded
+	// unchanged next to the embedded pack; every .yar/.yara below each.
+	YARADirs []string
+	// NoDefault leaves out the embedded pack (the IOC lists stay).
+	NoDefault bool
+	// Log receives scan errors (a rule over its evaluation budget, an
+	// engine panic); nil discards them.
+	Log *slog.Logger
+}
+
+// LoadError is a rule, or a whole rule file, that could not be used.
+type LoadError struct {
+	Dir string // the --yara folder, or "embedded"
+	yara.CompileError
+}
+
+func (e LoadError) Error() string { return e.Dir + ": " + e.CompileError.Error() }
+
+// ruleSet is one compiled folder.
+type ruleSet struct {
+	dir   string
+	rules *yara.Rules
+}
+
+// Checker is the file detector; it is safe for concurrent use.
+type Checker struct {
+	sets   []ruleSet
+	iocs   *IOCs
+	log    *slog.Logger
+	errors atomic.Int64
+}
+
+// New compiles the embedded pack and the user's folders. Rules that do
+// not compile are returned as LoadErrors and skipped; the error is for a
+// folder that cannot be read or broken embedded IOC data.
+func New(opt Options) (*Checker, []LoadError, error) {
+	iocs, err := builtinIOCs()
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &Checker{iocs: iocs, log: opt.Log}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	var lerrs []LoadError
+	add := func(dir string, r *yara.Rules, errs []yara.CompileError) {
+		for _, e := range errs {
+			lerrs = append(lerrs, LoadError{Dir: dir, CompileError: e})
+		}
+		if r != nil && r.Len() > 0 {
+			c.sets = append(c.sets, ruleSet{dir: dir, rules: r})
+		}
+	}
+	if !opt.NoDefault {
+		r, errs := yara.CompileFS(packFS, "pack")
+		add("embedded", r, errs)
+	}
+	for _, dir := range opt.YARADirs {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrRuleDir, err)
+		}
+		if !st.IsDir() {
+			return nil, nil, fmt.Errorf("%w: %s is not a folder", ErrRuleDir, dir)
+		}
+		r, errs := yara.CompileFS(os.DirFS(dir), ".")
+		add(dir, r, errs)
+	}
+	return c, lerrs, nil
+}
+
+// RuleCount is the number of compiled YARA rules, private ones included.
+func (c *Checker) RuleCount() int {
+	n := 0
+	for _, s := range c.sets {
+		n += s.rules.Len()
+	}
+	return n
+}
+
+// ScanErrors counts scans that failed or stopped early since New.
+func (c *Checker) ScanErrors() int64 { return c.errors.Load() }
+
+// Detect returns the findings for one file: IOC hash and name matches,
+// then YARA matches. Source is the file's evidence path; kind, time and
+// outcome are left to the hunt.
+func (c *Checker) Detect(ctx context.Context, f hunt.FileInfo, data []byte) []finding.Finding {
+	if ctx.Err() != nil {
+		return nil
+	}
+	var out []finding.Finding
+	out = append(out, c.iocFindings(f, data)...)
+	v := vars(f.Path)
+	for _, s := range c.sets {
+		ms, err := c.scan(s, data, v)
+		if err != nil {
+			c.errors.Add(1)
+			c.log.Warn("YARA scan incomplete", "file", f.Path, "rules", s.dir, "err", err)
+		}
+		for i := range ms {
+			out = append(out, matchFinding(f.Path, &ms[i]))
+		}
+	}
+	return out
+}
+
+// scan runs one rule set, turning an engine panic into an error so one
+// bad file or rule never stops the hunt.
+func (c *Checker) scan(s ruleSet, data []byte, v yara.Vars) (ms []yara.Match, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ms, err = nil, fmt.Errorf("filecheck: YARA engine panic: %v", r)
+		}
+	}()
+	return s.rules.Scan(data, v)
+}
+
+func (c *Checker) iocFindings(f hunt.FileInfo, data []byte) []finding.Finding {
+	var out []finding.Finding
+	s1 := sha1.Sum(data)
+	m5 := md5.Sum(data)
+	if h, ok := c.iocs.Hash(f.SHA256, hex.EncodeToString(s1[:]), hex.EncodeToString(m5[:])); ok {
+		name := h.Name
+		if name == "" {
+			name = "web shell or tool of the 2021 Exchange exploitation"
+		}
+		out = append(out, finding.Finding{
+			Rule:     "ioc:hash",
+			Title:    "File hash listed in published Exchange-compromise indicators: " + name,
+			Severity: finding.Critical,
+			CVEs:     []string{},
+			Attack:   []string{"T1505.003"},
+			Source:   f.Path,
+			Evidence: fmt.Sprintf("%s %s listed by %s", h.Type, h.Hash, h.Source),
+			Details:  map[string]string{"ioc_source": h.Source, "file_sha1": hex.EncodeToString(s1[:]), "file_md5": hex.EncodeToString(m5[:])},
+		})
+	}
+	if n, ok := c.iocs.Name(f.Path); ok {
+		out = append(out, finding.Finding{
+			Rule:     "ioc:webshell-name",
+			Title:    "Known web-shell file name in the folder it was published for",
+			Severity: finding.High,
+			CVEs:     []string{"CVE-2021-26855", "CVE-2021-27065"},
+			Attack:   []string{"T1505.003"},
+			Source:   f.Path,
+			Evidence: fmt.Sprintf("%s in %s listed by %s", path.Base(f.Path), n.Folder, n.Source),
+			Details:  map[string]string{"ioc_source": n.Source},
+		})
+	}
+	return out
+}
