@@ -122,14 +122,17 @@ def main():
     got = {k for k, r in ex.items() if r.get("exchange")}
     print(f"\nground truth: {len(truth)} hosts, {len(tex)} Exchange")
     print(f"exhunt: Exchange found {len(got & tex)}/{len(tex)}, false positives {len(got - tex)}, errors {sum(1 for r in ex.values() if r.get('error'))}")
-    full_hits = 0
+    hits = exact = cu_only = 0
     for k, t in truth.items():
         if t["kind"] != "exchange" or not t.get("build"):
             continue
         r = ex.get(k, {})
         if r.get("build") and agree(r["build"], t["build"]):
-            full_hits += 1
-    print(f"exhunt: build consistent with truth on {full_hits}/{len(tex)} Exchange hosts")
+            hits += 1
+            exact += r["build"] == t["build"]
+            cu_only += r.get("build_precision") == "cu"
+    print(f"exhunt: build consistent with truth on {hits}/{len(tex)} Exchange hosts "
+          f"({exact} exact to the security update, {cu_only} 'CU known, security update unknown')")
     if a.exhunt_full:
         full = {key(r["ip"], r["port"]): r for r in load_jsonl(a.exhunt_full) if r.get("ip")}
         vuln = {k for k, t in truth.items() if t.get("ssrf")}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/hunt"
 	"github.com/exhunt/exhunt/internal/rules"
+	"github.com/exhunt/exhunt/internal/web"
 )
 
 type huntOptions struct {
@@ -24,6 +26,10 @@ type huntOptions struct {
 	failOn     string
 	workers    int
 	noProgress bool
+	db         string
+	noStore    bool
+	uploadURL  string
+	token      string
 
 	// File hunting (internal/filecheck).
 	yaraDirs      []string
@@ -42,6 +48,10 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has at least this severity: informational, low, medium, high, critical")
 	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it shows only on a terminal)")
+	f.StringVar(&o.db, "db", "", dbFlagHelp)
+	f.BoolVar(&o.noStore, "no-store", false, "do not record the results in the result database")
+	f.StringVar(&o.uploadURL, "upload", "", "also send the results to an exhunt dashboard, e.g. https://dash:8080/api/v1/results")
+	f.StringVar(&o.token, "token", "", "bearer token for --upload (default: env EXHUNT_TOKEN)")
 	f.StringArrayVar(&o.yaraDirs, "yara", nil, "folder of extra YARA rules (e.g. signature-base/yara), loaded unchanged next to the built-in pack; repeatable")
 	f.BoolVar(&o.allFiles, "all-files", false, "check every file of the evidence, not only the web-facing, root, temp and ProgramData folders")
 	o.maxFileSize = 64 << 20
@@ -108,6 +118,12 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	if err != nil {
 		return usageError{err}
 	}
+	if o.uploadURL != "" && o.token == "" {
+		o.token = os.Getenv("EXHUNT_TOKEN")
+		if o.token == "" {
+			return usagef("--upload needs --token or EXHUNT_TOKEN")
+		}
+	}
 	if o.host != "" && len(paths) > 1 {
 		return usagef("--host names one server: give one PATH with it")
 	}
@@ -143,6 +159,9 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 		return err
 	}
 	if err := writeHunt(g.stdout, o.format, results, opt); err != nil {
+		return err
+	}
+	if err := keepHunt(cmd.Context(), g, o, results); err != nil {
 		return err
 	}
 	for _, r := range results {
@@ -233,5 +252,35 @@ func writeHunt(w io.Writer, format string, results []finding.HostResult, opt hun
 		return nil
 	}
 	hunt.WriteText(w, results, opt.KB)
+	return nil
+}
+
+// keepHunt records the results in the result database (unless --no-store)
+// and sends them to a dashboard (with --upload). A database that cannot be
+// opened is a warning, not a failure: the results are on stdout. A failed
+// upload is an error, since the caller asked for it.
+func keepHunt(ctx context.Context, g *globalOptions, o *huntOptions, results []finding.HostResult) error {
+	if !o.noStore {
+		st, err := openStore(ctx, o.db)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "exhunt: warning: results not recorded: %v (use --no-store to skip)\n", err)
+		} else {
+			defer st.Close()
+			for _, r := range results {
+				saved, err := st.SaveHunt(ctx, r)
+				if err != nil {
+					fmt.Fprintf(g.stderr, "exhunt: warning: %s not recorded: %v\n", r.Host, err)
+					continue
+				}
+				g.log.Info("recorded", "host", r.Host, "run", saved.ID, "new", saved.New)
+			}
+		}
+	}
+	if o.uploadURL != "" {
+		if err := web.Upload(ctx, o.uploadURL, o.token, results); err != nil {
+			return fmt.Errorf("upload to %s: %w", o.uploadURL, err)
+		}
+		g.log.Info("uploaded", "url", o.uploadURL, "hosts", len(results))
+	}
 	return nil
 }

@@ -91,8 +91,10 @@ Output goes to stdout; the summary counts and the progress bar (only when
 stderr is a terminal) go to stderr, so stdout stays machine-readable.
 jsonl: one object per host with target, ip, port, exchange, build,
 build_methods, product, cu, update, cves, su_dependent_cves, missing_updates,
-active [{check, result, evidence, request}], webshells [{path, status,
-evidence}] (found, or inconclusive), tls {names, expired, self_signed}, error.
+active [{check, result, evidence, request}], webshells [{path, status
+(found, or inconclusive), evidence, http_status}], tls {names, expired,
+self_signed}, ntlm, fe_server, exposed, webshelled, error. Malformed stdin
+lines appear as objects with only target and error.
 
 Resuming: with --resume STATE, re-run the same command after a crash or
 Ctrl-C and append (>>) to the same output; at most --concurrency hosts that

@@ -50,6 +50,8 @@ func TestScanCLI(t *testing.T) {
 	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.46", "0 exposed, 0 web-shelled, 0 errors")
 	test("active probe confirms", []string{"scan", "--active", "--format", "jsonl", vuln}, "", 1, `"check":"CVE-2021-26855","result":"vulnerable"`, "")
 	test("web shell census", []string{"scan", "--webshells", "--host-rate", "0", "--format", "csv", shelled}, "", 1, "/aspnet_client/supp0rt.aspx", "1 web-shelled")
+	test("host name target resolves", []string{"scan", "--format", "jsonl", "localhost:" + strings.Split(patched, ":")[1]}, "", 0, `"target":"localhost"`, "")
+	test("URL target", []string{"scan", "https://" + patched + "/owa/"}, "", 0, "15.2.2562.46", "")
 	test("input file", []string{"scan", "-i", list, "--format", "csv"}, "", 0, "target,ip,port,exchange,build", "1 targets")
 	test("stdin", []string{"scan", "-"}, patched+"\n", 0, "15.2.2562.46", "")
 	test("stdin with a bad line and nothing found: exit 2", []string{"scan", "-"}, patched+"\nbad host!\n", 2, "bad target", "1 malformed")

@@ -61,3 +61,31 @@ func TestStoreCLI(t *testing.T) {
 	test("export html refused", 2, "", "for HTML use exhunt report", "export", "--db", db, "--format", "html")
 	test("from with host", 2, "", "give no HOST", "export", "--from", fleetFile, "EX01")
 }
+
+func TestServeCLI(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "tokens")
+	os.WriteFile(short, []byte("# tokens\nshort\n"), 0o600)
+	t.Setenv("EXHUNT_TOKEN", "")
+	test := func(name string, exit int, errHas string, args ...string) {
+		t.Helper()
+		code, out, errs := cli(t, "", args...)
+		if code != exit || !strings.Contains(errs, errHas) {
+			t.Errorf("%s: exit %d (want %d), stderr %q lacks %q; stdout %q", name, code, exit, errs, errHas, out)
+		}
+	}
+	test("short token", 2, "shorter than 16 characters", "serve", "--db", filepath.Join(dir, "a.db"), "--token-file", short)
+	test("missing token file", 2, "--token-file", "serve", "--db", filepath.Join(dir, "a.db"), "--token-file", filepath.Join(dir, "nope"))
+	test("bad max body", 2, "--max-body must be positive", "serve", "--db", filepath.Join(dir, "a.db"), "--max-body", "0")
+	test("args refused", 2, "unknown command", "serve", "extra")
+}
+
+func TestReadTokens(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "tokens")
+	os.WriteFile(f, []byte("# fleet tokens\n0123456789abcdef\n\n  fedcba9876543210  \n"), 0o600)
+	t.Setenv("EXHUNT_TOKEN", "env-token-0123456789")
+	got, err := readTokens(f)
+	if err != nil || strings.Join(got, ",") != "env-token-0123456789,0123456789abcdef,fedcba9876543210" {
+		t.Errorf("readTokens = %q, %v", got, err)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,8 +15,9 @@ import (
 )
 
 // TestHuntExample runs the README quick start on the bundled example server
-// and checks every log finding examples/evidence/EXPECTED.md lists, with its
-// outcome, plus the verdict, host, build and coverage gaps.
+// and checks every log and event-log finding examples/evidence/EXPECTED.md
+// lists, with its outcome, the web shell → process story, plus the
+// verdict, host, build and coverage gaps.
 func TestHuntExample(t *testing.T) {
 	code, out, errs := cli(t, "", "hunt", "--format", "json", "../../examples/evidence")
 	if code != 1 {
@@ -31,10 +34,15 @@ func TestHuntExample(t *testing.T) {
 	for _, f := range r.Findings {
 		got[fmt.Sprintf("%s:%d:%s", f.Source, f.Line, f.Title)] = f
 	}
-	rows := expectedRows(t, "../../examples/evidence/EXPECTED.md")
+	rows := expectedRows(t, "../../examples/evidence/EXPECTED.md", "Log rule hits")
 	if len(rows) < 70 {
 		t.Fatalf("only %d expected rows parsed", len(rows))
 	}
+	events := expectedRows(t, "../../examples/evidence/EXPECTED.md", "Event log rule hits")
+	if len(events) < 7 {
+		t.Fatalf("only %d expected event rows parsed", len(events))
+	}
+	rows = append(rows, events...)
 	for _, row := range rows {
 		f, ok := got[row.key]
 		if !ok {
@@ -47,6 +55,23 @@ func TestHuntExample(t *testing.T) {
 			strings.HasPrefix(row.outcome, "n/a") && f.Outcome == finding.Succeeded:
 			t.Errorf("%s: outcome %s, want %s", row.key, f.Outcome, row.outcome)
 		}
+	}
+	// The web shell file, the request to it and the process it started
+	// read as one story: the w3wp → cmd whoami event points back at the
+	// request a second before it.
+	var whoami *finding.Finding
+	for i, f := range r.Findings {
+		if f.Kind == finding.KindEvent && f.Details["command_line"] == `"cmd" /c whoami` {
+			whoami = &r.Findings[i]
+		}
+	}
+	switch {
+	case whoami == nil:
+		t.Error(`no event finding for the w3wp → "cmd" /c whoami process`)
+	case !slices.ContainsFunc(whoami.Related, func(ref finding.Ref) bool {
+		return strings.HasPrefix(ref.Note, "1s before: ") && strings.Contains(ref.Note, "/aspnet_client/system_web/Xk3pQz8a.aspx")
+	}):
+		t.Errorf("w3wp → cmd /c whoami not tied to the web-shell request: %+v", whoami.Related)
 	}
 	gaps := 0
 	for _, c := range r.Coverage {
@@ -69,8 +94,10 @@ func TestHuntExample(t *testing.T) {
 
 type expectedRow struct{ key, outcome string }
 
-// expectedRows reads the "Log rule hits" table of EXPECTED.md.
-func expectedRows(t *testing.T, path string) []expectedRow {
+// expectedRows reads the table under "## section" of EXPECTED.md
+// ("Log rule hits", "Event log rule hits"): time, source, line or record,
+// rule title, expected outcome.
+func expectedRows(t *testing.T, path, section string) []expectedRow {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -83,7 +110,7 @@ func expectedRows(t *testing.T, path string) []expectedRow {
 	for sc.Scan() {
 		line := sc.Text()
 		if strings.HasPrefix(line, "## ") {
-			in = strings.HasPrefix(line, "## Log rule hits")
+			in = strings.TrimSpace(line) == "## "+section
 			continue
 		}
 		cells := strings.Split(line, "|")
@@ -115,4 +142,30 @@ func TestHuntCLIErrors(t *testing.T) {
 	test("host with two paths", []string{"hunt", "--host", "X", "a", "b"}, 2, "one PATH")
 	test("rules folder missing", []string{"hunt", "--rules", "/nonexistent", "../../examples/evidence"}, 2, "rules:")
 	test("fail-on critical still finds", []string{"hunt", "--fail-on", "critical", "../../examples/evidence"}, 1, "")
+}
+
+// A hunt is recorded in the result database by default and can be
+// reported from it; --no-store leaves the database alone.
+func TestHuntRecordsAndReports(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	if code, _, errs := cli(t, "", "hunt", "--db", db, "--no-store", "../../examples/evidence"); code != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Fatal("--no-store created the database")
+	}
+	if code, _, errs := cli(t, "", "hunt", "--db", db, "../../examples/evidence"); code != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	html := filepath.Join(t.TempDir(), "r.html")
+	if code, _, errs := cli(t, "", "report", "--db", db, "EXCH01", "--html", html); code > 1 {
+		t.Fatalf("report exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil || !strings.Contains(string(b), "EXCH01") || !strings.Contains(strings.ToLower(string(b)), "compromised") {
+		t.Errorf("report: %v %d bytes", err, len(b))
+	}
+	if code, _, errs := cli(t, "", "hunt", "--upload", "http://127.0.0.1:1/api/v1/results", "../../examples/evidence"); code != 2 || !strings.Contains(errs, "--token") {
+		t.Errorf("upload without token: exit %d %s", code, errs)
+	}
 }

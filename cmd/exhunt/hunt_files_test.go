@@ -99,9 +99,17 @@ func TestHuntFilesCLI(t *testing.T) {
 		t.Errorf("benign twin: exit %d, verdict %q, findings %+v, stderr %s", code, res.Verdict, res.Findings, errs)
 	}
 
-	// --max-file-size: the 76-byte shell is not read, the empty file is.
-	if code, res, _ = hunt("--max-file-size", "64B", bad); code != 0 || len(res.Findings) != 0 {
-		t.Errorf("--max-file-size 64B: exit %d, %d findings", code, len(res.Findings))
+	// --max-file-size: the 76-byte shell is examined by its first 64 bytes
+	// only, and the result says so; a page in aspnet_client is suspect by
+	// its place alone.
+	code, res, _ = hunt("--max-file-size", "64B", bad)
+	if code != 1 || !strings.Contains(strings.Join(res.Warnings, "\n"), "is over --max-file-size (64): only its first 64 bytes were examined") {
+		t.Errorf("--max-file-size 64B: exit %d, warnings %v", code, res.Warnings)
+	}
+	for _, f := range res.Findings {
+		if f.Details["file_sha256"] != "" || f.Details["examined"] == "" {
+			t.Errorf("head-only finding claims a whole-file hash: %+v", f.Details)
+		}
 	}
 	// --no-default-yara: no pack rule; the name is no published IOC.
 	if code, res, _ = hunt("--no-default-yara", bad); code != 0 || len(res.Findings) != 0 {

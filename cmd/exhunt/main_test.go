@@ -10,6 +10,19 @@ import (
 	"testing"
 )
 
+// TestMain points the default result database at a temporary file, so
+// in-process hunts never write to the user's data directory.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "exhunt-test-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("EXHUNT_DB", filepath.Join(dir, "test.db"))
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // cli runs exhunt in-process and returns exit code, stdout and stderr.
 func cli(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()

@@ -95,6 +95,10 @@ type Config struct {
 	// ProxyToken answers the CVE-2021-33766 probe the way nuclei's template
 	// expects from a vulnerable server.
 	ProxyToken bool
+	// FrownyXSS reflects the refurl parameter of /owa/auth/frowny.aspx
+	// unencoded (CVE-2021-31195, nuclei's CVE-2021-31195.yaml); otherwise it
+	// is not echoed, as after the May 2021 SU.
+	FrownyXSS bool
 	// WebShells are paths (e.g. "/aspnet_client/supp0rt.aspx") that answer
 	// 200 like a China Chopper page does to a GET without parameters.
 	WebShells []string

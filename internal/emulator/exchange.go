@@ -90,6 +90,8 @@ func (h *host) exchange(w http.ResponseWriter, r *http.Request) {
 		// Served anonymously (DFIR HttpProxy sample, exchange-knowledge.md C).
 		hd.Set("Content-Type", "application/x-ms-application")
 		fmt.Fprint(w, exportToolManifest(mb))
+	case p == "/owa/auth/frowny.aspx":
+		h.frowny(w, r)
 	case p == "/autodiscover/autodiscover.json":
 		h.autodiscoverJSON(w, r)
 	case p == "/autodiscover/autodiscover.xml", strings.HasPrefix(p, "/ews/"), strings.HasPrefix(p, "/mapi/"),
@@ -215,4 +217,17 @@ func newRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// frowny answers OWA's error page the way nuclei's CVE-2021-31195 template
+// expects: 500, text/html, the refurl parameter echoed into a script next to
+// mail/bootr.ashx; a patched server does not echo it.
+func (h *host) frowny(w http.ResponseWriter, r *http.Request) {
+	ref := r.URL.Query().Get("refurl")
+	if !h.cfg.FrownyXSS {
+		ref = "" // patched: the parameter is no longer echoed
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, "<html><head><script>var a = \"/owa/auth/errorfe.aspx?refurl=%s&et=ServerError\"; var b = \"/owa/auth/%s/scripts/mail/bootr.ashx\";</script></head><body>:-(</body></html>", ref, h.cfg.cuPath())
 }

@@ -32,7 +32,7 @@ const (
 // and the tests use them.
 func Profiles() []Profile {
 	vuln := func(b string) Config {
-		return Config{Kind: Exchange, Build: b, SSRF: true, ProxyShell: true, ProxyToken: true}
+		return Config{Kind: Exchange, Build: b, SSRF: true, ProxyShell: true, ProxyToken: true, FrownyXSS: true}
 	}
 	patched := func(b string) Config {
 		return Config{Kind: Exchange, Build: b, VersionHeader: true}
@@ -113,7 +113,7 @@ func Mix(n int, o MixOptions) []Config {
 		var c Config
 		switch {
 		case i < nVuln:
-			c = Config{Kind: Exchange, Build: vulnBuilds[i%len(vulnBuilds)], SSRF: true, ProxyShell: true, ProxyToken: true}
+			c = Config{Kind: Exchange, Build: vulnBuilds[i%len(vulnBuilds)], SSRF: true, ProxyShell: true, ProxyToken: true, FrownyXSS: true}
 			if i < o.WebShelled {
 				c.WebShells = []string{WebShellSupp0rt}
 			}

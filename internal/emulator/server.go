@@ -80,6 +80,9 @@ func Start(cfg Config, opts Options) (*Host, error) {
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10})
 	}
+	if cfg.Kind == GzipBomb {
+		bombBytes() // build it before the first client waits for it
+	}
 	switch cfg.Kind {
 	case Slowloris, EndlessHeaders, TLSStall, Garbage:
 		h.wg.Add(1)

@@ -10,9 +10,10 @@
 //
 // The BinXML decoder is our own (binxml.go, build.go, values.go).
 // www.velocidex.com/golang/evtx v0.2.0 (2021), the only permissively
-// licensed pure-Go candidate that installs here (../shared/research/
-// go-deps.md §2; 0xrawsec/golang-evtx is GPL-3.0 and failed a sample),
-// was read, measured and kept only as a test oracle (oracle_test.go):
+// licensed pure-Go candidate that installs here (section 2 of
+// ../shared/research/go-deps.md; 0xrawsec/golang-evtx is GPL-3.0 and
+// failed a sample), was read, measured and kept only as a test oracle
+// (oracle_test.go):
 //   - robustness: it re-parses a record whose size field is 0 once per
 //     record number the chunk header claims (2^64 with a crafted header),
 //     and appends one descriptor per template argument for a 32-bit count

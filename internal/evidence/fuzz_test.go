@@ -5,13 +5,14 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // FuzzZip: arbitrary bytes as a triage zip never panic, never read more
-// than an entry declares, and never write outside the temp dir.
+// than an entry declares, and never hand out an unsafe path. (It runs in
+// memory; TestOpenReaderAtZipUsesTemp covers the one place a zip entry is
+// written, to the temp dir.)
 func FuzzZip(f *testing.F) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -23,18 +24,12 @@ func FuzzZip(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte("PK\x03\x04garbage"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		p := filepath.Join(dir, "e.zip")
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		tmp := filepath.Join(dir, "tmp")
-		os.Mkdir(tmp, 0o755)
-		tr, err := Open(p, Options{MaxEntrySize: 1 << 20, TempDir: tmp})
-		if err != nil {
+		tr := &Tree{Name: "fuzz.zip"}
+		tr.opt = Options{MaxEntrySize: 1 << 20}
+		tr.opt.defaults()
+		if err := tr.openZip(bytes.NewReader(data), int64(len(data))); err != nil {
 			return
 		}
-		defer tr.Close()
 		tr.Walk(context.Background(), func(fl *File) error {
 			rc, err := fl.Open()
 			if err != nil {
@@ -45,10 +40,10 @@ func FuzzZip(f *testing.F) {
 			if n > fl.Size {
 				t.Fatalf("%s: read %d bytes, declared %d", fl.Path, n, fl.Size)
 			}
+			if strings.HasPrefix(fl.Path, "../") || strings.HasPrefix(fl.Path, "/") {
+				t.Fatalf("unsafe path walked: %q", fl.Path)
+			}
 			return nil
 		})
-		if left, _ := os.ReadDir(dir); len(left) != 2 {
-			t.Fatalf("files written beside the evidence: %v", left)
-		}
 	})
 }

@@ -54,7 +54,8 @@ type Tree struct {
 	Kind     string // "dir", "zip" or "file"
 	opt      Options
 	root     *os.Root
-	zr       *zip.ReadCloser
+	zr       *zip.Reader
+	zc       io.Closer
 	single   string
 	Warnings []string
 	Skipped  int // entries not read: links, devices, unsafe or oversized zip entries
@@ -75,10 +76,15 @@ func Open(p string, opt Options) (*Tree, error) {
 			return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
 		}
 	case isZip(p):
-		t.Kind = "zip"
-		if t.zr, err = zip.OpenReader(p); err != nil {
-			return nil, fmt.Errorf("%w: %s: not a readable zip: %v", ErrEvidence, p, err)
+		zf, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
 		}
+		if err := t.openZip(zf, st.Size()); err != nil {
+			zf.Close()
+			return nil, err
+		}
+		t.zc = zf
 	case st.Mode().IsRegular():
 		t.Kind = "file"
 		t.single = p
@@ -86,6 +92,17 @@ func Open(p string, opt Options) (*Tree, error) {
 		return nil, fmt.Errorf("%w: %s is neither a folder, a zip nor a regular file", ErrEvidence, p)
 	}
 	return t, nil
+}
+
+// openZip reads the zip's directory from r.
+func (t *Tree) openZip(r io.ReaderAt, size int64) error {
+	t.Kind = "zip"
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return fmt.Errorf("%w: %s: not a readable zip: %v", ErrEvidence, t.Name, err)
+	}
+	t.zr = zr
+	return nil
 }
 
 func isZip(p string) bool {
@@ -106,8 +123,8 @@ func (t *Tree) Close() error {
 	switch {
 	case t.root != nil:
 		return t.root.Close()
-	case t.zr != nil:
-		return t.zr.Close()
+	case t.zc != nil:
+		return t.zc.Close()
 	}
 	return nil
 }

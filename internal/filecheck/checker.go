@@ -54,10 +54,10 @@ type ruleSet struct {
 
 // Checker is the file detector; it is safe for concurrent use.
 type Checker struct {
-	sets   []ruleSet
-	iocs   *IOCs
-	log    *slog.Logger
-	errors atomic.Int64
+	sets     []ruleSet
+	iocs     *IOCs
+	log      *slog.Logger
+	scanErrs atomic.Int64
 }
 
 // New compiles the embedded pack and the user's folders. Rules that do
@@ -109,7 +109,7 @@ func (c *Checker) RuleCount() int {
 }
 
 // ScanErrors counts scans that failed or stopped early since New.
-func (c *Checker) ScanErrors() int64 { return c.errors.Load() }
+func (c *Checker) ScanErrors() int64 { return c.scanErrs.Load() }
 
 // Detect returns the findings for one file: IOC hash and name matches,
 // then YARA matches. Source is the file's evidence path; kind, time and
@@ -124,7 +124,7 @@ func (c *Checker) Detect(ctx context.Context, f hunt.FileInfo, data []byte) []fi
 	for _, s := range c.sets {
 		ms, err := c.scan(s, data, v)
 		if err != nil {
-			c.errors.Add(1)
+			c.scanErrs.Add(1)
 			c.log.Warn("YARA scan incomplete", "file", f.Path, "rules", s.dir, "err", err)
 		}
 		for i := range ms {

@@ -26,6 +26,7 @@ func FuzzDetect(f *testing.F) {
 	f.Add("C/Windows/Temp/lsass.dmp", minidump(512, `C:\Windows\System32\lsasrv.dll`))
 	f.Add("C/ProgramData/a.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04"))
 	f.Add("C/root/procdump64.exe", []byte("MZProcDump Sysinternals -accepteula"))
+	f.Add("inetpub/wwwroot/aspnet_client/x.aspx", []byte("!BDN\x00\x00SM\x17\x00"))
 	f.Add("", []byte{})
 	f.Add("/../..//\\x\x00.aspx", []byte("\xff\xfe<\x00%\x00"))
 	c := testChecker(f)

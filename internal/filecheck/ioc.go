@@ -146,13 +146,14 @@ func (x *IOCs) Hash(sums ...string) (HashIOC, bool) {
 }
 
 // Name returns the indicator for a file at p ('/'-separated) whose name
-// and folder both match a published web-shell location.
+// matches a published web shell found in that folder or below it
+// (shells moved one folder down are no less suspicious).
 func (x *IOCs) Name(p string) (NameIOC, bool) {
 	l := strings.ToLower(strings.Trim(p, "/"))
 	cands := x.names[path.Base(l)]
 	dir := "/" + path.Dir(l) + "/"
 	for _, n := range cands {
-		if strings.HasSuffix(dir, "/"+n.Folder) {
+		if strings.Contains(dir, "/"+n.Folder) {
 			return n, true
 		}
 	}

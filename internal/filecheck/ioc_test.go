@@ -35,6 +35,8 @@ func TestBuiltinIOCs(t *testing.T) {
 	test("C/inetpub/wwwroot/aspnet_client/log.aspx", false)
 	test("C/inetpub/wwwroot/aspnet_client/xx.aspx", true)
 	test("C/inetpub/wwwroot/xx.aspx", false)
+	test("C/inetpub/wwwroot/aspnet_client/system_web/4_0_30319/supp0rt.aspx", true)
+	test("C/inetpub/wwwroot/aspnet_client_old/supp0rt.aspx", false)
 }
 
 // TestHashFindings injects IOC lists, since the published hashes are of

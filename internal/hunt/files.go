@@ -24,7 +24,9 @@ type fileFinding struct {
 }
 
 // scanFile hands one file's bytes to the FileDetector.
-func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash bool) error {
+// With headOnly, only the first headScan bytes are read and the file is
+// neither hashed nor listed as read evidence.
+func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash, headOnly bool) error {
 	rc, err := f.Open()
 	if err != nil {
 		return err
@@ -34,17 +36,26 @@ func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash bool) er
 	if hash && h.opt.Progress != nil {
 		r = &progressReader{r: rc, p: h.opt.Progress}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, h.opt.MaxFileSize+1))
+	limit := h.opt.MaxFileSize
+	if headOnly {
+		limit = min(headScan, h.opt.MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return err
 	}
-	if int64(len(data)) > h.opt.MaxFileSize {
-		return fmt.Errorf("larger than --max-file-size (%d bytes): not examined", h.opt.MaxFileSize)
-	}
-	sum := sha256.Sum256(data)
-	hexSum := hex.EncodeToString(sum[:])
-	if hash {
-		h.addHash(f, hexSum, int64(len(data)))
+	hexSum := ""
+	switch {
+	case headOnly:
+		data = data[:min(int64(len(data)), limit)]
+	case int64(len(data)) > h.opt.MaxFileSize:
+		return fmt.Errorf("grew past --max-file-size (%d bytes) while read: not examined", h.opt.MaxFileSize)
+	default:
+		sum := sha256.Sum256(data)
+		hexSum = hex.EncodeToString(sum[:])
+		if hash {
+			h.addHash(f, hexSum, int64(len(data)))
+		}
 	}
 	fs := h.opt.Files.Detect(ctx, FileInfo{Path: f.Path, Size: f.Size, ModTime: f.ModTime.UTC(), SHA256: hexSum}, data)
 	if len(fs) == 0 {
@@ -60,7 +71,11 @@ func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash bool) er
 		if fi.Details == nil {
 			fi.Details = map[string]string{}
 		}
-		fi.Details["file_sha256"] = hexSum
+		if hexSum != "" {
+			fi.Details["file_sha256"] = hexSum
+		} else {
+			fi.Details["examined"] = fmt.Sprintf("first %d bytes of %d", len(data), f.Size)
+		}
 		if fi.Time.IsZero() && !f.ModTime.IsZero() {
 			fi.Time = f.ModTime.UTC()
 			fi.Details["time_source"] = "file modification time (attackers may timestomp)"
@@ -150,38 +165,33 @@ func (h *hostHunt) iisRequestsForFiles() {
 		return false
 	}
 	ctx := context.Background()
-	h.tree.Walk(ctx, func(f *evidence.File) error {
-		if !candidateLog(f) {
-			return nil
-		}
-		head := make([]byte, headSize)
-		n, err := readHead(f, head)
-		if err != nil || classify(f, head[:n]) != kindIIS {
-			return nil
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil
-		}
-		defer rc.Close()
-		iislog.Parse(ctx, rc, f.Path, iislog.Options{Filter: filter}, func(rec *evidence.Record) error {
-			stem, _ := rec.Fields.Get("cs-uri-stem")
-			for _, i := range byURL[strings.ToLower(stem)] {
-				fi := &h.findings[i]
-				status, _ := rec.Fields.Get("sc-status")
-				method, _ := rec.Fields.Get("cs-method")
-				ip, _ := rec.Fields.Get("c-ip")
-				q, _ := rec.Fields.Get("cs-uri-query")
-				if len(fi.Related) < 50 {
-					fi.Related = append(fi.Related, finding.Ref{Source: rec.Source, Line: rec.Line, Time: rec.Time,
-						Note: truncate(fmt.Sprintf("requested: %s %s?%s → %s from %s", method, stem, q, status, ip), 512)})
-				}
-				if code, err := strconv.Atoi(status); err == nil && code >= 200 && code < 300 {
-					fi.Outcome = finding.Succeeded
-				}
+	for _, f := range h.iisFiles {
+		h.iisRequests(ctx, f, filter, byURL)
+	}
+}
+
+func (h *hostHunt) iisRequests(ctx context.Context, f *evidence.File, filter func([]byte) bool, byURL map[string][]int) {
+	rc, err := f.Open()
+	if err != nil {
+		return
+	}
+	defer rc.Close()
+	iislog.Parse(ctx, rc, f.Path, iislog.Options{Filter: filter}, func(rec *evidence.Record) error {
+		stem, _ := rec.Fields.Get("cs-uri-stem")
+		for _, i := range byURL[strings.ToLower(stem)] {
+			fi := &h.findings[i]
+			status, _ := rec.Fields.Get("sc-status")
+			method, _ := rec.Fields.Get("cs-method")
+			ip, _ := rec.Fields.Get("c-ip")
+			q, _ := rec.Fields.Get("cs-uri-query")
+			if len(fi.Related) < 50 {
+				fi.Related = append(fi.Related, finding.Ref{Source: rec.Source, Line: rec.Line, Time: rec.Time,
+					Note: truncate(fmt.Sprintf("requested: %s %s?%s → %s from %s", method, stem, q, status, ip), 512)})
 			}
-			return nil
-		})
+			if code, err := strconv.Atoi(status); err == nil && code >= 200 && code < 300 {
+				fi.Outcome = finding.Succeeded
+			}
+		}
 		return nil
 	})
 }

@@ -117,6 +117,7 @@ type hostHunt struct {
 	builds   map[string]time.Time // log header build → newest log day seen with it
 	warnings []string
 	exFiles  []*evidence.File // Exchange logs, for the request-id join
+	iisFiles []*evidence.File // IIS logs, for the file-request join
 	webFiles []fileFinding    // suspicious files, for correlation
 }
 
@@ -153,6 +154,7 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 		return finding.HostResult{}, err
 	}
 	h.correlateFiles()
+	h.linkProcesses()
 
 	res := finding.HostResult{
 		Host:         h.hostName(path),
@@ -165,6 +167,9 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 		Version:      opt.Version,
 		RulesVersion: opt.RulesVersion,
 		Build:        h.build(),
+	}
+	if se, ok := opt.Files.(interface{ ScanErrors() int64 }); ok && se.ScanErrors() > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d files could not be fully scanned by the file checks (see the log)", se.ScanErrors()))
 	}
 	for rule, n := range h.dropped {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept", rule, n, maxPerRule))
@@ -181,10 +186,16 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 
 // job is one file to read, and how.
 type job struct {
-	f    *evidence.File
-	kind fileKind
-	scan bool // hand to the FileDetector
+	f        *evidence.File
+	kind     fileKind
+	scan     bool // hand to the FileDetector
+	headOnly bool // over MaxFileSize: only its first headScan bytes are examined
 }
+
+// headScan is how much of an in-scope file over MaxFileSize is examined:
+// enough for magic numbers and headers (a full LSASS dump is usually far
+// larger than the size limit, but its MDMP header and name give it away).
+const headScan = 64 << 10
 
 // plan walks the tree, classifies files by name and first bytes, and
 // returns the work to do with its total size.
@@ -194,8 +205,12 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	head := make([]byte, headSize)
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
 		j := job{f: f}
-		if h.opt.Files != nil && f.Size <= h.opt.MaxFileSize && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
+		if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
 			j.scan = true
+			if f.Size > h.opt.MaxFileSize {
+				j.headOnly = true
+				h.warnf("%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, min(headScan, h.opt.MaxFileSize))
+			}
 		}
 		if candidateLog(f) || isEVTXPath(f) || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths) {
 			n, err := readHead(f, head)
@@ -204,15 +219,20 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 				return nil
 			}
 			j.kind = classify(f, head[:n])
-			if j.kind == kindExLog {
-				h.mu.Lock()
+			switch j.kind {
+			case kindExLog:
 				h.exFiles = append(h.exFiles, f)
-				h.mu.Unlock()
+			case kindIIS:
+				h.iisFiles = append(h.iisFiles, f)
 			}
 		}
 		if j.kind != kindNone || j.scan {
 			jobs = append(jobs, j)
-			total += f.Size
+			if j.headOnly {
+				total += min(headScan, h.opt.MaxFileSize)
+			} else {
+				total += f.Size
+			}
 		}
 		return nil
 	})

@@ -258,3 +258,43 @@ func TestHuntExchangePath(t *testing.T) {
 		t.Errorf("with --exchange-path: %d findings, want 2", n)
 	}
 }
+
+// mdmpFiles flags files that start with a minidump header.
+type mdmpFiles struct{}
+
+func (mdmpFiles) InScope(p string, _ int64, _ bool) bool { return strings.HasPrefix(p, "root/") }
+func (mdmpFiles) Detect(_ context.Context, f FileInfo, data []byte) []finding.Finding {
+	if !strings.HasPrefix(string(data), "MDMP") {
+		return nil
+	}
+	return []finding.Finding{{Rule: "test-dump", Title: "dump", Severity: finding.Critical, Attack: []string{"T1003.001"}}}
+}
+
+// A file over --max-file-size is examined by its head only: found, warned
+// about, and not listed as fully read evidence.
+func TestHuntOversizedHead(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "root"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "W3SVC1"), 0o755)
+	os.WriteFile(filepath.Join(dir, "W3SVC1", "u_ex210303.log"), []byte("#Fields: date time cs-uri-stem\n2021-03-03 01:00:00 /owa/\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "root", "lsass.dmp"), append([]byte("MDMP"), make([]byte, 200<<10)...), 0o644)
+	opt := testOptions(t)
+	opt.Files = mdmpFiles{}
+	opt.MaxFileSize = 1 << 10
+	res, err := Run(context.Background(), []string{dir}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	if len(r.Findings) != 1 || r.Findings[0].Details["examined"] != "first 1024 bytes of 204804" {
+		t.Fatalf("findings: %+v", r.Findings)
+	}
+	if !strings.Contains(strings.Join(r.Warnings, "\n"), "root/lsass.dmp: 204804 bytes is over --max-file-size (1024)") {
+		t.Errorf("warnings: %v", r.Warnings)
+	}
+	for _, e := range r.Evidence {
+		if e.Path == "root/lsass.dmp" {
+			t.Errorf("head-only file listed as read evidence: %+v", e)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 		h.warnf("%s: %v", j.f.Path, err)
 	}
 	if j.scan {
-		if err := h.scanFile(ctx, j.f, j.kind == kindNone); err != nil {
+		if err := h.scanFile(ctx, j.f, j.kind == kindNone, j.headOnly); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}

@@ -33,6 +33,9 @@ type Options struct {
 	Now     time.Time    // "generated at"; zero: time.Now
 	Title   string       // default: "exhunt report"
 	Version string       // exhunt version printed in reports; default "dev"
+	// Dashboard adds links back to the fleet pages of exhunt serve; a
+	// report file has none, as it must stand alone.
+	Dashboard bool
 }
 
 func (o Options) version() string {

@@ -39,6 +39,7 @@ func fmtTime(t time.Time) string {
 type page struct {
 	Title, Generated, Version string
 	CSS                       template.CSS
+	Dashboard                 bool
 	Fleet                     *fleetView
 	Hosts                     []hostView
 }
@@ -81,7 +82,7 @@ func HTML(w io.Writer, hosts []Host, opt Options) error {
 	if err != nil {
 		return err
 	}
-	p := page{Title: opt.Title, Generated: opt.now().Format("2006-01-02 15:04 UTC"), Version: opt.version(), CSS: template.CSS(css)}
+	p := page{Title: opt.Title, Generated: opt.now().Format("2006-01-02 15:04 UTC"), Version: opt.version(), CSS: template.CSS(css), Dashboard: opt.Dashboard}
 	if p.Title == "" {
 		p.Title = "exhunt report"
 		if len(hosts) == 1 {

@@ -88,6 +88,9 @@ func TestHTMLEscapesEvidence(t *testing.T) {
 // TestHTMLSelfContained: nothing is fetched, so the file works offline.
 func TestHTMLSelfContained(t *testing.T) {
 	out := render(t, fleet(t))
+	if strings.Contains(out, "<nav>") {
+		t.Error("a report file has no dashboard navigation")
+	}
 	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*"(https?:)?//|@import|url\(`).FindString(out); m != "" {
 		t.Errorf("report references an external asset: %q", m)
 	}

@@ -31,6 +31,8 @@ func Probes() []Probe {
 			"reachable (EOMTv2 mitigation absent) on 302 or X-FEServer; connection aborted = blocked; exposure then follows the build"},
 		{"CVE-2021-33766", "GET /ecp/<random>@<random>.com/PersonalSettings/HomePage.aspx?showhelp=false  Cookie: SecurityToken=x",
 			"vulnerable on 403 with msgCode 403, ObjectNotFoundException and X-BEResource= (nuclei's ProxyToken template); 404 = not vulnerable"},
+		{"CVE-2021-31195", "GET " + pathFrowny,
+			"vulnerable if the 500 error page echoes refurl unencoded next to mail/bootr.ashx (nuclei's template; a reflected XSS, nothing runs on the server)"},
 	}
 }
 
@@ -45,6 +47,9 @@ const (
 	pathProxyShellMAPI = "/autodiscover/autodiscover.json?@test.com/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@test.com"
 	// ProxyNotShell, CVE-2022-41040 (nuclei CVE-2022-41040.yaml, CronUp proxynotshell_checker.nse).
 	pathProxyNotShell = "/autodiscover/autodiscover.json?a@foo.var/owa/&Email=autodiscover/autodiscover.json?a@foo.var&Protocol=XYZ&FooProtocol=Powershell"
+	// OWA reflected XSS, CVE-2021-31195 (nuclei CVE-2021-31195.yaml, percent-encoded).
+	pathFrowny = "/owa/auth/frowny.aspx?app=people&et=ServerError&esrc=MasterPage&te=%5C&refurl=%7D%7D%7D%3Balert(document.domain)%2F%2F"
+	frownyEcho = "alert(document.domain)//&et=ServerError"
 )
 
 // aborted is how IIS's URL Rewrite AbortRequest looks from the client.
@@ -74,6 +79,23 @@ func (s *Scanner) active(ctx context.Context, ss *session, r *Result) {
 	c = checkProxyToken(ss.get(ctx, p, map[string]string{"Cookie": "SecurityToken=x"}, 32<<10))
 	c.Request = "GET " + p + "  Cookie: SecurityToken=x"
 	r.Active = append(r.Active, c)
+	r.Active = append(r.Active, checkFrowny(ss.get(ctx, pathFrowny, nil, 64<<10)))
+}
+
+func checkFrowny(resp *response, err error) Check {
+	c := Check{Check: "CVE-2021-31195", Request: "GET " + pathFrowny}
+	switch {
+	case err != nil:
+		c.Result, c.Evidence = Inconclusive, err.Error()
+	case resp.Status == 500 && containsAny(resp.Body, frownyEcho) && containsAny(resp.Body, "mail/bootr.ashx") &&
+		strings.Contains(resp.Header.Get("Content-Type"), "text/html"):
+		c.Result, c.Evidence = Vulnerable, "500 page echoes the refurl script unencoded next to mail/bootr.ashx"
+	case resp.Status == 500 || resp.Status == 404 || resp.Status == 302 || resp.Status == 400:
+		c.Result, c.Evidence = NotVulnerable, fmt.Sprintf("%d without the unencoded echo", resp.Status)
+	default:
+		c.Result, c.Evidence = Inconclusive, fmt.Sprintf("%d", resp.Status)
+	}
+	return c
 }
 
 func checkSSRF(resp *response, err error) Check {

@@ -19,13 +19,13 @@ func TestActiveProbes(t *testing.T) {
 		exposed bool
 	}{
 		{"unpatched: SSRF, ProxyShell, ProxyToken confirmed", "vulnerable-2016cu19",
-			map[string]string{"CVE-2021-26855": Vulnerable, "CVE-2021-34473": Vulnerable, "CVE-2022-41040": Reachable, "CVE-2021-33766": Vulnerable}, true},
+			map[string]string{"CVE-2021-26855": Vulnerable, "CVE-2021-34473": Vulnerable, "CVE-2022-41040": Reachable, "CVE-2021-33766": Vulnerable, "CVE-2021-31195": Vulnerable}, true},
 		{"EOMT-mitigated: SSRF request aborted", "mitigated-2019cu8",
-			map[string]string{"CVE-2021-26855": Mitigated, "CVE-2021-34473": Vulnerable, "CVE-2022-41040": Reachable, "CVE-2021-33766": Vulnerable}, true},
+			map[string]string{"CVE-2021-26855": Mitigated, "CVE-2021-34473": Vulnerable, "CVE-2022-41040": Reachable, "CVE-2021-33766": Vulnerable, "CVE-2021-31195": Vulnerable}, true},
 		{"patched twin: nothing confirmed", "patched-2019cu15",
-			map[string]string{"CVE-2021-26855": NotVulnerable, "CVE-2021-34473": NotVulnerable, "CVE-2022-41040": Reachable, "CVE-2021-33766": NotVulnerable}, false},
+			map[string]string{"CVE-2021-26855": NotVulnerable, "CVE-2021-34473": NotVulnerable, "CVE-2022-41040": Reachable, "CVE-2021-33766": NotVulnerable, "CVE-2021-31195": NotVulnerable}, false},
 		{"EOMTv2 rule blocks the ProxyNotShell path", "patched-2019cu11-nov22-eomtv2",
-			map[string]string{"CVE-2021-26855": NotVulnerable, "CVE-2021-34473": NotVulnerable, "CVE-2022-41040": Blocked, "CVE-2021-33766": NotVulnerable}, false},
+			map[string]string{"CVE-2021-26855": NotVulnerable, "CVE-2021-34473": NotVulnerable, "CVE-2022-41040": Blocked, "CVE-2021-33766": NotVulnerable, "CVE-2021-31195": NotVulnerable}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +86,10 @@ func TestProbeJudgesNearMisses(t *testing.T) {
 	test(checkProxyShell(&response{Status: 400, Header: hdr()}, nil), NotVulnerable)
 	test(checkProxyToken(&response{Status: 403, Header: hdr(), Body: []byte(`<span id="msgCode">403</span> function signOut() {`)}, nil), Inconclusive)
 	test(checkProxyNotShell(&response{Status: 404, Header: hdr()}, nil), Blocked)
+	echo := []byte("refurl=}}};alert(document.domain)//&et=ServerError mail/bootr.ashx")
+	test(checkFrowny(&response{Status: 500, Header: hdr("Content-Type", "text/html"), Body: echo}, nil), Vulnerable)
+	test(checkFrowny(&response{Status: 200, Header: hdr("Content-Type", "text/html"), Body: echo}, nil), Inconclusive) // a catch-all echo server
+	test(checkFrowny(&response{Status: 500, Header: hdr("Content-Type", "application/json"), Body: echo}, nil), NotVulnerable)
 }
 
 func TestProbesAreDocumentedAndSafe(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -201,5 +202,28 @@ func TestIPv6Loopback(t *testing.T) {
 	_, err = s.Run(t.Context(), Targets([]Input{{Args: []string{h.Addr.String()}}}, []int{443}), func(r *Result) error { got = append(got, r); return nil })
 	if err != nil || len(got) != 1 || !got[0].Exchange || got[0].IP != "::1" || got[0].Build != "15.2.2562.46" {
 		t.Errorf("scan of %s: %v %+v", h.Addr, err, got)
+	}
+}
+
+func TestStateFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.state")
+	if st, err := LoadState(p, "k"); err != nil || st.DoneBelow != 0 {
+		t.Errorf("missing state file: %+v %v, want a fresh start", st, err)
+	}
+	if err := os.WriteFile(p, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadState(p, "k"); err == nil {
+		t.Error("corrupt state file accepted")
+	}
+	if err := SaveState(p, State{Version: 1, Inputs: "k", DoneBelow: 42}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := LoadState(p, "k"); err != nil || st.DoneBelow != 42 {
+		t.Errorf("round trip: %+v %v", st, err)
+	}
+	if err := SaveState(filepath.Join(dir, "missing", "s.state"), State{}); err == nil {
+		t.Error("SaveState into a missing folder succeeded")
 	}
 }

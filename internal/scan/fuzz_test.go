@@ -126,6 +126,7 @@ func FuzzObserve(f *testing.F) {
 		checkProxyShell(resp, nil)
 		checkProxyNotShell(resp, nil)
 		checkProxyToken(resp, nil)
+		checkFrowny(resp, nil)
 		judgeShell(resp, resp)
 		b, p, _ := chooseBuild(r.BuildMethods)
 		if b != "" && precisionOf(b) != p {

@@ -125,6 +125,9 @@ func (s *Scanner) scanOne(ctx context.Context, t Target) (r *Result) {
 	if s.cfg.WebShells {
 		s.webshells(ctx, ss, r)
 	}
+	if ctx.Err() != nil {
+		r.Notes = append(r.Notes, fmt.Sprintf("host time budget (%v) spent: later checks were skipped", s.cfg.HostTimeout))
+	}
 	for _, c := range r.Active {
 		if c.Result == Vulnerable {
 			r.Exposed = true

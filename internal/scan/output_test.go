@@ -48,7 +48,7 @@ func TestJSONLHasTheContractFields(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[0]), &back); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(*sampleResults()[0], back, cmp.AllowUnexported(Result{})); diff != "" {
+	if diff := cmp.Diff(*sampleResults()[0], back); diff != "" {
 		t.Errorf("round trip (-want +got)\n%s", diff)
 	}
 	if !strings.Contains(lines[0], `"active":[{"check":"CVE-2021-26855","result":"vulnerable"`) ||

@@ -39,8 +39,6 @@ type Result struct {
 	Exposed    bool   `json:"exposed"`
 	WebShelled bool   `json:"webshelled"`
 	Error      string `json:"error"`
-
-	ordinal int64
 }
 
 // BuildMethod is one way the build was read, and what it gave.
@@ -79,9 +77,10 @@ const (
 
 // WebShell is one census path judged present or worth a look.
 type WebShell struct {
-	Path     string `json:"path"`
-	Status   string `json:"status"` // found | inconclusive
-	Evidence string `json:"evidence"`
+	Path       string `json:"path"`
+	Status     string `json:"status"` // found | inconclusive
+	Evidence   string `json:"evidence"`
+	HTTPStatus int    `json:"http_status"` // the census request's HTTP status
 }
 
 // TLSInfo describes the leaf certificate the target presented.

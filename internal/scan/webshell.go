@@ -59,7 +59,7 @@ func (s *Scanner) webshells(ctx context.Context, ss *session, r *Result) {
 			continue
 		}
 		if st, ev, ok := judgeShell(resp, b); ok {
-			r.WebShells = append(r.WebShells, WebShell{Path: p, Status: st, Evidence: ev})
+			r.WebShells = append(r.WebShells, WebShell{Path: p, Status: st, Evidence: ev, HTTPStatus: resp.Status})
 		}
 	}
 }

@@ -175,7 +175,7 @@ func (s *Server) hostPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b strings.Builder
-	if err := report.HTML(&b, []report.Host{h}, report.Options{KB: kb, Version: s.Version}); err != nil {
+	if err := report.HTML(&b, []report.Host{h}, report.Options{KB: kb, Version: s.Version, Dashboard: true}); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -33,7 +33,12 @@ type fixture struct {
 // seeded with the three-host fleet (EX01 carries XSS payloads) and scans.
 func newFixture(t *testing.T, maxBody int64) *fixture {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "exhunt.db"))
+	return newFixtureDB(t, filepath.Join(t.TempDir(), "exhunt.db"), maxBody)
+}
+
+func newFixtureDB(t *testing.T, dsn string, maxBody int64) *fixture {
+	t.Helper()
+	st, err := store.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +238,7 @@ func TestPages(t *testing.T) {
 		`<a href="/hosts/EX01">EX01</a>`, `<code>15.1.2176.2</code>`, "CVE-2021-26855",
 		`<code>203.0.113.7</code>`, `<a href="/hosts/EX02">EX02</a>`,
 		`&lt;img src=x onerror=alert(&#34;xss-ua&#34;)&gt;`)
-	page("/hosts/EX01", 200, `<strong>compromised</strong>`, "Remediation plan", `&lt;script&gt;alert(&#34;xss-url&#34;)`)
+	page("/hosts/EX01", 200, `<nav><a href="/">Fleet</a>`, `<strong>compromised</strong>`, "Remediation plan", `&lt;script&gt;alert(&#34;xss-url&#34;)`)
 	page("/timeline", 200, `<svg class="timeline"`, `dy="4">EX01</text>`, `<a href="/hosts/EX02">EX02</a>`)
 	page("/static/style.css", 200, "svg.timeline")
 	if code, _, _ := f.do(t, "GET", "/hosts/nope", "", ""); code != 404 {
@@ -242,9 +247,14 @@ func TestPages(t *testing.T) {
 }
 
 // TestParallelUploads: 20 uploaders, each sending 25 distinct results and
-// then all of them again: every result stored exactly once.
+// then all of them again: every result stored exactly once, on SQLite and
+// on PostgreSQL.
 func TestParallelUploads(t *testing.T) {
-	f := newFixture(t, 0)
+	t.Run("sqlite", func(t *testing.T) { parallelUploads(t, newFixture(t, 0)) })
+	t.Run("postgres", func(t *testing.T) { parallelUploads(t, newFixtureDB(t, pgDSN(t), 0)) })
+}
+
+func parallelUploads(t *testing.T, f *fixture) {
 	before := f.runs(t)
 	const uploaders, each = 20, 25
 	var wg sync.WaitGroup

@@ -69,20 +69,6 @@ type expr struct {
 	re    *re2.Regexp
 }
 
-// boolean reports whether e always yields a boolean value.
-func (e *expr) boolean() bool {
-	switch e.op {
-	case opBool, opRule, opStr, opStrAt, opStrIn, opOf, opForOf, opForIn, opAnd, opOr, opNot, opDefined, opMatches:
-		return true
-	case opBinary:
-		switch e.sym {
-		case "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iequals":
-			return true
-		}
-	}
-	return false
-}
-
 // needsString reports whether e can only be true when at least one of the
 // rule's strings matched. Rules whose condition needs a string are skipped
 // without evaluation when none of their strings was seen by the prefilter.

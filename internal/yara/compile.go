@@ -37,7 +37,8 @@ type Rules struct {
 	patterns []*pattern
 	table    atomTable
 	globals  map[string][]int // namespace -> global rule indices
-	pool     sync.Pool
+	pool     sync.Pool        // *scanner
+	bufs     sync.Pool        // *[]byte input buffers of ScanReader
 }
 
 type rule struct {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func corpusRoot(t *testing.T) string {
 
 // corpusRuleFiles returns the rule files GROUND_TRUTH.md was made with and
 // their namespaces (sb_<file>, nsa_<file>).
-func corpusRuleFiles(t *testing.T, root string) map[string]string {
+func corpusRuleFiles(t testing.TB, root string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
 	sb, err := filepath.Glob(filepath.Join(root, "signature-base/yara/*.yar"))
@@ -52,7 +53,7 @@ func corpusRuleFiles(t *testing.T, root string) map[string]string {
 	return files
 }
 
-func compileCorpus(t *testing.T, root string) *Rules {
+func compileCorpus(t testing.TB, root string) *Rules {
 	t.Helper()
 	files := corpusRuleFiles(t, root)
 	var srcs []Source
@@ -139,10 +140,57 @@ func scanNames(t *testing.T, rules *Rules, path string, vars Vars) []string {
 	return names
 }
 
+// TestCorpusConcurrentScan scans the corpus from several goroutines at
+// once (run with -race) and expects the sequential verdicts.
+func TestCorpusConcurrentScan(t *testing.T) {
+	root := corpusRoot(t)
+	rules := compileCorpus(t, root)
+	truth := groundTruth(t, root)
+	files := slices.Sorted(maps.Keys(truth))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(files); i += 4 {
+				rel := files[i]
+				data, err := os.ReadFile(filepath.Join(root, rel))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ms, err := rules.Scan(data, corpusVars(rel))
+				if err != nil {
+					t.Error(err)
+				}
+				got := []string{}
+				for _, m := range ms {
+					got = append(got, m.Namespace+":"+m.Rule)
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, truth[rel]) {
+					t.Errorf("%s: concurrent scan %v, want %v", rel, got, truth[rel])
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func TestCorpusGroundTruth(t *testing.T) {
 	root := corpusRoot(t)
 	rules := compileCorpus(t, root)
 	truth := groundTruth(t, root)
+	// Every rule the ground truth reports must have compiled.
+	compiled := map[string]bool{}
+	for _, n := range rules.RuleNames() {
+		compiled[n] = true
+	}
+	for _, hits := range truth {
+		for _, h := range hits {
+			if !compiled[h] {
+				t.Errorf("rule %s of the ground truth did not compile", h)
+			}
+		}
+	}
 	agree := 0
 	for _, rel := range slices.Sorted(maps.Keys(truth)) {
 		got := scanNames(t, rules, filepath.Join(root, rel), corpusVars(rel))

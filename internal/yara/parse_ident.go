@@ -56,7 +56,6 @@ func (p *parser) parseIdent(t token) (*expr, error) {
 	if err != nil {
 		p.semantic("%v", err)
 	}
-	p.rule.refs = append(p.rule.refs, idx)
 	return &expr{op: opRule, n: int64(idx)}, nil
 }
 

@@ -39,7 +39,6 @@ type ruleDef struct {
 	line    int
 	strings []stringDef
 	cond    *expr
-	refs    []int // indices of referenced rules
 }
 
 type metaEntry struct{ key, val string }

@@ -109,6 +109,18 @@ func (s *scanner) runAround(pi int, p *pattern, hits []reHit, multi bool) {
 		}
 		slices.SortFunc(starts, func(a, b window) int { return a.lo - b.lo })
 		if narrow {
+			// Anchored runs can each read up to maxLen bytes; when they
+			// could read more than a few passes over the input (hostile
+			// input with an atom everywhere), one search is cheaper and
+			// keeps the work linear in the input size.
+			cost := 0
+			for _, w := range starts {
+				cost += (w.hi - w.lo + 1) * (v.maxLen + 1)
+			}
+			if cost > 4*len(s.data)+1<<16 {
+				s.addRegexMatches(pi, p, v, 0, len(s.data), multi)
+				continue
+			}
 			s.runAnchored(pi, p, v, starts, multi)
 			continue
 		}

@@ -61,7 +61,8 @@ const (
 )
 
 // scanner holds the per-scan state; scanners are pooled per Rules and
-// reset through the touched lists, so a scan costs O(hits), not O(rules).
+// reset through the touched lists, so a reset costs O(hits), not
+// O(patterns).
 type scanner struct {
 	r         *Rules
 	data, low []byte
@@ -153,6 +154,9 @@ func fullwordOK(data []byte, off, n int, wide bool) bool {
 }
 
 func (s *scanner) verifyLiteral(pi, li, start int) {
+	if len(s.matches[pi]) >= MaxStringMatches {
+		return
+	}
 	p := s.r.patterns[pi]
 	v := &p.lits[li]
 	end := start + len(v.lit)
@@ -213,7 +217,9 @@ func (s *scanner) patternMatches(pi int) []span {
 	return s.matches[pi]
 }
 
-// hasMatch tells whether pattern pi matched, preferring known results.
+// known reports whether the matches of pattern pi are final without
+// running anything: literals, finished deferred patterns, and regexes
+// whose atoms never occurred.
 func (s *scanner) known(pi int) bool {
 	p := s.r.patterns[pi]
 	return !p.deferred || s.state[pi]&stDone != 0 || (p.hasAtoms && s.state[pi]&stTouched == 0)
@@ -258,12 +264,26 @@ func (r *Rules) Scan(data []byte, vars Vars) ([]Match, error) {
 }
 
 // ScanReader reads size bytes from ra and scans them. The whole input is
-// held in memory; callers bound size.
+// held in memory (in a buffer reused across calls); callers bound size.
 func (r *Rules) ScanReader(ra io.ReaderAt, size int64, vars Vars) ([]Match, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("yara: negative size %d", size)
 	}
-	data := make([]byte, size)
+	bp, _ := r.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	if int64(cap(*bp)) < size {
+		*bp = make([]byte, size)
+	}
+	data := (*bp)[:size]
+	defer func() {
+		// Matches hold copies of the matched bytes, so the buffer can be
+		// reused; very large ones are left to the garbage collector.
+		if cap(*bp) <= 64<<20 {
+			r.bufs.Put(bp)
+		}
+	}()
 	n, err := ra.ReadAt(data, 0)
 	if int64(n) < size {
 		if err == nil || errors.Is(err, io.EOF) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ruleMatches compiles one rule named "r" (plus optional rules before it)
@@ -251,5 +252,29 @@ rule loop { condition: for all i in (0..100000000) : ( i >= 0 ) }
 	}
 	if len(ms) != 1 || ms[0].Rule != "many" || len(ms[0].Strings) != MaxStringMatches {
 		t.Errorf("matches = %d rules, want only \"many\" with %d strings", len(ms), MaxStringMatches)
+	}
+}
+
+// TestHostileInput checks that an input made of one atom repeated (every
+// prefilter position hits) stays fast for literals and regexes alike.
+func TestHostileInput(t *testing.T) {
+	rules, errs := Compile(Source{Name: "t", Data: []byte(`
+rule lit { strings: $a = "aaaab" $b = "aaaa" nocase wide ascii condition: any of them }
+rule re { strings: $r = /aaaa\w{0,4000}b/ $s = /a+aaaa[^b]{1,16}c/ condition: any of them }
+`)})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	data := bytes.Repeat([]byte("a"), 1<<20)
+	start := time.Now()
+	ms, err := rules.Scan(data, Vars{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 1 || ms[0].Rule != "lit" {
+		t.Errorf("matches = %v, want only lit", ms)
+	}
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("scan of 1 MiB hostile input took %v", el)
 	}
 }

@@ -1,0 +1,92 @@
+package hunt
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/exhunt/exhunt/internal/finding"
+)
+
+// storyWindow is how close in time a process start must follow a web-shell
+// request to be told as its consequence.
+const storyWindow = 5 * time.Minute
+
+// webWorkers are the processes that run Exchange's web code: a child of
+// one of them right after a web-shell request is that request's doing.
+var webWorkers = []string{`\w3wp.exe`, `\umworkerprocess.exe`, `\umservice.exe`}
+
+// linkProcesses ties each event finding about a process started by an
+// Exchange web worker to the web-shell requests (log findings of web-shell
+// use, and requests to flagged files) shortly before it, both ways, so a
+// web shell file, the request to it and the process it started read as
+// one story.
+func (h *hostHunt) linkProcesses() {
+	type request struct {
+		at   time.Time
+		ref  finding.Ref
+		from int // finding index that holds it
+	}
+	var reqs []request
+	for i, f := range h.findings {
+		switch {
+		case f.Kind == finding.KindLog && hasTechnique(f, "T1505"):
+			reqs = append(reqs, request{f.Time, finding.Ref{Source: f.Source, Line: f.Line, Time: f.Time, Note: "web-shell request: " + truncate(f.Evidence, 300)}, i})
+		case f.Kind == finding.KindFile:
+			for _, r := range f.Related {
+				if strings.HasPrefix(r.Note, "requested:") {
+					reqs = append(reqs, request{r.Time, r, i})
+				}
+			}
+		}
+	}
+	if len(reqs) == 0 {
+		return
+	}
+	for i := range h.findings {
+		ev := &h.findings[i]
+		parent := strings.ToLower(ev.Details["parent_process"])
+		if ev.Kind != finding.KindEvent || ev.Time.IsZero() || !endsWithAny(parent, webWorkers) {
+			continue
+		}
+		var best *request
+		for j := range reqs {
+			r := &reqs[j]
+			d := ev.Time.Sub(r.at)
+			if d >= 0 && d <= storyWindow && (best == nil || r.at.After(best.at)) {
+				best = r
+			}
+		}
+		if best == nil {
+			continue
+		}
+		ev.Related = append(ev.Related, finding.Ref{Source: best.ref.Source, Line: best.ref.Line, Time: best.ref.Time,
+			Note: fmt.Sprintf("%s before: %s", ev.Time.Sub(best.at).Round(time.Second), best.ref.Note)})
+		src := &h.findings[best.from]
+		if len(src.Related) < 60 {
+			src.Related = append(src.Related, finding.Ref{Source: ev.Source, Line: ev.Line, Time: ev.Time,
+				Note: fmt.Sprintf("followed by process %s (parent %s): %s", ev.Details["process"], ev.Details["parent_process"], truncate(ev.Details["command_line"], 300))})
+		}
+		if src.Kind == finding.KindFile || src.Outcome == finding.Unknown {
+			src.Outcome = finding.Succeeded
+		}
+	}
+}
+
+func hasTechnique(f finding.Finding, prefix string) bool {
+	for _, a := range f.Attack {
+		if strings.HasPrefix(a, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func endsWithAny(s string, suffixes []string) bool {
+	for _, x := range suffixes {
+		if strings.HasSuffix(s, x) || s == strings.TrimPrefix(x, `\`) {
+			return true
+		}
+	}
+	return false
+}
