@@ -104,9 +104,10 @@ Redirects are never followed, so exhunt only ever connects to the targets it
 was given. Certificates are not verified (self-signed and expired ones are
 reported, not refused).
 
-ACTIVE PROBES (--active; each is one GET; nothing is written, executed,
-logged in to or called back; exploit-chain steps such as proxyLogon.ecp,
-DDIService SetObject or OAB writes are never sent):
+ACTIVE PROBES (--active, off by default: intrusive but safe. GET requests
+only, run on hosts judged Exchange; nothing is written, executed, logged in to
+or called back; exploit-chain steps such as proxyLogon.ecp, DDIService
+SetObject or OAB writes are never sent):
 ` + probes.String() + `
 WEB SHELLS (--webshells): ` + fmt.Sprint(len(scan.ShellPaths)) + ` paths published for the 2021 intrusions under
 /aspnet_client/, /owa/auth/ and /ecp/auth/. A random name is requested in each

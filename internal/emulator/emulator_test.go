@@ -71,6 +71,11 @@ func TestExchangeResponseShapes(t *testing.T) {
 	ps := "/autodiscover/autodiscover.json?@test.com/owa/?&Email=autodiscover/autodiscover.json%3F@test.com"
 	test("ProxyShell: 302 to errorFE", vuln, ps, 302, "Location", "errorFE.aspx", "OwaADUserNotFoundException")
 	test("ProxyShell patched: 400", patched, ps, 400, "", "", "")
+	frowny := "/owa/auth/frowny.aspx?app=people&et=ServerError&esrc=MasterPage&te=%5C&refurl=%7D%7D%7D%3Balert(document.domain)%2F%2F"
+	test("frowny.aspx echoes refurl when vulnerable", Config{Kind: Exchange, Build: "15.1.2176.2", FrownyXSS: true}, frowny, 500, "Content-Type", "text/html", "alert(document.domain)//&et=ServerError")
+	if strings.Contains(body(t, serve(t, patched, frowny)), "alert(") {
+		t.Error("patched frowny.aspx echoes refurl")
+	}
 	test("planted shell answers", vuln, "/aspnet_client/supp0rt.aspx", 200, "", "", "")
 	test("random name in aspnet_client is 404", vuln, "/aspnet_client/random123.aspx", 404, "", "", "404 - File or directory not found.")
 	test("plain IIS", Config{Kind: NotExchange}, "/", 200, "Server", "Microsoft-IIS/10.0", "IIS Windows Server")

@@ -154,6 +154,9 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 		return finding.HostResult{}, err
 	}
 	h.correlateFiles()
+	// Findings arrived from parallel workers: order them before linking so
+	// ties resolve the same way on every run.
+	finding.Sort(h.findings)
 	h.linkProcesses()
 
 	res := finding.HostResult{

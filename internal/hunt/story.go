@@ -53,17 +53,20 @@ func (h *hostHunt) linkProcesses() {
 		for j := range reqs {
 			r := &reqs[j]
 			d := ev.Time.Sub(r.at)
-			if d >= 0 && d <= storyWindow && (best == nil || r.at.After(best.at)) {
+			// The latest request before the process wins; at equal times
+			// a log finding (the request itself) beats a file's request list.
+			if d >= 0 && d <= storyWindow && (best == nil || r.at.After(best.at) ||
+				r.at.Equal(best.at) && h.findings[r.from].Kind == finding.KindLog && h.findings[best.from].Kind != finding.KindLog) {
 				best = r
 			}
 		}
 		if best == nil {
 			continue
 		}
-		ev.Related = append(ev.Related, finding.Ref{Source: best.ref.Source, Line: best.ref.Line, Time: best.ref.Time,
+		ev.Related = addRef(ev.Related, finding.Ref{Source: best.ref.Source, Line: best.ref.Line, Time: best.ref.Time,
 			Note: fmt.Sprintf("%s before: %s", ev.Time.Sub(best.at).Round(time.Second), best.ref.Note)})
 		src := &h.findings[best.from]
-		if len(src.Related) < 60 {
+		if len(src.Related) < 60 && !hasRef(src.Related, ev.Source, ev.Line) {
 			src.Related = append(src.Related, finding.Ref{Source: ev.Source, Line: ev.Line, Time: ev.Time,
 				Note: fmt.Sprintf("followed by process %s (parent %s): %s", ev.Details["process"], ev.Details["parent_process"], truncate(ev.Details["command_line"], 300))})
 		}
@@ -85,6 +88,24 @@ func hasTechnique(f finding.Finding, prefix string) bool {
 func endsWithAny(s string, suffixes []string) bool {
 	for _, x := range suffixes {
 		if strings.HasSuffix(s, x) || s == strings.TrimPrefix(x, `\`) {
+			return true
+		}
+	}
+	return false
+}
+
+// addRef appends r unless a ref to the same place is there already (two
+// rules firing on one record must not tell the story twice).
+func addRef(refs []finding.Ref, r finding.Ref) []finding.Ref {
+	if hasRef(refs, r.Source, r.Line) {
+		return refs
+	}
+	return append(refs, r)
+}
+
+func hasRef(refs []finding.Ref, source string, line int64) bool {
+	for _, x := range refs {
+		if x.Source == source && x.Line == line {
 			return true
 		}
 	}

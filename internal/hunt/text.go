@@ -222,7 +222,9 @@ func writeGroup(w io.Writer, g []finding.Finding) {
 	fmt.Fprintf(w, "      %s\n      %s\n", oneLine(loc, 300), oneLine(top.Evidence, 300))
 	var related []finding.Ref
 	for _, f := range g {
-		related = append(related, f.Related...)
+		for _, r := range f.Related {
+			related = addRef(related, r)
+		}
 	}
 	for j, rel := range related {
 		if j == 5 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/exhunt/exhunt/internal/emulator"
 )
@@ -225,5 +226,19 @@ func TestStateFileErrors(t *testing.T) {
 	}
 	if err := SaveState(filepath.Join(dir, "missing", "s.state"), State{}); err == nil {
 		t.Error("SaveState into a missing folder succeeded")
+	}
+}
+
+// Rate limits are floors on time: 4 requests at 2/s per host (burst 2), or
+// at 4/s globally (burst 1), cannot finish in under 0.75 s.
+func TestRateLimits(t *testing.T) {
+	for _, cfg := range []Config{{HostRate: 2}, {HostRate: -1, Rate: 4}} {
+		h := startHost(t, profile(t, "patched-se"), true)
+		s := testScanner(t, cfg)
+		start := time.Now()
+		r := scanHost(t, s, h)
+		if took := time.Since(start); took < 750*time.Millisecond || !r.Exchange {
+			t.Errorf("%+v: took %v (exchange %v), want >= 750ms", cfg, took, r.Exchange)
+		}
 	}
 }

@@ -43,6 +43,7 @@ func TestCompileErrors(t *testing.T) {
 	test("rule a { strings: $a = \"\" condition: $a }", "a", "empty", 1)
 	test("rule a { strings: $a = \"x\" $a = \"y\" condition: $a }", "a", "duplicated string", 1)
 	test("rule a { condition: false }\nrule a { condition: true }", "a", "duplicated rule", 2)
+	test("rule a { strings: $a = \"x\" $b = \"y\" condition: $a }", "a", "unreferenced string $b", 1)
 	test("include \"other.yar\"", "", "only resolved by CompileFS", 1)
 }
 

@@ -27,8 +27,9 @@
 // math.deviation and math.count (the forms with offset and size);
 // include (CompileFS only, resolved inside the given file system).
 //
-// Not supported (the rule is reported by Compile with the reason and
-// skipped, the other rules keep working): every module except those math
+// As in yara, a rule whose condition leaves a string unreferenced is an
+// error. Not supported (the rule is reported by Compile with the reason
+// and skipped, the other rules keep working): every module except those math
 // functions (pe, elf, hash, dotnet, ...), the xor, base64 and base64wide
 // modifiers, entrypoint. Other external variables are undefined
 // identifiers.

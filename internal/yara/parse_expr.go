@@ -233,6 +233,7 @@ func (p *parser) parseStringSet() ([]int, error) {
 		all := make([]int, len(r.strings))
 		for i := range all {
 			all[i] = i
+			p.refd[i] = true
 		}
 		return all, nil
 	}
@@ -254,6 +255,7 @@ func (p *parser) parseStringSet() ([]int, error) {
 				if !slices.Contains(set, i) {
 					set = append(set, i)
 				}
+				p.refd[i] = true
 				found = true
 			}
 		}
@@ -298,6 +300,7 @@ func (p *parser) stringIndex(id string) int {
 	}
 	for i, s := range p.rule.strings {
 		if s.id == id {
+			p.refd[i] = true
 			return i
 		}
 	}

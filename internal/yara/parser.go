@@ -65,6 +65,7 @@ type parser struct {
 	ruleErr error
 	vars    []string // loop variables in scope
 	nest    int      // condition nesting depth
+	refd    []bool   // strings of the rule referenced by its condition
 	inForOf int      // nesting of for..of bodies where "$" is bound
 
 	emit    func(*ruleDef)
@@ -306,6 +307,7 @@ func (p *parser) parseRule(t token) error {
 				return err
 			}
 		case "condition":
+			p.refd = make([]bool, len(r.strings))
 			cond, err := p.parseExpr()
 			if err != nil {
 				return err
@@ -324,6 +326,12 @@ func (p *parser) parseRule(t token) error {
 
 func (p *parser) finishRule(r *ruleDef) {
 	p.nameSet[r.name] = true
+	// Like yara, refuse strings the condition never uses.
+	for i, s := range r.strings {
+		if i < len(p.refd) && !p.refd[i] {
+			p.semantic("unreferenced string $%s", s.id)
+		}
+	}
 	if p.ruleErr != nil {
 		p.errs = append(p.errs, CompileError{File: p.file, Line: r.line, Rule: r.name, Reason: p.ruleErr.Error()})
 		p.rule = nil
