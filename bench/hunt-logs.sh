@@ -88,7 +88,7 @@ if ! go build -o /tmp/exhunt ./cmd/exhunt; then
 	exit 0
 fi
 status=0
-/usr/bin/time -v /tmp/exhunt hunt --format json "$DATA" >"$work/hunt.json" 2>"$work/hunt.time" || status=$?
+/usr/bin/time -v /tmp/exhunt hunt --no-store --format json "$DATA" >"$work/hunt.json" 2>"$work/hunt.time" || status=$?
 ex_s=$(secs "$work/hunt.time")
 ex_c=$(cpu "$work/hunt.time")
 echo "exhunt: ${ex_s}s  $(mbps "$ex_s") MB/s wall, $(mbps "$ex_c") MB/s per CPU-second  max RSS $(rss "$work/hunt.time")  exit $status  findings: $(grep -o '"rule"' "$work/hunt.json" | wc -l)"

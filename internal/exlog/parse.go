@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/logline"
 )
 
 // LogType is the kind of Exchange log, also used as the records'
@@ -74,12 +75,12 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 		opt.MaxDecompressed = defaultMaxGzip
 	}
 	var st Stats
-	br, err := input(r, opt.MaxDecompressed)
+	br, err := logline.Input(r, opt.MaxDecompressed)
 	if err != nil {
 		return st, err
 	}
 	p := parser{
-		lr:   lineReader{br: br, max: opt.MaxLine},
+		lr:   logline.NewReader(br, opt.MaxLine),
 		opt:  opt,
 		src:  source,
 		fn:   fn,
@@ -100,7 +101,7 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 }
 
 type parser struct {
-	lr  lineReader
+	lr  logline.Reader
 	opt Options
 	src string
 	fn  func(*evidence.Record) error
@@ -130,7 +131,7 @@ func (p *parser) run(ctx context.Context) error {
 		if p.hasPending {
 			line, p.hasPending = p.pending, false
 		} else {
-			line, tooLong, err = p.lr.next()
+			line, tooLong, err = p.lr.Next()
 		}
 		if err == io.EOF {
 			return nil
@@ -184,7 +185,7 @@ func (p *parser) join(first []byte) ([]byte, bool, error) {
 	p.rec = append(p.rec[:0], first...)
 	skipping := false
 	for {
-		line, tooLong, err := p.lr.next()
+		line, tooLong, err := p.lr.Next()
 		if err == io.EOF {
 			return nil, false, nil
 		}

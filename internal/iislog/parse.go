@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/logline"
 )
 
 // Options tune one Parse call. The zero value parses every line.
@@ -66,12 +67,12 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 		opt.MaxDecompressed = defaultMaxGzip
 	}
 	var st Stats
-	br, err := input(r, opt.MaxDecompressed)
+	br, err := logline.Input(r, opt.MaxDecompressed)
 	if err != nil {
 		return st, err
 	}
 	p := parser{
-		lr:   lineReader{br: br, max: opt.MaxLine},
+		lr:   logline.NewReader(br, opt.MaxLine),
 		opt:  opt,
 		src:  source,
 		fn:   fn,
@@ -89,7 +90,7 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 }
 
 type parser struct {
-	lr   lineReader
+	lr   logline.Reader
 	opt  Options
 	src  string
 	fn   func(*evidence.Record) error
@@ -107,7 +108,7 @@ type parser struct {
 
 func (p *parser) run(ctx context.Context) error {
 	for {
-		line, tooLong, err := p.lr.next()
+		line, tooLong, err := p.lr.Next()
 		if err == io.EOF {
 			return nil
 		}

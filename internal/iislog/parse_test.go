@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"github.com/exhunt/exhunt/internal/logline"
 	"os"
 	"strings"
 	"testing"
@@ -169,7 +170,7 @@ func TestMalformedInput(t *testing.T) {
 
 func TestLongLineUnderBuffer(t *testing.T) {
 	// A line longer than the read buffer but under MaxLine is kept whole.
-	stem := "/" + strings.Repeat("b", bufSize+100)
+	stem := "/" + strings.Repeat("b", logline.BufSize+100)
 	in := "#Fields: date time cs-uri-stem\n2021-03-03 00:00:00 " + stem + "\n"
 	got, st, err := parseAll(t, []byte(in), Options{})
 	if err != nil || st.Records != 1 || got[0].Fields["cs-uri-stem"] != stem {

@@ -1,4 +1,10 @@
-package iislog
+// Package logline reads text logs line by line for the log parsers: plain
+// or gzip-compressed input (recognised by magic bytes, bounded against
+// decompression bombs), lines returned without copying, over-long lines
+// skipped without being buffered whole.
+//
+// It does not know any log format.
+package logline
 
 import (
 	"bufio"
@@ -8,27 +14,27 @@ import (
 	"io"
 )
 
-// bufSize is the read buffer. Lines up to this size are returned without
+// BufSize is the read buffer. Lines up to this size are returned without
 // copying; longer ones are assembled in a reused buffer up to MaxLine.
-const bufSize = 256 << 10
+const BufSize = 256 << 10
 
-// ErrTooLarge reports gzip input whose decompressed size passes
-// Options.MaxDecompressed; it guards against decompression bombs.
-var ErrTooLarge = errors.New("iislog: decompressed input exceeds the size limit")
+// ErrTooLarge reports gzip input whose decompressed size passes the
+// caller's limit; it guards against decompression bombs.
+var ErrTooLarge = errors.New("logline: decompressed input exceeds the size limit")
 
-// input wraps r so that gzip data, recognised by its magic bytes and not by
+// Input wraps r so that gzip data, recognised by its magic bytes and not by
 // a file name, is decompressed with at most limit output bytes.
-func input(r io.Reader, limit int64) (*bufio.Reader, error) {
-	br := bufio.NewReaderSize(r, bufSize)
+func Input(r io.Reader, limit int64) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, BufSize)
 	magic, err := br.Peek(2)
 	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
 		return br, nil // short or plain input: let the line reader see it
 	}
 	gz, err := gzip.NewReader(br)
 	if err != nil {
-		return nil, fmt.Errorf("iislog: gzip header: %w", err)
+		return nil, fmt.Errorf("logline: gzip header: %w", err)
 	}
-	return bufio.NewReaderSize(&limitReader{r: gz, left: limit}, bufSize), nil
+	return bufio.NewReaderSize(&limitReader{r: gz, left: limit}, BufSize), nil
 }
 
 // limitReader fails with ErrTooLarge, rather than a silent EOF, once more
@@ -57,18 +63,21 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// lineReader splits input into lines without allocating per line.
-type lineReader struct {
+// Reader splits input into lines without allocating per line.
+type Reader struct {
 	br   *bufio.Reader
 	long []byte // reused for lines longer than the bufio buffer
 	max  int
 }
 
-// next returns the next line without its line ending. A line longer than
+// NewReader reads lines of at most max bytes from br.
+func NewReader(br *bufio.Reader, max int) Reader { return Reader{br: br, max: max} }
+
+// Next returns the next line without its line ending. A line longer than
 // max is consumed without being buffered whole and reported as tooLong.
 // At the end of input it returns io.EOF; the returned slice is valid until
 // the next call.
-func (lr *lineReader) next() (line []byte, tooLong bool, err error) {
+func (lr *Reader) Next() (line []byte, tooLong bool, err error) {
 	b, err := lr.br.ReadSlice('\n')
 	if err == nil {
 		if b = trimEOL(b); len(b) > lr.max {
