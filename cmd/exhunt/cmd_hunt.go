@@ -46,7 +46,7 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.host, "host", "", "host name to report (default: from the logs, else the evidence name); only with one PATH")
 	f.StringArrayVar(&o.exPaths, "exchange-path", nil, "folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has at least this severity: informational, low, medium, high, critical")
-	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: number of CPUs)")
+	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: twice the number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it shows only on a terminal)")
 	f.StringVar(&o.db, "db", "", dbFlagHelp)
 	f.BoolVar(&o.noStore, "no-store", false, "do not record the results in the result database")

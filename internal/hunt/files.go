@@ -122,16 +122,24 @@ func (h *hostHunt) correlateFiles() {
 	if len(h.webFiles) == 0 {
 		return
 	}
+	// Only log findings that can name a written file are candidates: the
+	// OAB generator's temporary-file lines and virtual-directory changes.
+	var writers []int
+	for i := range h.findings {
+		lf := &h.findings[i]
+		if lf.Kind != finding.KindLog {
+			continue
+		}
+		ev := strings.ToLower(lf.Evidence)
+		if strings.Contains(ev, "temporary file") || strings.Contains(ev, "virtualdirectory") {
+			writers = append(writers, i)
+		}
+	}
 	for _, wf := range h.webFiles {
 		fi := &h.findings[wf.index]
-		for i := range h.findings {
+		for _, i := range writers {
 			lf := &h.findings[i]
-			if lf.Kind != finding.KindLog {
-				continue
-			}
-			ev := strings.ToLower(lf.Evidence)
-			wrote := strings.Contains(ev, wf.name) && (strings.Contains(ev, "temporary file") || strings.Contains(ev, "virtualdirectory"))
-			if wrote {
+			if strings.Contains(strings.ToLower(lf.Evidence), wf.name) {
 				fi.Related = append(fi.Related, finding.Ref{Source: lf.Source, Line: lf.Line, Time: lf.Time, Note: "written by: " + lf.Title})
 				lf.Related = append(lf.Related, finding.Ref{Source: fi.Source, Time: fi.Time, Note: "wrote the file flagged as: " + fi.Title})
 			}

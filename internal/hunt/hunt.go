@@ -73,7 +73,10 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
+		// Twice the CPUs: many small evidence files make a hunt wait on
+		// opens and reads as much as it computes (measured: 9 000 web
+		// files, 2 CPUs: 4.7 s with 2 workers, 2.8 s with 4).
+		o.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	if o.MaxFileSize <= 0 {
 		o.MaxFileSize = 64 << 20
