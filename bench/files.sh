@@ -114,9 +114,10 @@ if [[ ${HUNT:-1} == 1 ]]; then
 	"$work/exhunt" hunt --all-files --no-store --no-progress --format json \
 		--yara "$work/rules" "$tree" >"$work/hunt.json" 2>"$work/hunt.err" || true
 	t4=$(date +%s.%N)
-	awk -v f="$nfiles" -v b="$nbytes" -v h="$(echo "$t4 - $t3" | bc)" \
+	awk -v f="$nfiles" -v b="$nbytes" -v h="$(echo "$t4 - $t3" | bc)" -v yw="$yw" \
 		-v n="$(grep -c '"rule": "yara:' "$work/hunt.json" || true)" 'BEGIN {
 		printf "%-14s %8.2f %10.0f %10.1f %10d\n", "exhunt hunt", h, f / h, b / 1048576 / h, n
+		printf "wall-clock ratio (yara time / exhunt hunt --all-files time): %.2fx (target >= 1)\n", yw / h
 	}'
 	head -3 "$work/hunt.err" >&2
 fi

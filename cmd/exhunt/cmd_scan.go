@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/scan"
+	"github.com/exhunt/exhunt/internal/store"
+	"github.com/exhunt/exhunt/internal/store/result"
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -35,6 +38,7 @@ type scanOptions struct {
 	active      bool
 	webshells   bool
 	db          string
+	noStore     bool
 }
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
@@ -52,7 +56,8 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.resume, "resume", "", "keep progress in STATE (a file) and skip what an earlier run of the same command finished")
 	f.BoolVar(&o.active, "active", false, "also run the safe in-band probes (intrusive but non-destructive; see ACTIVE PROBES)")
 	f.BoolVar(&o.webshells, "webshells", false, "also request the published 2021 web shell paths, each checked against a random-name baseline")
-	f.StringVar(&o.db, "db", "", "store results in a database (not yet available)")
+	f.StringVar(&o.db, "db", "", dbFlagHelp)
+	f.BoolVar(&o.noStore, "no-store", false, "do not record the results in the result database")
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -96,6 +101,10 @@ active [{check, result, evidence, request}], webshells [{path, status
 self_signed}, ntlm, fe_server, exposed, webshelled, error. Malformed stdin
 lines appear as objects with only target and error.
 
+Results are recorded in the result database (the SQLite file in your data
+directory, or --db PATH / --db postgres://...; --no-store to skip) for
+exhunt report, export and serve.
+
 Resuming: with --resume STATE, re-run the same command after a crash or
 Ctrl-C and append (>>) to the same output; at most --concurrency hosts that
 were in flight are scanned again, none is skipped.
@@ -118,7 +127,7 @@ EXIT STATUS
   0  no exposed or web-shelled host found
   1  at least one host is exposed (CVEs by build or a confirmed probe) or web-shelled
   2  bad input: flags, targets, unreadable --input files (malformed stdin lines
-     count only when nothing was found), --db
+     count only when nothing was found)
   3  internal error`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd.Context(), g, &o, args)
@@ -129,9 +138,6 @@ EXIT STATUS
 }
 
 func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []string) error {
-	if o.db != "" {
-		return usagef("scan: --db: not yet: the results store is not built yet; use --format jsonl > file and exhunt import later")
-	}
 	format, err := scan.ParseFormat(o.format)
 	if err != nil {
 		return usageError{err}
@@ -176,12 +182,16 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []strin
 	}
 
 	w := scan.NewWriter(format, g.stdout)
+	keep := newScanKeeper(ctx, g, o)
+	defer keep.close()
 	bar := newHostBar(g, total)
 	sum, runErr := sc.Run(ctx, scan.Targets(inputs, ports), func(r *scan.Result) error {
 		bar.done()
+		keep.add(r)
 		return w.Write(r)
 	})
 	bar.wait()
+	keep.flush()
 	if err := w.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
@@ -350,5 +360,72 @@ func (b *hostBar) wait() {
 		b.bar.SetTotal(-1, true)
 		b.p.Wait()
 		b.bar, b.p = nil, nil
+	}
+}
+
+// scanKeeper records scan results in the result database in batches (one
+// transaction per batch, so a scan of millions of hosts is not slowed by a
+// commit per host). A database that cannot be opened or written is a
+// warning: the results are on stdout.
+type scanKeeper struct {
+	ctx   context.Context
+	g     *globalOptions
+	st    *store.Store
+	batch []result.Doc
+	saved int
+}
+
+const scanBatch = 500
+
+func newScanKeeper(ctx context.Context, g *globalOptions, o *scanOptions) *scanKeeper {
+	k := &scanKeeper{ctx: ctx, g: g}
+	if o.noStore {
+		return k
+	}
+	st, err := openStore(ctx, o.db)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "exhunt: warning: results not recorded: %v (use --no-store to skip)\n", err)
+		return k
+	}
+	k.st = st
+	return k
+}
+
+func (k *scanKeeper) add(r *scan.Result) {
+	if k.st == nil {
+		return
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return
+	}
+	d, ok, err := result.Classify(raw)
+	if err != nil || !ok {
+		fmt.Fprintf(k.g.stderr, "exhunt: warning: %s not recorded: %v\n", r.Target, err)
+		return
+	}
+	k.batch = append(k.batch, d)
+	if len(k.batch) >= scanBatch {
+		k.flush()
+	}
+}
+
+func (k *scanKeeper) flush() {
+	if k.st == nil || len(k.batch) == 0 {
+		return
+	}
+	if _, err := k.st.Save(k.ctx, k.batch...); err != nil {
+		fmt.Fprintf(k.g.stderr, "exhunt: warning: %d results not recorded: %v\n", len(k.batch), err)
+	} else {
+		k.saved += len(k.batch)
+	}
+	k.batch = k.batch[:0]
+}
+
+func (k *scanKeeper) close() {
+	if k.st != nil {
+		k.flush()
+		k.g.log.Info("recorded", "scan results", k.saved)
+		k.st.Close()
 	}
 }

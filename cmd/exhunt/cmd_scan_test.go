@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/exhunt/exhunt/internal/emulator"
+	"github.com/exhunt/exhunt/internal/store"
 )
 
 func emulated(t *testing.T, profile string) string {
@@ -58,7 +60,6 @@ func TestScanCLI(t *testing.T) {
 	test("bad line in a file fails before scanning", []string{"scan", "-i", bad}, "", 2, "", "bad.txt:2")
 	test("bad argument", []string{"scan", "10.0.0.0/4"}, "", 2, "", "CIDR larger")
 	test("no targets", []string{"scan"}, "", 2, "", "no targets")
-	test("--db is not built yet", []string{"scan", "--db", "x.sqlite", vuln}, "", 2, "", "not yet: the results store is not built yet")
 	test("bad format", []string{"scan", "--format", "xml", vuln}, "", 2, "", "unknown format")
 	test("bad shard", []string{"scan", "--shard", "4/3", vuln}, "", 2, "", "K/N")
 	test("bad timeout", []string{"scan", "--timeout", "0s", vuln}, "", 2, "", "--timeout")
@@ -109,5 +110,24 @@ func TestScanResumeCLI(t *testing.T) {
 	code, _, errs = cli(t, "", "scan", "--resume", state, a)
 	if code != 2 || !strings.Contains(errs, "other inputs") {
 		t.Errorf("state reused for other inputs: exit %d, %s", code, errs)
+	}
+}
+
+// A scan is recorded in the result database and reported from it.
+func TestScanRecords(t *testing.T) {
+	shelled := emulated(t, "webshelled-2016cu19")
+	db := filepath.Join(t.TempDir(), "scan.db")
+	code, _, errs := cli(t, "", "scan", "--db", db, "--webshells", "--host-rate", "0", shelled)
+	if code != 1 {
+		t.Fatalf("scan exit %d: %s", code, errs)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.Runs(context.Background(), store.Filter{})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %d, %v", len(runs), err)
 	}
 }

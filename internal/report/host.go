@@ -112,7 +112,9 @@ func Assess(kb *exchange.KB, h *Host) Exposure {
 func FromScan(s *result.ScanResult, when time.Time) *Scan {
 	out := &Scan{Target: s.Target, IP: s.IP, Build: s.Build, Exchange: s.Exchange, CVEs: s.CVEs, Time: when}
 	for _, w := range s.Webshells {
-		out.Webshells = append(out.Webshells, w.Path)
+		if w.Status == "found" { // inconclusive: the server answers 200 to anything
+			out.Webshells = append(out.Webshells, w.Path)
+		}
 	}
 	return out
 }

@@ -124,7 +124,7 @@ func testScans(t *testing.T, s *Store, _ func() *Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sr.Target != "https://ex01:443" || !sr.Exchange || sr.Build != "15.1.2176.2" || len(sr.Webshells) != 1 {
+	if sr.Target != "https://ex01:443" || !sr.Exchange || sr.Build != "15.1.2176.2" || len(sr.Webshells) != 2 || sr.Webshells[0].Status != "found" || sr.Webshells[1].Status != "inconclusive" {
 		t.Errorf("result.ScanResult = %+v", sr)
 	}
 	if !strings.Contains(string(raw), `"future_field":{"x":1}`) {

@@ -51,9 +51,10 @@ type ScanResult struct {
 		Evidence string `json:"evidence"`
 	} `json:"active"`
 	Webshells []struct {
-		Path     string `json:"path"`
-		Status   int    `json:"status"`
-		Evidence string `json:"evidence"`
+		Path       string `json:"path"`
+		Status     string `json:"status"` // found or inconclusive
+		HTTPStatus int    `json:"http_status"`
+		Evidence   string `json:"evidence"`
 	} `json:"webshells"`
 	Error string `json:"error"`
 }
