@@ -161,6 +161,7 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 	// ties resolve the same way on every run.
 	finding.Sort(h.findings)
 	h.linkProcesses()
+	h.anchorFileTimes()
 
 	res := finding.HostResult{
 		Host:         h.hostName(path),

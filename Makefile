@@ -1,0 +1,45 @@
+# exhunt developer tasks. `make help` lists them.
+FUZZTIME ?= 60s
+GO ?= go
+
+# package:FuzzTarget pairs; every parser of untrusted input has one.
+FUZZ = \
+	./internal/evidence:FuzzZip \
+	./internal/iislog:FuzzParse \
+	./internal/exlog:FuzzParse \
+	./internal/eventlog:FuzzRead \
+	./internal/eventlog:FuzzChunk \
+	./internal/exchange:FuzzParseBuild \
+	./internal/rules:FuzzParse \
+	./internal/rules:FuzzCondition \
+	./internal/rules:FuzzCandidate \
+	./internal/yara:FuzzCompile \
+	./internal/yara:FuzzScan \
+	./internal/filecheck:FuzzDetect \
+	./internal/store/result:FuzzReadResults \
+	./internal/report:FuzzExports \
+	./internal/scan:FuzzParseEntry \
+	./internal/scan:FuzzNTLMChallenge \
+	./internal/scan:FuzzBuildParsers \
+	./internal/scan:FuzzObserve
+
+.PHONY: help build test vet fmt fuzz windows ci
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+build: ## build ./exhunt
+	CGO_ENABLED=0 $(GO) build -trimpath -o exhunt ./cmd/exhunt
+test: ## run every test (the README's test command)
+	$(GO) test ./...
+vet: ## go vet
+	$(GO) vet ./...
+fmt: ## gofmt the tree
+	gofmt -w $$(git ls-files '*.go')
+windows: ## cross-build the Windows binary without cgo
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o exhunt.exe ./cmd/exhunt
+fuzz: ## run every fuzz target for FUZZTIME (default 60s)
+	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$pkg $$fn"; \
+		$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s $$pkg || exit 1; \
+	done
+ci: ## what CI runs
+	bash .ci/run
