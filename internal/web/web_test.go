@@ -128,6 +128,13 @@ func TestUploadRejects(t *testing.T) {
 	test("no result", token, `{"foo":1}`, 400, "neither a hunt result")
 	test("empty", token, "", 400, "no JSON document")
 	test("second of two bad", token, string(good)+"\n"+`{"target":""}`, 400, "document 2")
+	// JSON Schema violations (internal/schema) name the pointer and rule.
+	test("severity severe", token, `{"host":"EX10","verdict":"compromised","coverage":[],"findings":[{"rule":"r","severity":"severe"}]}`,
+		400, `hunt result for EX10: /findings/0/severity: \"severe\" is not one of informational, low, medium, high, critical`)
+	test("finding without rule", token, string(good)+"\n"+`{"host":"EX10","verdict":"compromised","findings":[{"title":"t","severity":"high"}]}`,
+		400, `document 2: result: invalid: hunt result for EX10: /findings/0: required property \"rule\" is missing`)
+	test("webshell status an int", token, `{"target":"ex10:443","webshells":[{"path":"/aspnet_client/a.aspx","status":200,"evidence":"","http_status":200}]}`,
+		400, `scan result for ex10:443: /webshells/0/status: 200 is not of type string`)
 	code, body, _ := f.do(t, "POST", "/api/v1/results", token, string(good))
 	var ack UploadResponse
 	if code != 200 || json.Unmarshal([]byte(body), &ack) != nil || ack.New != 1 || len(ack.Saved) != 1 || ack.Saved[0].Host != "EX10" {

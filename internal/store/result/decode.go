@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/schema"
 )
 
 // ErrInvalid wraps every rejection of a malformed result document.
@@ -150,6 +151,11 @@ var resultTypes = []string{"", "result", "host", "hunt", "scan"}
 
 // Classify decodes and validates one document. ok is false for a JSONL
 // line that is not a result (progress, error, summary) and is skipped.
+// A hunt result is checked against the hunt-result.v1 JSON Schema, a scan
+// result against scan-result.v1 (see internal/schema), after the defaults
+// in [huntDefaults] and [scanDefaults] are filled in; then the Go-level
+// checks the schemas cannot express (non-blank host and target, size
+// limits) apply. Violations name a JSON Pointer into the document.
 func Classify(raw json.RawMessage) (d Doc, ok bool, err error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &keys); err != nil {
@@ -190,20 +196,65 @@ func Classify(raw json.RawMessage) (d Doc, ok bool, err error) {
 var verdicts = []finding.Verdict{finding.Compromised, finding.ExploitationAttempted, finding.NoEvidence}
 
 func decodeHunt(raw json.RawMessage) (*finding.HostResult, error) {
-	var h finding.HostResult
-	if err := json.Unmarshal(raw, &h); err != nil {
+	v, err := decodeAny(raw)
+	if err != nil {
 		return nil, fmt.Errorf("%w: hunt result: %v", ErrInvalid, err)
 	}
-	if err := ValidateHunt(&h); err != nil {
+	obj := v.(map[string]any) // Classify saw an object
+	what := "hunt result"
+	if h, ok := obj["host"].(string); ok && strings.TrimSpace(h) != "" && len(h) <= 255 {
+		what += " for " + strings.TrimSpace(h)
+	}
+	// The verdict keeps the message it had before the schema existed;
+	// scripts match on it.
+	if vd, ok := obj["verdict"].(string); ok && vd != "" && !slices.Contains(verdicts, finding.Verdict(vd)) {
+		return nil, fmt.Errorf("%w: %s: %s", ErrInvalid, what, unknownVerdict(vd))
+	}
+	if err := conform(schema.HuntV1, obj, huntDefaults, what); err != nil {
+		return nil, err
+	}
+	var h finding.HostResult
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, what, err)
+	}
+	for i := range h.Findings {
+		if h.Findings[i].Outcome == "" { // left out: the schema rejects ""
+			h.Findings[i].Outcome = finding.Unknown
+		}
+	}
+	if err := checkHunt(&h); err != nil {
 		return nil, err
 	}
 	return &h, nil
 }
 
-// ValidateHunt checks what the store relies on: a host name, a known
-// verdict (an empty one is judged from the findings), known severities and
-// bounded sizes.
+func unknownVerdict(v string) string {
+	return fmt.Sprintf("unknown verdict %q (want compromised, exploitation-attempted or no-evidence)", v)
+}
+
+// ValidateHunt checks a hunt result built in Go (exhunt hunt storing its
+// own result) the way [Classify] checks one read from JSON: what the store
+// relies on (a host name, a known verdict, an empty one judged from the
+// findings, known severities, bounded sizes), then its JSON form against
+// the hunt-result.v1 schema.
 func ValidateHunt(h *finding.HostResult) error {
+	if err := checkHunt(h); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("%w: hunt result for %s: %v", ErrInvalid, h.Host, err)
+	}
+	v, err := decodeAny(raw)
+	if err != nil {
+		return fmt.Errorf("%w: hunt result for %s: %v", ErrInvalid, h.Host, err)
+	}
+	return conform(schema.HuntV1, v.(map[string]any), defaults{}, "hunt result for "+h.Host)
+}
+
+// checkHunt makes the Go-level checks of a hunt result that the schema
+// cannot express, or that the store needs in a particular form.
+func checkHunt(h *finding.HostResult) error {
 	h.Host = strings.TrimSpace(h.Host)
 	switch {
 	case h.Host == "":
@@ -217,7 +268,7 @@ func ValidateHunt(h *finding.HostResult) error {
 		h.Verdict = finding.Judge(h.Findings)
 	}
 	if !slices.Contains(verdicts, h.Verdict) {
-		return fmt.Errorf("%w: hunt result for %s: unknown verdict %q (want compromised, exploitation-attempted or no-evidence)", ErrInvalid, h.Host, h.Verdict)
+		return fmt.Errorf("%w: hunt result for %s: %s", ErrInvalid, h.Host, unknownVerdict(string(h.Verdict)))
 	}
 	for i := range h.Findings {
 		f := &h.Findings[i]
@@ -235,6 +286,25 @@ func ValidateHunt(h *finding.HostResult) error {
 }
 
 func decodeScan(raw json.RawMessage) (*ScanResult, json.RawMessage, error) {
+	// Canonical form: decoding into any and encoding again sorts keys and
+	// drops whitespace, so the same scan always gets the same id. It is
+	// taken before defaults are filled in, so it is the document as sent.
+	v, err := decodeAny(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: scan result: %v", ErrInvalid, err)
+	}
+	canon, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: scan result: %v", ErrInvalid, err)
+	}
+	obj := v.(map[string]any) // Classify saw an object
+	what := "scan result"
+	if t, ok := obj["target"].(string); ok && strings.TrimSpace(t) != "" && len(t) <= 255 {
+		what += " for " + strings.TrimSpace(t)
+	}
+	if err := conform(schema.ScanV1, obj, scanDefaults, what); err != nil {
+		return nil, nil, err
+	}
 	var s ScanResult
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, nil, fmt.Errorf("%w: scan result: %v", ErrInvalid, err)
@@ -246,19 +316,17 @@ func decodeScan(raw json.RawMessage) (*ScanResult, json.RawMessage, error) {
 	if len(s.Target) > 255 {
 		return nil, nil, fmt.Errorf("%w: scan result: target longer than 255 bytes", ErrInvalid)
 	}
-	// Canonical form: decoding into any and encoding again sorts keys and
-	// drops whitespace, so the same scan always gets the same id.
+	return &s, canon, nil
+}
+
+func decodeAny(raw json.RawMessage) (any, error) {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
-		return nil, nil, fmt.Errorf("%w: scan result: %v", ErrInvalid, err)
+		return nil, err
 	}
-	canon, err := json.Marshal(v)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: scan result: %v", ErrInvalid, err)
-	}
-	return &s, canon, nil
+	return v, nil
 }
 
 // HostOf reduces a scan target (URL, host:port or name) to its host name.
