@@ -17,6 +17,7 @@ FUZZ = \
 	./internal/yara:FuzzScan \
 	./internal/filecheck:FuzzDetect \
 	./internal/store/result:FuzzReadResults \
+	./internal/schema:FuzzValidate \
 	./internal/report:FuzzExports \
 	./internal/scan:FuzzParseEntry \
 	./internal/scan:FuzzNTLMChallenge \
