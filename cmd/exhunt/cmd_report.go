@@ -10,6 +10,7 @@ import (
 	"github.com/exhunt/exhunt/internal/report"
 	"github.com/exhunt/exhunt/internal/store"
 	"github.com/exhunt/exhunt/internal/store/result"
+	"github.com/exhunt/exhunt/internal/web"
 	"github.com/spf13/cobra"
 )
 
@@ -120,7 +121,7 @@ func (o *hostSelection) load(ctx context.Context, g *globalOptions, needSelectio
 	}
 	var out []report.Host
 	for _, name := range names {
-		h, err := hostFromStore(ctx, st, name)
+		h, err := web.LoadHost(ctx, st, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, usagef("no hunt or scan result for host %q in the database", name)
 		}
@@ -130,30 +131,6 @@ func (o *hostSelection) load(ctx context.Context, g *globalOptions, needSelectio
 		out = append(out, h)
 	}
 	return out, nil
-}
-
-// hostFromStore joins a host's newest hunt and newest scan.
-func hostFromStore(ctx context.Context, st *store.Store, name string) (report.Host, error) {
-	var h report.Host
-	res, _, herr := st.LatestHunt(ctx, name)
-	if herr != nil && !errors.Is(herr, store.ErrNotFound) {
-		return h, herr
-	}
-	h.Result = res
-	sc, run, serr := st.LatestScan(ctx, name)
-	if serr != nil && !errors.Is(serr, store.ErrNotFound) {
-		return h, serr
-	}
-	if herr != nil && serr != nil {
-		return h, herr
-	}
-	if serr == nil {
-		h.Scan = report.FromScan(&sc, run.RunTime)
-	}
-	if h.Result.Host == "" {
-		h.Result.Host = name
-	}
-	return h, nil
 }
 
 func hostsFromFiles(ctx context.Context, g *globalOptions, files []string) ([]report.Host, error) {

@@ -160,7 +160,7 @@ func verdictClass(v string) string {
 
 // hostPage shows the same document as `exhunt report HOST`.
 func (s *Server) hostPage(w http.ResponseWriter, r *http.Request) {
-	h, err := loadHost(r.Context(), s.Store, r.PathValue("host"))
+	h, err := LoadHost(r.Context(), s.Store, r.PathValue("host"))
 	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, "no result for this host", http.StatusNotFound)
 		return
@@ -183,8 +183,9 @@ func (s *Server) hostPage(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(b.String()))
 }
 
-// loadHost joins a host's newest hunt and newest scan.
-func loadHost(ctx context.Context, st *store.Store, name string) (report.Host, error) {
+// LoadHost joins a host's newest hunt and newest scan from the store, as
+// the host page and `exhunt report` show them.
+func LoadHost(ctx context.Context, st *store.Store, name string) (report.Host, error) {
 	var h report.Host
 	res, _, herr := st.LatestHunt(ctx, name)
 	if herr != nil && !errors.Is(herr, store.ErrNotFound) {
