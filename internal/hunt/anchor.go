@@ -24,12 +24,19 @@ func (h *hostHunt) anchorFileTimes() {
 			logEnd = c.last
 		}
 	}
+	var events []int // event findings that name a file
+	for i := range h.findings {
+		ev := &h.findings[i]
+		if ev.Kind == finding.KindEvent && (ev.Details["target_filename"] != "" || ev.Details["command_line"] != "") {
+			events = append(events, i)
+		}
+	}
 	for i := range h.findings {
 		f := &h.findings[i]
 		if f.Kind != finding.KindFile {
 			continue
 		}
-		h.linkCreators(f)
+		h.linkCreators(f, events)
 		if logEnd.IsZero() || f.Time.IsZero() || !f.Time.After(logEnd) {
 			continue
 		}
@@ -55,14 +62,11 @@ func (h *hostHunt) anchorFileTimes() {
 
 // linkCreators adds, to a file finding, the event findings whose target
 // file or command line names that file.
-func (h *hostHunt) linkCreators(f *finding.Finding) {
+func (h *hostHunt) linkCreators(f *finding.Finding, events []int) {
 	suffix := "/" + strings.ToLower(f.Source)
 	name := suffix[strings.LastIndexByte(suffix, '/'):]
-	for j := range h.findings {
+	for _, j := range events {
 		ev := &h.findings[j]
-		if ev.Kind != finding.KindEvent {
-			continue
-		}
 		var how string
 		switch {
 		case pathEndsWith(ev.Details["target_filename"], suffix, name):
