@@ -1,6 +1,10 @@
 package yara
 
-import "github.com/wasilibs/go-re2"
+import (
+	"regexp"
+
+	"github.com/wasilibs/go-re2"
+)
 
 // op is the operator of a condition expression node.
 type op uint8
@@ -67,6 +71,7 @@ type expr struct {
 	quant int
 	strs  []int // string indices for of/for-of
 	re    *re2.Regexp
+	ascii *regexp.Regexp // same pattern for ASCII values, see condRegex
 }
 
 // needsString reports whether e can only be true when at least one of the

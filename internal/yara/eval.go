@@ -260,6 +260,9 @@ func (s *scanner) eval(ri int, e *expr) value {
 		if v.k != vStr || e.re == nil {
 			return undef
 		}
+		if e.ascii != nil && isASCII(v.s) {
+			return boolVal(e.ascii.MatchString(v.s))
+		}
 		return boolVal(e.re.MatchString(v.s))
 	case opCall:
 		return s.call(ri, e)

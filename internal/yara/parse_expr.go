@@ -105,11 +105,11 @@ func (p *parser) parseBinary(level int) (*expr, error) {
 			if rt.kind != tRegex {
 				return nil, p.errorf("expected regular expression after matches")
 			}
-			re, err := compileCondRegex(rt.val, rt.flags)
+			re, ascii, err := compileCondRegex(rt.val, rt.flags)
 			if err != nil {
 				p.semantic("invalid regular expression /%s/: %v", rt.val, err)
 			}
-			a = &expr{op: opMatches, a: a, re: re}
+			a = &expr{op: opMatches, a: a, re: re, ascii: ascii}
 			continue
 		}
 		b, err := p.parseBinary(level + 1)

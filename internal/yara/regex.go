@@ -2,6 +2,7 @@ package yara
 
 import (
 	"fmt"
+	"regexp"
 	"regexp/syntax"
 	"strconv"
 	"strings"
@@ -288,11 +289,37 @@ func compileRE2(re *syntax.Regexp) (*re2.Regexp, error) {
 	return r, nil
 }
 
-// compileCondRegex compiles the regex of a "matches" operator.
-func compileCondRegex(src, flags string) (*re2.Regexp, error) {
+// compileCondRegex compiles the regex of a "matches" operator. "matches"
+// mostly tests short values (the filename and filepath externals) once
+// per file, where a call into the WebAssembly RE2 costs far more than the
+// match: when the pattern is plain ASCII it is also compiled with the
+// standard library, which gives the same answer as Latin-1 RE2 on ASCII
+// values and is used for them.
+func compileCondRegex(src, flags string) (*re2.Regexp, *regexp.Regexp, error) {
 	re, err := parseRegex(src, flags)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return compileRE2(re)
+	r, err := compileRE2(re)
+	if err != nil {
+		return nil, nil, err
+	}
+	text := re2Text(re)
+	if !isASCII(text) || strings.Contains(text, `\x`) {
+		return r, nil, nil
+	}
+	std, err := regexp.Compile(text)
+	if err != nil {
+		return r, nil, nil
+	}
+	return r, std, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
