@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"strings"
 	"sync/atomic"
 
 	"github.com/exhunt/exhunt/internal/finding"
@@ -72,20 +73,16 @@ func New(opt Options) (*Checker, []LoadError, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	var lerrs []LoadError
-	add := func(dir string, r *yara.Rules, errs []yara.CompileError) {
-		for _, e := range errs {
-			lerrs = append(lerrs, LoadError{Dir: dir, CompileError: e})
-		}
-		if r != nil && r.Len() > 0 {
-			c.sets = append(c.sets, ruleSet{dir: dir, rules: r})
-		}
-	}
+	// One compiled set for the pack and every folder: a scan then makes a
+	// single prefilter pass over each file. Namespaces keep the files
+	// apart: "pack/<file>" for the pack, "user<N>/<path>" for folder N.
+	var roots []yara.Root
+	dirs := map[string]string{} // namespace prefix → folder, for errors
 	if !opt.NoDefault {
-		r, errs := yara.CompileFS(packFS, "pack")
-		add("embedded", r, errs)
+		roots = append(roots, yara.Root{FS: packFS, Dir: "pack"})
+		dirs["pack"] = "embedded"
 	}
-	for _, dir := range opt.YARADirs {
+	for i, dir := range opt.YARADirs {
 		st, err := os.Stat(dir)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %w", ErrRuleDir, err)
@@ -93,8 +90,26 @@ func New(opt Options) (*Checker, []LoadError, error) {
 		if !st.IsDir() {
 			return nil, nil, fmt.Errorf("%w: %s is not a folder", ErrRuleDir, dir)
 		}
-		r, errs := yara.CompileFS(os.DirFS(dir), ".")
-		add(dir, r, errs)
+		prefix := fmt.Sprintf("user%d", i+1)
+		roots = append(roots, yara.Root{FS: os.DirFS(dir), Dir: ".", Prefix: prefix})
+		dirs[prefix] = dir
+	}
+	var lerrs []LoadError
+	if len(roots) > 0 {
+		r, errs := yara.CompileRoots(roots...)
+		for _, e := range errs {
+			prefix, rest, _ := strings.Cut(e.File, "/")
+			dir, ok := dirs[prefix]
+			if !ok {
+				dir = dirs["pack"]
+			} else if prefix != "pack" {
+				e.File = rest
+			}
+			lerrs = append(lerrs, LoadError{Dir: dir, CompileError: e})
+		}
+		if r != nil && r.Len() > 0 {
+			c.sets = append(c.sets, ruleSet{dir: "all", rules: r})
+		}
 	}
 	return c, lerrs, nil
 }

@@ -26,7 +26,7 @@ var (
 // T1505.003 when their name says web shell.
 func matchFinding(src string, m *yara.Match) finding.Finding {
 	ns := strings.TrimSuffix(strings.TrimSuffix(m.Namespace, ".yara"), ".yar")
-	ns = strings.TrimPrefix(ns, "pack/")
+	ns = trimRootPrefix(ns)
 	f := finding.Finding{
 		Rule:     "yara:" + ns + ":" + m.Rule,
 		Title:    m.Meta["description"],
@@ -128,4 +128,16 @@ func evidence(m *yara.Match) string {
 		b.WriteString("rule " + m.Rule + " matched")
 	}
 	return b.String()
+}
+
+// trimRootPrefix removes the namespace prefix New gives each rule folder
+// ("pack/", "user1/", ...), so rule ids stay yara:<file>:<rule>.
+func trimRootPrefix(ns string) string {
+	if rest, ok := strings.CutPrefix(ns, "pack/"); ok {
+		return rest
+	}
+	if head, rest, ok := strings.Cut(ns, "/"); ok && strings.HasPrefix(head, "user") && len(head) > 4 && strings.Trim(head[4:], "0123456789") == "" {
+		return rest
+	}
+	return ns
 }

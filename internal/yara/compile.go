@@ -81,35 +81,72 @@ func Compile(sources ...Source) (*Rules, []CompileError) {
 // inside fsys; an included file below root is also compiled on its own,
 // as yara does for a rules directory.
 func CompileFS(fsys fs.FS, root string) (*Rules, []CompileError) {
+	return CompileRoots(Root{FS: fsys, Dir: root})
+}
+
+// Root is one rule folder for CompileRoots: the .yar/.yara files below Dir
+// in FS. Prefix, when set, is put before each file's path in its namespace
+// (and in compile errors), so folders with files of the same name stay
+// apart.
+type Root struct {
+	FS     fs.FS
+	Dir    string
+	Prefix string
+}
+
+// CompileRoots compiles several rule folders into one rule set, so a scan
+// makes one pass over the data for all of them. Includes resolve inside
+// the including file's own folder tree.
+func CompileRoots(roots ...Root) (*Rules, []CompileError) {
 	var sources []Source
 	var errs []CompileError
-	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+	owner := map[string]int{} // source name → index in roots
+	for i, rt := range roots {
+		name := func(p string) string {
+			if rt.Prefix == "" {
+				return p
+			}
+			return rt.Prefix + "/" + p
+		}
+		err := fs.WalkDir(rt.FS, rt.Dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, CompileError{File: name(p), Reason: err.Error()})
+				return nil
+			}
+			ext := strings.ToLower(path.Ext(p))
+			if d.IsDir() || (ext != ".yar" && ext != ".yara") {
+				return nil
+			}
+			data, err := fs.ReadFile(rt.FS, p)
+			if err != nil {
+				errs = append(errs, CompileError{File: name(p), Reason: err.Error()})
+				return nil
+			}
+			sources = append(sources, Source{Name: name(p), Data: data})
+			owner[name(p)] = i
+			return nil
+		})
 		if err != nil {
-			errs = append(errs, CompileError{File: p, Reason: err.Error()})
-			return nil
+			errs = append(errs, CompileError{File: name(rt.Dir), Reason: err.Error()})
 		}
-		ext := strings.ToLower(path.Ext(p))
-		if d.IsDir() || (ext != ".yar" && ext != ".yara") {
-			return nil
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			errs = append(errs, CompileError{File: p, Reason: err.Error()})
-			return nil
-		}
-		sources = append(sources, Source{Name: p, Data: data})
-		return nil
-	})
-	if err != nil {
-		errs = append(errs, CompileError{File: root, Reason: err.Error()})
 	}
 	include := func(from, name string) (string, []byte, error) {
-		p := path.Clean(path.Join(path.Dir(from), strings.ReplaceAll(name, `\`, "/")))
+		rt := roots[owner[from]]
+		rel := strings.TrimPrefix(from, rt.Prefix+"/")
+		if rt.Prefix == "" {
+			rel = from
+		}
+		p := path.Clean(path.Join(path.Dir(rel), strings.ReplaceAll(name, `\`, "/")))
 		if !fs.ValidPath(p) {
 			return "", nil, fmt.Errorf("path outside of the rule folder")
 		}
-		data, err := fs.ReadFile(fsys, p)
-		return p, data, err
+		data, err := fs.ReadFile(rt.FS, p)
+		full := p
+		if rt.Prefix != "" {
+			full = rt.Prefix + "/" + p
+		}
+		owner[full] = owner[from]
+		return full, data, err
 	}
 	rules, cerrs := compile(sources, include)
 	return rules, append(errs, cerrs...)
