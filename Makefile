@@ -22,7 +22,8 @@ FUZZ = \
 	./internal/scan:FuzzParseEntry \
 	./internal/scan:FuzzNTLMChallenge \
 	./internal/scan:FuzzBuildParsers \
-	./internal/scan:FuzzObserve
+	./internal/scan:FuzzObserve \
+	./internal/jsonfmt:FuzzIndent
 
 .PHONY: help build test vet fmt fuzz windows ci
 help: ## list the targets

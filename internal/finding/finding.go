@@ -101,27 +101,36 @@ func (f *Finding) Key() string {
 	return fmt.Sprintf("%s|%s|%d|%s|%s", f.Rule, f.Source, f.Line, f.Time.UTC().Format(time.RFC3339Nano), f.Evidence)
 }
 
-// Sort orders findings by time (unknown times last), then source and line.
+// Sort orders findings by time (unknown times last), then source and line;
+// see Compare.
 func Sort(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		switch {
-		case a.Time.IsZero() && !b.Time.IsZero():
-			return 1
-		case !a.Time.IsZero() && b.Time.IsZero():
+	slices.SortStableFunc(fs, func(a, b Finding) int { return Compare(&a, &b) })
+}
+
+// Compare orders findings by time (unknown times last), source, line, rule
+// and evidence: the fields of Key, so findings that differ in any of them
+// always compare unequal and every run orders (and bounds) them the same.
+func Compare(a, b *Finding) int {
+	switch {
+	case a.Time.IsZero() && !b.Time.IsZero():
+		return 1
+	case !a.Time.IsZero() && b.Time.IsZero():
+		return -1
+	}
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	if a.Line != b.Line {
+		if a.Line < b.Line {
 			return -1
 		}
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Source, b.Source); c != 0 {
-			return c
-		}
-		if a.Line != b.Line {
-			if a.Line < b.Line {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Rule, b.Rule)
-	})
+		return 1
+	}
+	if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Evidence, b.Evidence)
 }

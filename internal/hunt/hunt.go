@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -24,9 +25,10 @@ import (
 // ErrNoEvidence is returned when a path holds nothing exhunt can read.
 var ErrNoEvidence = errors.New("hunt: no logs, event logs or files to examine")
 
-// maxPerRule bounds how many findings one rule may add for one host; the
-// rest are counted in a warning.
-const maxPerRule = 10000
+// maxPerRule bounds how many findings one rule may add for one host: the
+// first maxPerRule in finding.Compare order are kept, whatever order the
+// workers delivered them in, and the rest are counted in a warning.
+var maxPerRule = 10000
 
 // Progress receives byte counts as evidence is read. The hunt never prints.
 type Progress interface {
@@ -112,7 +114,8 @@ type hostHunt struct {
 	tree     *evidence.Tree
 	mu       sync.Mutex
 	findings []finding.Finding
-	perRule  map[string]int
+	perRule  map[string]int              // findings held per rule
+	worst    map[string]*finding.Finding // per trimmed rule: the last one kept
 	dropped  map[string]int
 	coverage map[string]*cover
 	hashes   []finding.FileHash
@@ -131,7 +134,7 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 		return finding.HostResult{}, err
 	}
 	defer tree.Close()
-	h := &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, dropped: map[string]int{},
+	h := &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{},
 		coverage: map[string]*cover{}, hosts: map[string]int{}, builds: map[string]time.Time{}}
 
 	jobs, total, err := h.plan(ctx)
@@ -152,6 +155,11 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 	}
 	if err := g.Wait(); err != nil {
 		return finding.HostResult{}, err
+	}
+	for rule, n := range h.perRule {
+		if n > maxPerRule {
+			_ = h.trim(rule)
+		}
 	}
 	if err := h.joinRequests(ctx); err != nil {
 		return finding.HostResult{}, err
@@ -178,8 +186,8 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 	if se, ok := opt.Files.(interface{ ScanErrors() int64 }); ok && se.ScanErrors() > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d files could not be fully scanned by the file checks (see the log)", se.ScanErrors()))
 	}
-	for rule, n := range h.dropped {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept", rule, n, maxPerRule))
+	for _, rule := range slices.Sorted(maps.Keys(h.dropped)) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept (the earliest are kept)", rule, h.dropped[rule], maxPerRule))
 	}
 	h.coverageWarnings(&res)
 	if res.Findings == nil {
@@ -272,13 +280,74 @@ func (h *hostHunt) add(fs ...finding.Finding) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, f := range fs {
-		if h.perRule[f.Rule] >= maxPerRule {
-			h.dropped[f.Rule]++
+		h.keepLocked(f)
+	}
+}
+
+// keepLocked appends f unless its rule already holds maxPerRule findings
+// that all sort before it, and returns f's index in h.findings, or -1 when
+// it was not kept. A rule's findings may grow to twice the bound between
+// trims, so memory stays bounded and the kept set does not depend on the
+// order workers finish in.
+func (h *hostHunt) keepLocked(f finding.Finding) int {
+	if w := h.worst[f.Rule]; w != nil && finding.Compare(&f, w) >= 0 {
+		h.dropped[f.Rule]++
+		return -1
+	}
+	h.findings = append(h.findings, f)
+	at := len(h.findings) - 1
+	h.perRule[f.Rule]++
+	if h.perRule[f.Rule] >= 2*maxPerRule {
+		at = h.trim(f.Rule)[at]
+	}
+	return at
+}
+
+// trim keeps the first maxPerRule findings of rule in finding.Compare
+// order, counts the rest as dropped and renumbers the file findings that
+// point into h.findings. It returns the old → new index map (-1: dropped),
+// nil when nothing moved.
+func (h *hostHunt) trim(rule string) []int {
+	var idx []int
+	for i := range h.findings {
+		if h.findings[i].Rule == rule {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) <= maxPerRule {
+		return nil
+	}
+	slices.SortFunc(idx, func(a, b int) int { return finding.Compare(&h.findings[a], &h.findings[b]) })
+	drop := make(map[int]bool, len(idx)-maxPerRule)
+	for _, i := range idx[maxPerRule:] {
+		drop[i] = true
+	}
+	last := h.findings[idx[maxPerRule-1]]
+	h.worst[rule] = &last
+	h.dropped[rule] += len(drop)
+	h.perRule[rule] = maxPerRule
+
+	newIndex := make([]int, len(h.findings))
+	kept := h.findings[:0]
+	for i := range h.findings {
+		if drop[i] {
+			newIndex[i] = -1
 			continue
 		}
-		h.perRule[f.Rule]++
-		h.findings = append(h.findings, f)
+		newIndex[i] = len(kept)
+		kept = append(kept, h.findings[i])
 	}
+	clear(h.findings[len(kept):])
+	h.findings = kept
+	web := h.webFiles[:0]
+	for _, wf := range h.webFiles {
+		if n := newIndex[wf.index]; n >= 0 {
+			wf.index = n
+			web = append(web, wf)
+		}
+	}
+	h.webFiles = web
+	return newIndex
 }
 
 func (h *hostHunt) addHash(f *evidence.File, sum string, n int64) {
