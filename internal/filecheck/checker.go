@@ -162,13 +162,25 @@ func (c *Checker) scan(s ruleSet, data []byte, v yara.Vars) (ms []yara.Match, er
 
 func (c *Checker) iocFindings(f hunt.FileInfo, data []byte) []finding.Finding {
 	var out []finding.Finding
-	s1 := sha1.Sum(data)
-	m5 := md5.Sum(data)
-	if h, ok := c.iocs.Hash(f.SHA256, hex.EncodeToString(s1[:]), hex.EncodeToString(m5[:])); ok {
+	// SHA-1 and MD5 cost a tenth of a file hunt's CPU: compute them only
+	// when a list holds hashes of that type, and only of whole files (a
+	// file read head-only has no SHA-256 either).
+	var sha1Hex, md5Hex string
+	whole := f.SHA256 != ""
+	if whole && c.iocs.Lists("sha1") {
+		s := sha1.Sum(data)
+		sha1Hex = hex.EncodeToString(s[:])
+	}
+	if whole && c.iocs.Lists("md5") {
+		s := md5.Sum(data)
+		md5Hex = hex.EncodeToString(s[:])
+	}
+	if h, ok := c.iocs.Hash(f.SHA256, sha1Hex, md5Hex); ok {
 		name := h.Name
 		if name == "" {
 			name = "web shell or tool of the 2021 Exchange exploitation"
 		}
+		s1, m5 := sha1.Sum(data), md5.Sum(data)
 		out = append(out, finding.Finding{
 			Rule:     "ioc:hash",
 			Title:    "File hash listed in published Exchange-compromise indicators: " + name,

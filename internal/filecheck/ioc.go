@@ -34,6 +34,7 @@ type NameIOC struct {
 
 // IOCs holds the hash and file-name indicators, indexed for lookup.
 type IOCs struct {
+	types  map[string]bool // hash types listed: only those are computed
 	hashes map[string]HashIOC
 	names  map[string][]NameIOC // by lower-case name
 }
@@ -101,9 +102,10 @@ func readCSV(r io.Reader, header []string, fn func(line int, rec []string) error
 
 // NewIOCs indexes hash and name indicators.
 func NewIOCs(hashes []HashIOC, names []NameIOC) *IOCs {
-	x := &IOCs{hashes: map[string]HashIOC{}, names: map[string][]NameIOC{}}
+	x := &IOCs{types: map[string]bool{}, hashes: map[string]HashIOC{}, names: map[string][]NameIOC{}}
 	for _, h := range hashes {
 		x.hashes[h.Hash] = h
+		x.types[h.Type] = true
 	}
 	for _, n := range names {
 		k := strings.ToLower(n.Name)
@@ -135,9 +137,17 @@ var builtinIOCs = sync.OnceValues(func() (*IOCs, error) {
 	return NewIOCs(hs, ns), nil
 })
 
-// Hash returns the indicator listed for any of the given hex digests.
+// Lists reports whether any indicator is a hash of type t (sha256, sha1,
+// md5): a file hunt computes SHA-1 and MD5 only when they can match.
+func (x *IOCs) Lists(t string) bool { return x.types[t] }
+
+// Hash returns the indicator listed for any of the given hex digests
+// (empty ones are skipped).
 func (x *IOCs) Hash(sums ...string) (HashIOC, bool) {
 	for _, s := range sums {
+		if s == "" {
+			continue
+		}
 		if h, ok := x.hashes[strings.ToLower(s)]; ok {
 			return h, true
 		}

@@ -11,10 +11,11 @@ mstic="$A/azure-sentinel-mstic/Sample Data/Feeds/MSTICIoCs-ExchangeServerVulnera
 {
 	# hash,type,name,source
 	awk -F, '$4=="sha256"{print tolower($3)",sha256,,mstic-march2021"}' "$mstic"
-	for t in sha256 sha1 md5; do
-		grep -Eio '^[0-9a-f]{32,64}' "$A/eset-malware-ioc/exchange_exploitation/samples.$t" |
-			awk -v t=$t '{print tolower($0)","t",,eset-exchange-exploitation"}'
-	done
+	# ESET lists the same 23 samples as samples.sha256, .sha1 and .md5 (the
+	# README's table, 23 rows); the SHA-256 list alone finds them all, and a
+	# hunt then needs no SHA-1 or MD5 of every file.
+	grep -Eio '^[0-9a-f]{64}' "$A/eset-malware-ioc/exchange_exploitation/samples.sha256" |
+		awk '{print tolower($0)",sha256,,eset-exchange-exploitation"}'
 	grep -Eo '"[0-9a-f]{64}"' "$A/cisa-chirp-aa21-062a/indicators/AA21-062A/AA21062A.yaml" |
 		tr -d '"' | awk '{print $0",sha256,,cisa-aa21-062a"}'
 	grep -Eio '^[0-9a-f]{64}' "$C/scs-labs-hafnium-iocs/indicators/hashes" |
