@@ -9,8 +9,10 @@ package jsonfmt
 
 // Indent appends to dst an indented form of src, which must be compact
 // JSON as json.Marshal writes it (no whitespace outside strings), with the
-// same prefix and indent semantics as json.Indent. Invalid input gives
-// unspecified (but bounded) output, never a panic.
+// same prefix and indent semantics as json.Indent. Like json.Indent's, the
+// output grows with nesting depth: at most one line per input byte, each
+// no longer than prefix plus depth indents. Invalid input gives
+// unspecified output within that bound, never a panic.
 func Indent(dst, src []byte, prefix, indent string) []byte {
 	depth := 0
 	newline := func() {

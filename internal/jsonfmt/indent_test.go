@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+// bound is the most Indent may write for n input bytes: one line per byte
+// (newline, prefix, at most n indents) plus the byte and ": ".
+func bound(n int, prefix, indent string) int {
+	return n * (1 + len(prefix) + n*len(indent) + 2)
+}
+
 // same reports whether Indent and json.Indent agree on src.
 func same(t *testing.T, src []byte, prefix, indent string) {
 	t.Helper()
@@ -50,7 +56,7 @@ func TestIndentMatchesStandardLibrary(t *testing.T) {
 func TestIndentInvalidInputIsBounded(t *testing.T) {
 	for _, src := range []string{`"unterminated`, `"\`, `]]]}}`, `{`, `[,:,]`, "\x00\xff"} {
 		out := Indent(nil, []byte(src), "", " ")
-		if len(out) > 16*len(src)+16 {
+		if len(out) > bound(len(src), "", " ") {
 			t.Errorf("Indent(%q) wrote %d bytes", src, len(out))
 		}
 	}
@@ -63,7 +69,7 @@ func FuzzIndent(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		if out := Indent(nil, src, "", "  "); len(out) > 16*len(src)+16 {
+		if out := Indent(nil, src, "", "  "); len(out) > bound(len(src), "", "  ") {
 			t.Fatalf("Indent wrote %d bytes for %d", len(out), len(src))
 		}
 		var v any
