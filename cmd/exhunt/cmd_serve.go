@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
@@ -15,6 +16,7 @@ type serveOptions struct {
 	listen    string
 	tokenFile string
 	maxBody   int64
+	protect   bool
 }
 
 func (o *serveOptions) AddFlags(cmd *cobra.Command) {
@@ -22,6 +24,7 @@ func (o *serveOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&o.tokenFile, "token-file", "", "file with the API bearer tokens, one per line (also: env EXHUNT_TOKEN)")
 	cmd.Flags().Int64Var(&o.maxBody, "max-body", web.DefaultMaxBody, "largest upload accepted, in bytes")
+	cmd.Flags().BoolVar(&o.protect, "protect-pages", false, "require a token for the pages too (browsers prompt: any user name, the token as password)")
 }
 
 func newServeCommand(g *globalOptions) *cobra.Command {
@@ -45,8 +48,12 @@ API (every call needs "Authorization: Bearer TOKEN"):
   GET  /api/v1/runs?host=&kind= runs, newest first;  GET /api/v1/runs/ID  one document
   GET  /api/v1/correlations     indicators seen on more than one host
 
-Without a token (EXHUNT_TOKEN or --token-file) the API refuses every call;
-the pages need none, so listen on loopback or behind an authenticating proxy.
+Without a token (EXHUNT_TOKEN or --token-file) the API refuses every call.
+The pages need none unless --protect-pages is given: then a browser asks
+for a user name (any) and a password (a token). Without it, listen on
+loopback or behind an authenticating proxy.
+
+  EXHUNT_TOKEN=$(cat token) exhunt serve --listen 0.0.0.0:8080 --protect-pages
 
 EXIT STATUS
   0  stopped by a signal
@@ -92,6 +99,9 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 	if o.maxBody <= 0 {
 		return usagef("--max-body must be positive")
 	}
+	if o.protect && len(tokens) == 0 {
+		return usagef("--protect-pages needs a token (EXHUNT_TOKEN or --token-file)")
+	}
 	st, err := openStore(ctx, o.db)
 	if err != nil {
 		return err
@@ -102,7 +112,10 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	ver, _, _ := buildInfo()
-	s := &web.Server{Store: st, KB: kb, Tokens: tokens, MaxBody: o.maxBody, Log: g.log, Version: ver}
+	s := &web.Server{Store: st, KB: kb, Tokens: tokens, MaxBody: o.maxBody, Log: g.log, Version: ver, ProtectPages: o.protect}
+	if !o.protect && !loopbackListen(o.listen) {
+		g.log.Warn("the pages are open to anyone who can reach " + o.listen + ": use --protect-pages or an authenticating proxy")
+	}
 	if len(tokens) == 0 {
 		g.log.Warn("no API token (EXHUNT_TOKEN or --token-file): uploads and the read API are refused")
 	}
@@ -111,4 +124,17 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// loopbackListen reports whether addr (host:port) listens on loopback only.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -26,16 +26,20 @@ type Server struct {
 	MaxBody int64        // upload size limit; 0: DefaultMaxBody
 	Log     *slog.Logger // nil: discard
 	Version string       // shown on pages
+	// ProtectPages puts the dashboard pages behind the same tokens as the
+	// API: browsers answer an HTTP Basic prompt (any user name, a token as
+	// the password), scripts may send the bearer token. /healthz stays open.
+	ProtectPages bool
 }
 
 // Handler returns the HTTP handler with every route behind the security
 // headers.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.overview)
-	mux.HandleFunc("GET /hosts/{host}", s.hostPage)
-	mux.HandleFunc("GET /timeline", s.timeline)
-	mux.HandleFunc("GET /static/style.css", s.css)
+	mux.Handle("GET /{$}", s.pageAuth(http.HandlerFunc(s.overview)))
+	mux.Handle("GET /hosts/{host}", s.pageAuth(http.HandlerFunc(s.hostPage)))
+	mux.Handle("GET /timeline", s.pageAuth(http.HandlerFunc(s.timeline)))
+	mux.Handle("GET /static/style.css", s.pageAuth(http.HandlerFunc(s.css)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.Handle("POST /api/v1/results", s.auth(http.HandlerFunc(s.upload)))
 	mux.Handle("GET /api/v1/hosts", s.auth(http.HandlerFunc(s.apiHosts)))
@@ -68,6 +72,27 @@ func (s *Server) auth(next http.Handler) http.Handler {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="exhunt"`)
 			s.logger().Warn("api: unauthorized", "path", r.URL.Path, "remote", r.RemoteAddr)
 			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// pageAuth, with ProtectPages, requires a token as the HTTP Basic password
+// (what a browser prompt sends) or as a bearer token.
+func (s *Server) pageAuth(next http.Handler) http.Handler {
+	if !s.ProtectPages {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			_, got, ok = r.BasicAuth()
+		}
+		if !ok || !s.validToken(strings.TrimSpace(got)) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="exhunt", charset="UTF-8"`)
+			s.logger().Warn("page: unauthorized", "path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, "401 unauthorized: give an exhunt token as the password", http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r)

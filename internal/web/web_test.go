@@ -328,3 +328,48 @@ func TestClientRetries(t *testing.T) {
 		t.Errorf("wrong token: err %v after %d calls; want ErrRejected, no retry", err, calls.Load()-10)
 	}
 }
+
+// TestProtectPages: with ProtectPages the pages need a token, as the Basic
+// password a browser prompt sends or as a bearer token; /healthz does not.
+func TestProtectPages(t *testing.T) {
+	f := newFixture(t, 0)
+	s := &Server{Store: f.st, Tokens: []string{token}, ProtectPages: true}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	get := func(path string, auth func(*http.Request)) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+path, nil)
+		if auth != nil {
+			auth(req)
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, res.Header, string(b)
+	}
+	for _, path := range []string{"/", "/hosts/EX01", "/timeline", "/static/style.css"} {
+		code, hdr, body := get(path, nil)
+		if code != 401 || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Basic ") || strings.Contains(body, "EX01") {
+			t.Errorf("GET %s without a token: %d %q, want 401 with a Basic prompt and no data", path, code, hdr.Get("WWW-Authenticate"))
+		}
+		if code, _, _ := get(path, func(r *http.Request) { r.SetBasicAuth("anyone", "wrong-token-value") }); code != 401 {
+			t.Errorf("GET %s with a wrong password: %d, want 401", path, code)
+		}
+		if code, _, _ := get(path, func(r *http.Request) { r.SetBasicAuth("anyone", token) }); code != 200 {
+			t.Errorf("GET %s with the token as password: %d, want 200", path, code)
+		}
+		if code, _, _ := get(path, func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }); code != 200 {
+			t.Errorf("GET %s with the bearer token: %d, want 200", path, code)
+		}
+	}
+	if code, _, _ := get("/healthz", nil); code != 200 {
+		t.Errorf("/healthz: %d, want 200 without a token", code)
+	}
+	// Without ProtectPages the pages stay open (TestPages), the API does not.
+	if code, _, _ := f.do(t, "GET", "/", "", ""); code != 200 {
+		t.Errorf("unprotected overview: %d", code)
+	}
+}
