@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"os"
 	"path"
@@ -164,23 +165,27 @@ func (c *Checker) iocFindings(f hunt.FileInfo, data []byte) []finding.Finding {
 	var out []finding.Finding
 	// SHA-1 and MD5 cost a tenth of a file hunt's CPU: compute them only
 	// when a list holds hashes of that type, and only of whole files (a
-	// file read head-only has no SHA-256 either).
+	// file read head-only has no SHA-256 either); a hit reports both.
+	sum := func(h hash.Hash) string { h.Write(data); return hex.EncodeToString(h.Sum(nil)) }
 	var sha1Hex, md5Hex string
 	whole := f.SHA256 != ""
 	if whole && c.iocs.Lists("sha1") {
-		s := sha1.Sum(data)
-		sha1Hex = hex.EncodeToString(s[:])
+		sha1Hex = sum(sha1.New())
 	}
 	if whole && c.iocs.Lists("md5") {
-		s := md5.Sum(data)
-		md5Hex = hex.EncodeToString(s[:])
+		md5Hex = sum(md5.New())
 	}
 	if h, ok := c.iocs.Hash(f.SHA256, sha1Hex, md5Hex); ok {
 		name := h.Name
 		if name == "" {
 			name = "web shell or tool of the 2021 Exchange exploitation"
 		}
-		s1, m5 := sha1.Sum(data), md5.Sum(data)
+		if sha1Hex == "" {
+			sha1Hex = sum(sha1.New())
+		}
+		if md5Hex == "" {
+			md5Hex = sum(md5.New())
+		}
 		out = append(out, finding.Finding{
 			Rule:     "ioc:hash",
 			Title:    "File hash listed in published Exchange-compromise indicators: " + name,
@@ -189,7 +194,7 @@ func (c *Checker) iocFindings(f hunt.FileInfo, data []byte) []finding.Finding {
 			Attack:   []string{"T1505.003"},
 			Source:   f.Path,
 			Evidence: fmt.Sprintf("%s %s listed by %s", h.Type, h.Hash, h.Source),
-			Details:  map[string]string{"ioc_source": h.Source, "file_sha1": hex.EncodeToString(s1[:]), "file_md5": hex.EncodeToString(m5[:])},
+			Details:  map[string]string{"ioc_source": h.Source, "file_sha1": sha1Hex, "file_md5": md5Hex},
 		})
 	}
 	if n, ok := c.iocs.Name(f.Path); ok {

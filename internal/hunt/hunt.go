@@ -158,7 +158,7 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 	}
 	for rule, n := range h.perRule {
 		if n > maxPerRule {
-			_ = h.trim(rule)
+			h.trim(rule)
 		}
 	}
 	if err := h.joinRequests(ctx); err != nil {

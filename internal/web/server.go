@@ -67,8 +67,7 @@ func securityHeaders(next http.Handler) http.Handler {
 // auth requires "Authorization: Bearer TOKEN" with one of s.Tokens.
 func (s *Server) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || !s.validToken(strings.TrimSpace(got)) {
+		if !s.authorized(r, false) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="exhunt"`)
 			s.logger().Warn("api: unauthorized", "path", r.URL.Path, "remote", r.RemoteAddr)
 			writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
@@ -85,11 +84,7 @@ func (s *Server) pageAuth(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			_, got, ok = r.BasicAuth()
-		}
-		if !ok || !s.validToken(strings.TrimSpace(got)) {
+		if !s.authorized(r, true) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="exhunt", charset="UTF-8"`)
 			s.logger().Warn("page: unauthorized", "path", r.URL.Path, "remote", r.RemoteAddr)
 			http.Error(w, "401 unauthorized: give an exhunt token as the password", http.StatusUnauthorized)
@@ -97,6 +92,16 @@ func (s *Server) pageAuth(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// authorized reports whether r carries one of s.Tokens as a bearer token,
+// or, with basic, as the HTTP Basic password.
+func (s *Server) authorized(r *http.Request, basic bool) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok && basic {
+		_, got, ok = r.BasicAuth()
+	}
+	return ok && s.validToken(strings.TrimSpace(got))
 }
 
 func (s *Server) validToken(got string) bool {
