@@ -1,13 +1,13 @@
 package filecheck
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/exhunt/exhunt/internal/yara/yaratest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -15,62 +15,6 @@ import (
 // shells, no hit on the benign sets) and checks that user rule folders
 // loaded through filecheck give the yara CLI's results of GROUND_TRUTH.md.
 // It skips when the corpus is absent.
-
-const corpusDir = "../../../shared/corpus"
-
-func corpusRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(corpusDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "GROUND_TRUTH.md")); err != nil {
-		t.Skipf("shared corpus not available: %v", err)
-	}
-	return root
-}
-
-// groundTruth reads the per-file YARA table: corpus path → sorted
-// "namespace:rule" hits (empty when the CLI found nothing).
-func groundTruth(t *testing.T, root string) map[string][]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(root, "GROUND_TRUTH.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string][]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	inTable := false
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "| file (relative to corpus/)"):
-			inTable = true
-			continue
-		case inTable && !strings.HasPrefix(line, "|"):
-			inTable = false
-		}
-		if !inTable || strings.HasPrefix(line, "|---") {
-			continue
-		}
-		cells := strings.Split(line, "|")
-		if len(cells) < 4 {
-			continue
-		}
-		hits := []string{}
-		if h := strings.TrimSpace(cells[2]); h != "-" {
-			hits = strings.Fields(h)
-		}
-		slices.Sort(hits)
-		out[strings.TrimSpace(cells[1])] = hits
-	}
-	if len(out) < 200 {
-		t.Fatalf("GROUND_TRUTH.md: only %d rows parsed", len(out))
-	}
-	return out
-}
 
 // gtName maps a filecheck YARA rule id to GROUND_TRUTH's namespace:rule.
 func gtName(id string) string {
@@ -82,9 +26,9 @@ func gtName(id string) string {
 }
 
 func TestCorpusDefaultPack(t *testing.T) {
-	root := corpusRoot(t)
+	root := yaratest.CorpusRoot(t)
 	c := testChecker(t)
-	gt := groundTruth(t, root)
+	gt := yaratest.GroundTruth(t, root)
 	shells, flagged := 0, 0
 	for p := range gt {
 		benign := strings.HasPrefix(p, "benign-")
@@ -118,7 +62,7 @@ func TestCorpusDefaultPack(t *testing.T) {
 }
 
 func TestCorpusUserRulesMatchYaraCLI(t *testing.T) {
-	root := corpusRoot(t)
+	root := yaratest.CorpusRoot(t)
 	if testing.Short() {
 		t.Skip("compiles signature-base")
 	}
@@ -133,7 +77,7 @@ func TestCorpusUserRulesMatchYaraCLI(t *testing.T) {
 	for _, e := range lerrs {
 		t.Logf("  skipped: %v", e)
 	}
-	gt := groundTruth(t, root)
+	gt := yaratest.GroundTruth(t, root)
 	checked := 0
 	for p, want := range gt {
 		if len(want) == 0 || !strings.HasPrefix(p, "tennc-webshell/") {

@@ -4,13 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/exhunt/exhunt/internal/yara/yaratest"
 )
 
 // BenchmarkCorpusScan scans the corpus web shells and benign pages (224
 // files, 3.7 MB) with the 22 corpus rule files; it skips without the
 // shared corpus. bench/files.sh measures the same against the yara CLI.
 func BenchmarkCorpusScan(b *testing.B) {
-	root, err := filepath.Abs(corpusDir)
+	root, err := filepath.Abs(yaratest.CorpusDir)
 	if err != nil {
 		b.Fatal(err)
 	}

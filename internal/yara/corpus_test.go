@@ -1,7 +1,6 @@
 package yara
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"maps"
@@ -14,26 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exhunt/exhunt/internal/yara/yaratest"
 	"github.com/google/go-cmp/cmp"
 )
 
 // The shared-corpus suite compares our verdicts with the reference YARA
 // results in corpus/GROUND_TRUTH.md and, when the yara CLI is installed,
 // with a live "yara" run. It skips when the corpus is absent.
-
-const corpusDir = "../../../shared/corpus"
-
-func corpusRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(corpusDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "GROUND_TRUTH.md")); err != nil {
-		t.Skipf("shared corpus not available: %v", err)
-	}
-	return root
-}
 
 // corpusRuleFiles returns the rule files GROUND_TRUTH.md was made with and
 // their namespaces (sb_<file>, nsa_<file>).
@@ -73,46 +59,6 @@ func compileCorpus(t testing.TB, root string) *Rules {
 	return rules
 }
 
-// groundTruth parses the per-file table of GROUND_TRUTH.md section 1.
-func groundTruth(t *testing.T, root string) map[string][]string {
-	t.Helper()
-	f, err := os.Open(filepath.Join(root, "GROUND_TRUTH.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	truth := map[string][]string{}
-	inTable := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "### Per-file results"):
-			inTable = true
-		case strings.HasPrefix(line, "## "):
-			inTable = false
-		case inTable && strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| file") && !strings.HasPrefix(line, "|---"):
-			cells := strings.Split(strings.Trim(line, "| "), " | ")
-			if len(cells) != 2 {
-				t.Fatalf("bad ground truth row %q", line)
-			}
-			hits := []string{}
-			if h := strings.TrimSpace(cells[1]); h != "-" && h != "" {
-				hits = strings.Fields(h)
-			}
-			slices.Sort(hits)
-			truth[strings.TrimSpace(cells[0])] = hits
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(truth) < 100 {
-		t.Fatalf("parsed only %d ground truth rows", len(truth))
-	}
-	return truth
-}
-
 // corpusVars are the externals GROUND_TRUTH.md was produced with.
 func corpusVars(rel string) Vars {
 	return Vars{
@@ -143,9 +89,9 @@ func scanNames(t *testing.T, rules *Rules, path string, vars Vars) []string {
 // TestCorpusConcurrentScan scans the corpus from several goroutines at
 // once (run with -race) and expects the sequential verdicts.
 func TestCorpusConcurrentScan(t *testing.T) {
-	root := corpusRoot(t)
+	root := yaratest.CorpusRoot(t)
 	rules := compileCorpus(t, root)
-	truth := groundTruth(t, root)
+	truth := yaratest.GroundTruth(t, root)
 	files := slices.Sorted(maps.Keys(truth))
 	var wg sync.WaitGroup
 	for w := range 4 {
@@ -176,9 +122,9 @@ func TestCorpusConcurrentScan(t *testing.T) {
 }
 
 func TestCorpusGroundTruth(t *testing.T) {
-	root := corpusRoot(t)
+	root := yaratest.CorpusRoot(t)
 	rules := compileCorpus(t, root)
-	truth := groundTruth(t, root)
+	truth := yaratest.GroundTruth(t, root)
 	// Every rule the ground truth reports must have compiled.
 	compiled := map[string]bool{}
 	for _, n := range rules.RuleNames() {
@@ -206,7 +152,7 @@ func TestCorpusGroundTruth(t *testing.T) {
 // TestCorpusYaraCLI compares every file of the corpus (not only those
 // listed in GROUND_TRUTH.md) with a live run of the yara CLI.
 func TestCorpusYaraCLI(t *testing.T) {
-	root := corpusRoot(t)
+	root := yaratest.CorpusRoot(t)
 	yaraBin, err := exec.LookPath("yara")
 	if err != nil {
 		t.Skip("yara CLI not installed")

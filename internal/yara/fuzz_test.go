@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/exhunt/exhunt/internal/yara/yaratest"
 )
 
 // fuzzRules is the fixed rule set of FuzzScan: one rule per feature, so
@@ -23,7 +25,7 @@ rule pct { strings: $p1 = "<%@" $p2 = "Page" $p3 = "Language" condition: 2 of ($
 
 func seedInputs(f *testing.F) {
 	f.Helper()
-	for _, dir := range []string{"testdata/samples", filepath.Join(corpusDir, "tennc-webshell/caidao-shell"), filepath.Join(corpusDir, "tennc-webshell/Godzilla")} {
+	for _, dir := range []string{"testdata/samples", filepath.Join(yaratest.CorpusDir, "tennc-webshell/caidao-shell"), filepath.Join(yaratest.CorpusDir, "tennc-webshell/Godzilla")} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, p := range files {
 			if data, err := os.ReadFile(p); err == nil && len(data) < 16<<10 {
@@ -71,7 +73,7 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	}
-	if data, err := os.ReadFile(filepath.Join(corpusDir, "signature-base/yara/apt_webshell_chinachopper.yar")); err == nil {
+	if data, err := os.ReadFile(filepath.Join(yaratest.CorpusDir, "signature-base/yara/apt_webshell_chinachopper.yar")); err == nil {
 		f.Add(data)
 	}
 	f.Add([]byte(`rule a { strings: $a = { 4D [1-2] ( 5A | ?? ) ~4? } condition: for 2 i in (0, 1) : ( @a[i] > 0 ) }`))

@@ -9,13 +9,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/exhunt/exhunt/internal/yara/yaratest"
 	"github.com/google/go-cmp/cmp"
 )
 
 // TestLibyaraCorpus compares the pure-Go engine with libyara (through
 // go-yara) on every file of the shared corpus.
 func TestLibyaraCorpus(t *testing.T) {
-	root := corpusRoot(t)
+	root := yaratest.CorpusRoot(t)
 	files := corpusRuleFiles(t, root)
 	var srcs []Source
 	for _, ns := range slices.Sorted(maps.Keys(files)) {
