@@ -20,7 +20,8 @@
 //     read from the file (4 G entries, ~64 GB) before checking the bytes
 //     exist; neither can be guarded from outside the library;
 //   - values: it renders Int32/Int16/Int8 values as their raw bytes and
-//     GUIDs without braces (the oracle test skips those, and agrees with
+//     GUID-typed values without braces (the oracle test forgives only
+//     the braces velocidex left out, and agrees with
 //     us on every other named string value of the corpus);
 //   - speed: about 3x slower than this reader on the same files, and it
 //     allocates 5x more (BenchmarkRead vs BenchmarkVelocidex, best of 3:

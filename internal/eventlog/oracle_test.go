@@ -110,11 +110,15 @@ func compareSection(t *testing.T, name, id string, r *evidence.Record, ev *order
 			continue // velocidex v0.2.0 emits the raw bytes of Int32, Int16, ... values
 		}
 		got, found := r.Fields.Get(k)
-		// Windows and python-evtx write GUIDs in braces; velocidex does not.
-		if len(got) == 38 && got[0] == '{' && got[37] == '}' {
+		want := strings.TrimRight(s, "\x00")
+		// Windows and python-evtx write GUID-typed values in braces;
+		// velocidex drops them for those, but keeps them where the
+		// value was written as text or its template says otherwise.
+		// Only forgive the braces velocidex itself left out.
+		if len(got) == 38 && got[0] == '{' && got[37] == '}' && len(want) == 36 {
 			got = got[1:37]
 		}
-		if !found || got != strings.TrimRight(s, "\x00") {
+		if !found || got != want {
 			t.Errorf("%s record %s: %s = %q (found %v), velocidex %q", name, id, k, got, found, s)
 		}
 		n++
@@ -140,4 +144,33 @@ func TestVelocidexOracle(t *testing.T) {
 		t.Errorf("only %d values compared", values)
 	}
 	t.Logf("%d files, %d string values equal to velocidex", len(files), values)
+}
+
+// TestGUIDsInBraces pins the text rules match on: the GUID values of
+// real SigmaHQ regression samples print as Windows prints them.
+func TestGUIDsInBraces(t *testing.T) {
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skip("no shared corpus")
+	}
+	test := func(rel, field, want string) {
+		t.Helper()
+		p := filepath.Join(corpusDir, "sigmahq/regression_data", rel)
+		n := 0
+		recs, _ := readAll(t, readFile(t, p))
+		for _, r := range recs {
+			if v, ok := r.Fields.Get(field); ok {
+				n++
+				if v != want {
+					t.Errorf("%s: %s = %q, want %q", rel, field, v, want)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no record has %s", rel, field)
+		}
+	}
+	test("rules-emerging-threats/2026/Exploits/RedSun/win_defender_exploit_redsun_tiering_engine_detected_as_eicar/a7c3e5f2-8b1d-4e9a-b6c2-3d7f5e8a9b4c.evtx",
+		"Detection ID", "{79C5C2FF-764A-4F0D-940E-A6914A52C0F9}")
+	test("rules/windows/registry/registry_set/registry_set_persistence_com_key_linking/9b0f8a61-91b2-464f-aceb-0527e0a45020.evtx",
+		"Details", "{00000001-0000-0000-0000-0000FEEDACDC}")
 }
