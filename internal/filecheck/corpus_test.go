@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/hunt"
+	"github.com/exhunt/exhunt/internal/rules"
 	"github.com/exhunt/exhunt/internal/yara/yaratest"
 	"github.com/google/go-cmp/cmp"
 )
@@ -135,4 +138,52 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestCorpusHuntLooseFolders hunts the corpus folders as a user would
+// (`exhunt hunt tennc-webshell/`): a folder of collected files is not a
+// server's tree, so every file is checked and the result says so; the
+// web shells are found with the default settings and the real benign
+// applications give no finding at all.
+func TestCorpusHuntLooseFolders(t *testing.T) {
+	root := yaratest.CorpusRoot(t)
+	set, errs := rules.Builtin()
+	if len(errs) > 0 {
+		t.Fatalf("rules: %v", errs)
+	}
+	run := func(dir string) finding.HostResult {
+		t.Helper()
+		// CSS-Exchange's test data copies Exchange's ClientAccess\ecp
+		// folder: that is a server layout, and keeps the focused scope.
+		want, why := hunt.ScopeAll, "every file checked"
+		if dir == "benign-css-exchange" {
+			want, why = hunt.ScopeFocused, "server's file tree"
+		}
+		res, err := hunt.Run(t.Context(), []string{filepath.Join(root, dir)}, hunt.Options{Rules: set, Files: testChecker(t), Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res[0]
+		if r.FileScope != want || !strings.Contains(r.ScopeReason, why) {
+			t.Errorf("%s: file scope %q (%s), want %s", dir, r.FileScope, r.ScopeReason, want)
+		}
+		return r
+	}
+	r := run("tennc-webshell")
+	files := map[string]bool{}
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Rule, "yara:") {
+			files[f.Source] = true
+		}
+	}
+	if len(files) != corpusShellsFlagged {
+		t.Errorf("hunt of tennc-webshell flags %d files, want %d", len(files), corpusShellsFlagged)
+	}
+	for _, app := range benignApps {
+		if r := run(app); len(r.Findings) > 0 {
+			for _, f := range r.Findings {
+				t.Errorf("%s: %s on %s", app, f.Rule, f.Source)
+			}
+		}
+	}
 }

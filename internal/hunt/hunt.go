@@ -44,6 +44,19 @@ type FileDetector interface {
 	Detect(ctx context.Context, f FileInfo, data []byte) []finding.Finding
 }
 
+// LayoutDetector is a FileDetector that tells a server's file tree from a
+// folder of loose files: when no path of the evidence shows a server
+// layout, every file that is not a log is handed to it, as with AllFiles.
+type LayoutDetector interface {
+	ServerLayout(path string) bool
+}
+
+// File scopes reported in HostResult.FileScope.
+const (
+	ScopeFocused = "focused" // a server's tree: the detector's own scope
+	ScopeAll     = "all"     // every file (--all-files, or loose files)
+)
+
 // FileInfo describes a file handed to a FileDetector.
 type FileInfo struct {
 	Path    string // inside the evidence, '/'-separated
@@ -125,6 +138,8 @@ type hostHunt struct {
 	exFiles  []*evidence.File // Exchange logs, for the request-id join
 	iisFiles []*evidence.File // IIS logs, for the file-request join
 	webFiles []fileFinding    // suspicious files, for correlation
+	scope    string           // file scope used (ScopeFocused, ScopeAll), and why
+	scopeWhy string
 }
 
 func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult, error) {
@@ -182,6 +197,8 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 		Version:      opt.Version,
 		RulesVersion: opt.RulesVersion,
 		Build:        h.build(),
+		FileScope:    h.scope,
+		ScopeReason:  h.scopeWhy,
 	}
 	if se, ok := opt.Files.(interface{ ScanErrors() int64 }); ok && se.ScanErrors() > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d files could not be fully scanned by the file checks (see the log)", se.ScanErrors()))
@@ -213,19 +230,33 @@ type job struct {
 const headScan = 64 << 10
 
 // plan walks the tree, classifies files by name and first bytes, and
-// returns the work to do with its total size.
+// returns the work to do with its total size. Files are checked in the
+// detector's focused scope when the tree looks like a server's (or all of
+// them with AllFiles); a tree of loose files has every non-log file
+// checked.
 func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	var jobs []job
 	var total int64
+	add := func(j job) {
+		jobs = append(jobs, j)
+		if j.headOnly {
+			total += min(headScan, h.opt.MaxFileSize)
+		} else {
+			total += j.f.Size
+		}
+	}
+	layout, widen := h.opt.Files.(LayoutDetector)
+	widen = widen && !h.opt.AllFiles
+	server := false
+	var loose []*evidence.File // out of the focused scope, not logs
 	head := make([]byte, headSize)
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
 		j := job{f: f}
+		if widen && !server && layout.ServerLayout(f.Path) {
+			server = true
+		}
 		if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
-			j.scan = true
-			if f.Size > h.opt.MaxFileSize {
-				j.headOnly = true
-				h.warnf("%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, min(headScan, h.opt.MaxFileSize))
-			}
+			h.scanJob(&j)
 		}
 		if candidateLog(f) || isEVTXPath(f) || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths) {
 			n, err := readHead(f, head)
@@ -242,16 +273,36 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 			}
 		}
 		if j.kind != kindNone || j.scan {
-			jobs = append(jobs, j)
-			if j.headOnly {
-				total += min(headScan, h.opt.MaxFileSize)
-			} else {
-				total += f.Size
-			}
+			add(j)
+		} else if widen {
+			loose = append(loose, f)
 		}
 		return nil
 	})
+	switch {
+	case h.opt.Files == nil:
+	case h.opt.AllFiles:
+		h.scope, h.scopeWhy = ScopeAll, "--all-files"
+	case !widen || server:
+		h.scope, h.scopeWhy = ScopeFocused, "the evidence is a server's file tree: web-facing, root, temp and ProgramData folders"
+	default:
+		h.scope, h.scopeWhy = ScopeAll, "no Windows, inetpub or Exchange folder in the evidence: a collection of files, every file checked"
+		for _, f := range loose {
+			j := job{f: f}
+			h.scanJob(&j)
+			add(j)
+		}
+	}
 	return jobs, total, err
+}
+
+// scanJob marks j for the FileDetector, head only when over MaxFileSize.
+func (h *hostHunt) scanJob(j *job) {
+	j.scan = true
+	if f := j.f; f.Size > h.opt.MaxFileSize {
+		j.headOnly = true
+		h.warnf("%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, min(headScan, h.opt.MaxFileSize))
+	}
 }
 
 func readHead(f *evidence.File, buf []byte) (int, error) {

@@ -45,6 +45,9 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 	fmt.Fprintf(w, "  findings   %d (critical %d, high %d, medium %d, low %d, informational %d)\n", len(r.Findings),
 		sev[finding.Critical], sev[finding.High], sev[finding.Medium], sev[finding.Low], sev[finding.Informational])
 	fmt.Fprintf(w, "  evidence   %d files read, SHA-256 of each recorded\n", len(r.Evidence))
+	if r.FileScope != "" {
+		fmt.Fprintf(w, "  file scope %s (%s)\n", r.FileScope, r.ScopeReason)
+	}
 
 	if len(r.Findings) > 0 {
 		fmt.Fprintf(w, "\nTimeline\n")
