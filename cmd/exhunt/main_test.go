@@ -18,6 +18,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("EXHUNT_DB", filepath.Join(dir, "test.db"))
+	// No community rule set of the developer's own data directory may
+	// change what a test hunt finds.
+	os.Setenv("EXHUNT_DATA_DIR", filepath.Join(dir, "data"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
