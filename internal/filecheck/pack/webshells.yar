@@ -65,8 +65,9 @@ rule China_Chopper_ASPX {
 		// <%@ Page Language="Jscript"%><%eval(Request.Item["z"],"unsafe");%>
 		// also Request.Item(0), Request["z"], and typographic quotes.
 		$eval = /eval\s*\(\s*Request(\.Item|\.Form|\.QueryString|\.Params)?\s*[\[(][^\])]{1,64}[\])]\s*,\s*[^A-Za-z0-9,)]{1,3}unsafe/ nocase ascii
+		$g = "unsafe" nocase ascii private
 	condition:
-		filesize < 2MB and $eval
+		filesize < 2MB and $g and $eval
 }
 
 rule JScript_Eval_Runat_Server {
@@ -80,8 +81,10 @@ rule JScript_Eval_Runat_Server {
 		// <script language="JScript" runat="server">function Page_Load(){eval(Request["x"],"unsafe");}</script>
 		$s = /<script[^>]{0,80}language\s*=\s*["']?JScript["']?[^>]{0,80}runat\s*=\s*["']?server[^>]{0,20}>[^<]{0,200}eval\s*\(/ nocase
 		$s2 = /<script[^>]{0,80}runat\s*=\s*["']?server["']?[^>]{0,80}language\s*=\s*["']?JScript[^>]{0,20}>[^<]{0,200}eval\s*\(/ nocase
+		$g1 = "jscript" nocase ascii private
+		$g2 = "eval" nocase ascii private
 	condition:
-		filesize < 2MB and any of them and not China_Chopper_ASPX
+		filesize < 2MB and $g1 and $g2 and any of ($s*) and not China_Chopper_ASPX
 }
 
 rule JScript_Server_Eval {
@@ -102,8 +105,9 @@ rule JScript_Server_Eval {
 		$unsafe3 = "\\x75\\x6E\\x73" nocase ascii
 		$unsafe4 = /["']ns["']/ ascii
 		$call = /\beval\s*(\/\*.{0,64}\*\/\s*)?\(\s*(Request|System\.Text\.Encoding|Server\.UrlDecode|decodeURI)/ ascii
+		$g = "eval" ascii private
 	condition:
-		filesize < 2MB and ASPNET_JScript_Code and ($two or $esc or ($call and any of ($unsafe*))) and
+		filesize < 2MB and ($g or $esc) and ($two or $esc or ($call and any of ($unsafe*))) and ASPNET_JScript_Code and
 		not China_Chopper_ASPX and not JScript_Eval_Runat_Server
 }
 
@@ -116,8 +120,9 @@ rule CSharp_JScript_Evaluate {
 		reason = "Eval.JScriptEvaluate compiles and runs a string; fed from the request it is a code-execution backdoor (formula evaluators pass their own expression, not the request)"
 	strings:
 		$e = /JScriptEvaluate\s*\(\s*(System\.Text\.Encoding\.\w+\.GetString\s*\(\s*)?((System\.)?Convert\.FromBase64String\s*\(\s*)?(HttpContext\.Current\.|context\.|Context\.|this\.|Page\.)?Request\b/ ascii
+		$g = "JScriptEvaluate" ascii private
 	condition:
-		filesize < 2MB and $e and ASPNET_Server_Code
+		filesize < 2MB and $g and $e and ASPNET_Server_Code
 }
 
 rule Eval_On_Request_ASPX {
@@ -133,8 +138,11 @@ rule Eval_On_Request_ASPX {
 		$e1 = /eval\s*\(\s*(System\.Text\.Encoding\.[A-Za-z0-9]+\.GetString\s*\(\s*)?(System\.Convert\.FromBase64String\s*\(\s*)?Request(\.Item|\.Form|\.QueryString|\.Params)?\s*[\[\(]/ nocase
 		$e2 = /Assembly\.Load\s*\(\s*[^)]{0,80}Request/ nocase
 		$e3 = /CompileAssemblyFromSource\s*\([^)]{0,120}Request/ nocase
+		$g1 = "eval" ascii private
+		$g2 = "Assembly.Load" nocase ascii private
+		$g3 = "CompileAssemblyFromSource" nocase ascii private
 	condition:
-		filesize < 2MB and any of ($asp*) and any of ($e*) and not China_Chopper_ASPX and not JScript_Eval_Runat_Server and not JScript_Server_Eval
+		filesize < 2MB and any of ($g*) and any of ($e*) and any of ($asp*) and not China_Chopper_ASPX and not JScript_Eval_Runat_Server and not JScript_Server_Eval
 }
 
 rule XSLT_Script_Shell {
@@ -169,20 +177,20 @@ rule ASPX_Command_Exec_From_Request {
 		reference = "https://www.microsoft.com/security/blog/2021/03/25/analyzing-attacks-taking-advantage-of-the-exchange-server-vulnerabilities/"
 	strings:
 		// start a process
-		$p1 = "ProcessStartInfo" ascii
-		$p2 = /Process\.Start\s*\(/ ascii
-		$p3 = /StartInfo\s*\.\s*FileName/ nocase ascii
-		$p4 = /New\s+(System\.Diagnostics\.)?Process\s*\(/ nocase ascii
-		$p5 = /With\s+\w+\.StartInfo/ nocase ascii
+		$p1 = "ProcessStartInfo" ascii private
+		$p2 = "Process.Start" ascii private
+		$p3 = "StartInfo" nocase ascii private
+		$p4 = "new Process" nocase ascii private
+		$p5 = "Diagnostics.Process" nocase ascii private
 		// a command interpreter
 		$c1 = "cmd.exe" nocase ascii
 		$c2 = "powershell" nocase ascii
 		$c3 = "COMSPEC" nocase ascii
-		$c4 = /["'](\/c|\/k)\s/ nocase ascii
+		$c4 = /["'](\/c|\/k)\s/ nocase ascii private
 		// input from the request or a form field
-		$r1 = /Request\s*(\.(Form|QueryString|Params|Item))?\s*[\[(]/ nocase ascii
-		$r2 = /\.Text\b/ nocase ascii
-		$r3 = /Request\.(InputStream|BinaryRead)/ ascii
+		$r1 = /Request\s*(\.(Form|QueryString|Params|Item))?\s*[\[(]/ nocase ascii private
+		$r2 = ".Text" nocase ascii private
+		$r3 = /Request\.(InputStream|BinaryRead)/ ascii private
 		// or the program itself named by a form field or the request
 		$u1 = /(Process\.Start|ProcessStartInfo)\s*\(\s*["\\\s+]*(this\.)?(\w+\.(Text|Value)\b|Request\b)/ nocase ascii
 		$u2 = /\.FileName\s*=\s*(this\.)?(\w+\.(Text|Value)|Request)\b/ nocase ascii
@@ -206,8 +214,8 @@ rule WScript_Shell_Exec_ASPX {
 		$o2 = "Shell.Application" nocase ascii
 		$x1 = /\.(Exec|Run|ShellExecute)\s*\(/ nocase ascii
 		$x2 = /InvokeMember\s*\(\s*["'](Exec|Run|ShellExecute)["']/ nocase ascii
-		$r = /Request/ nocase ascii
-		$t = /\.Text\b/ nocase ascii
+		$r = "Request" nocase ascii private
+		$t = ".Text" nocase ascii private
 	condition:
 		filesize < 2MB and any of ($o*) and any of ($x*) and ($r or $t) and ASPNET_Server_Code
 }
@@ -225,10 +233,10 @@ rule ASPX_SQL_Server_Command_Exec {
 		$x2 = /sp_configure\s*'xp_cmdshell'\s*,\s*1/ nocase ascii
 		$x3 = "addextendedproc" nocase ascii
 		$x4 = /sp_oacreate\s*'?\s*(wscript\.shell|shell\.application|scripting\.filesystemobject)/ nocase ascii
-		$d1 = /(Sql|OleDb|Odbc)(Connection|Command)/ ascii
-		$d2 = "ADODB.Connection" nocase ascii
-		$i1 = /Request/ ascii
-		$i2 = /\.Text\b/ nocase ascii
+		$d1 = /(Sql|OleDb|Odbc)(Connection|Command)/ ascii private
+		$d2 = "ADODB.Connection" nocase ascii private
+		$i1 = "Request" ascii private
+		$i2 = ".Text" nocase ascii private
 	condition:
 		filesize < 2MB and any of ($x*) and any of ($d*) and any of ($i*) and ASPNET_Server_Code
 }
@@ -251,20 +259,22 @@ rule ASPX_Assembly_Loader {
 		$l2 = /GetMethod\s*\(\s*["']Load["']/ ascii
 		$l3 = /AppDomain\.CurrentDomain\.Load\s*\(/ ascii
 		// ... then run it
-		$x1 = /CreateInstance\s*\(/ ascii
-		$x2 = /\.Invoke\s*\(/ ascii
-		$x3 = ".EntryPoint" ascii
+		$x1 = "CreateInstance" ascii private
+		$x2 = ".Invoke" ascii private
+		$x3 = ".EntryPoint" ascii private
 		// ... of bytes that come decoded, decrypted or straight from the body
 		$b1 = "FromBase64String" ascii
 		$b2 = "CreateDecryptor" ascii
 		$b3 = "TransformFinalBlock" ascii
-		$b4 = /Request\s*\.\s*(BinaryRead|InputStream)/ ascii
+		$b4 = "BinaryRead" ascii
+		$b5 = "InputStream" ascii
 		$b6 = /byte\s*\[\s*\]\s*\w+\s*=\s*(new\s+byte\s*\[\s*\]\s*)?\{\s*(0x)?[0-9A-Fa-f]/ ascii
-		$b7 = /\{\{[A-Za-z_]+\}\}/ ascii
+		$b7 = /\^=?\s*\(byte\)/ ascii
+		$b8 = /\^\s*\w+\s*\[\s*\w+\s*%\s*\w+\.Length\s*\]/ ascii
 		// request input reaching the page at all
-		$r = "Request" ascii
+		$r = "Request" ascii private
 	condition:
-		filesize < 5MB and any of ($l*) and any of ($x*) and any of ($b*) and $r and ASPNET_Server_Code
+		filesize < 5MB and any of ($x*) and $r and any of ($l*) and any of ($b*) and ASPNET_Server_Code
 }
 
 rule ASPX_Payload_In_Session {
@@ -278,8 +288,11 @@ rule ASPX_Payload_In_Session {
 		$s1 = /(Session|Application)\s*\[[^\]]{1,64}\]\s*=\s*\(\s*(System\.Reflection\.)?Assembly\s*\)/ ascii
 		$s2 = /\(\s*(System\.Reflection\.)?Assembly\s*\)\s*(Context\.)?(Session|Application)\s*\[/ ascii
 		$s3 = /(Session|Application)\s*\[[^\]]{1,64}\]\s*as\s+(System\.Reflection\.)?Assembly\b/ ascii
+		$cast = "Assembly)" ascii private
+		$as1 = "as Assembly" ascii private
+		$as2 = "as System.Reflection.Assembly" ascii private
 	condition:
-		filesize < 5MB and any of them and ASPNET_Server_Code
+		filesize < 5MB and (($cast and ($s1 or $s2)) or (any of ($as*) and $s3)) and ASPNET_Server_Code
 }
 
 rule ASPX_Runtime_Compiler {
@@ -292,13 +305,13 @@ rule ASPX_Runtime_Compiler {
 	strings:
 		$c1 = /CompileAssemblyFrom(Source|Dom|File)\s*\(/ ascii
 		$m = "GenerateInMemory" ascii
-		$x1 = /CreateInstance\s*\(/ ascii
-		$x2 = /\.Invoke\s*\(/ ascii
+		$x1 = "CreateInstance" ascii private
+		$x2 = ".Invoke" ascii private
 		// the source arrives encoded or encrypted in the request
 		$d1 = /FromBase64String\s*\(\s*(context\.)?Request/ ascii
 		$d2 = "CreateDecryptor" ascii
 		$d3 = /Request\s*\.\s*(BinaryRead|InputStream)/ ascii
-		$d4 = /\^\s*\w+\s*\[\s*\w+\s*%/ ascii
+		$d4 = /\^\s*\w+\s*\[\s*\w+\s*%\s*\w+\.Length\s*\]/ ascii
 	condition:
 		filesize < 5MB and $c1 and $m and any of ($x*) and any of ($d*) and ASPNET_Server_Code
 }
@@ -336,22 +349,22 @@ rule ASPX_Socket_Tunnel {
 	strings:
 		$sock1 = /new\s+(System\.Net\.Sockets\.)?Socket\s*\(/ nocase ascii
 		$sock2 = /new\s+(System\.Net\.Sockets\.)?TcpClient\s*\(/ nocase ascii
-		$conn = /\.(Connect|BeginConnect)\s*\(/ ascii
-		$send = /\.Send\s*\(/ ascii
-		$recv = /\.Receive\s*\(/ ascii
+		$conn = /\.(Connect|BeginConnect)\s*\(/ ascii private
+		$send = ".Send(" ascii
+		$recv = ".Receive(" ascii
 		// the socket kept between requests
-		$k1 = /\(\s*(System\.Net\.Sockets\.)?Socket\s*\)\s*(Session|Application)\s*\[/ ascii
-		$k2 = /(Session|Application)\s*\[[^\]]{1,64}\]\s*as\s+(System\.Net\.Sockets\.)?Socket\b/ ascii
-		$k3 = /(Session|Application)\.Add\s*\([^,]{1,64},\s*\w*(sock|Sock|SOCK|sender|Sender|conn|Conn|client|Client)\w*\s*\)/ ascii
-		$k4 = /(Session|Application)\s*\[[^\]]{1,64}\]\s*=\s*\w*(sock|Sock|conn|Conn)\w*\s*[;(]/ ascii
-		$k5 = /\(\s*Hashtable\s*\)\s*(Session|Application)\s*\[/ ascii
+		$k1 = /Socket\s*\)\s*(Session|Application)\s*\[/ ascii private
+		$k2 = /\]\s*as\s+(System\.Net\.Sockets\.)?Socket\b/ ascii private
+		$k3 = /\.Add\s*\([^,]{1,64},\s*\w*(sock|Sock|SOCK|sender|Sender|conn|Conn|client|Client)\w*\s*\)/ ascii private
+		$k4 = /\]\s*=\s*\w*(sock|Sock)\w*\s*[;(]/ ascii private
+		$k5 = /Hashtable\s*\)\s*(Session|Application)\s*\[/ ascii private
 		// the client's bytes going in, the target's bytes coming out
 		$io1 = /Request\s*\.\s*(InputStream|BinaryRead)/ ascii
 		$io2 = "Response.BinaryWrite" ascii
 		$io3 = /FromBase64String\s*\(\s*Request/ ascii
 		$io4 = "ToBase64String" ascii
 	condition:
-		filesize < 5MB and any of ($sock*) and $conn and $send and $recv and any of ($k*) and any of ($io*) and ASPNET_Server_Code
+		filesize < 5MB and $recv and $send and any of ($sock*) and $conn and any of ($io*) and any of ($k*) and ASPNET_Server_Code
 }
 
 rule ASPX_Packet_Sniffer {
@@ -385,7 +398,7 @@ rule ASPX_SQL_Console {
 		$db = /(Sql|OleDb|Odbc|MySql|Oracle|Npgsql)Connection\b/ nocase ascii
 		// the connection string from the form or the request
 		$cs1 = /(ConnectionString\s*=|Connection\s*\()\s*(this\.)?(\w+\.(Text|Value)\b|Request\b)/ nocase ascii
-		$cs2 = /["'](Data Source|Server|Uid|User Id|Pwd|Password|Initial Catalog)\s*=\s*["']\s*(\+|&)\s*(this\.)?\w+/ nocase ascii
+		$cs2 = /["'];?(Data Source=|Server=|User Id=|Password=|Initial Catalog=|Database=)\s*["']\s*(\+|&)\s*(this\.)?\w+/ nocase ascii
 		$cs3 = /Request\s*(\.(Form|QueryString|Params|Item))?\s*[\[(]\s*["'](conn|connstr|connstring|connection|dsn|db|database)["']/ nocase ascii
 		$cs4 = /\.Open\s*\(\s*(this\.)?\w+\.(Text|Value)\s*\)/ nocase ascii
 		$cs5 = /Format\s*\(\s*["'][^"'\n]{0,120}(Password|Pwd)\s*=\s*\{\d\}[^"'\n]{0,120}["']\s*,\s*(this\.)?\w+\.(Text|Value)\b/ nocase ascii
@@ -412,8 +425,9 @@ rule ASPX_File_Write_From_Request {
 		reason = "legitimate upload code saves to a folder the application chooses; here the target path comes from the client"
 	strings:
 		// the target path straight from the request or a form field
-		$w1 = /(StreamWriter|File\.(WriteAll\w+|AppendAll\w+|Create|CreateText|AppendText|OpenWrite))\s*\(\s*(this\.)?(Server\.MapPath\s*\(\s*)?(Request\b|context\.Request\b|HttpContext\.Current\.Request\b)/ nocase ascii
-		$w2 = /(StreamWriter|File\.(WriteAll\w+|AppendAll\w+|Create|CreateText|AppendText|OpenWrite))\s*\(\s*(this\.)?\w+\.(Text|Value)\b/ nocase ascii
+		$w1 = /StreamWriter\s*\(\s*(this\.)?(Server\.MapPath\s*\(\s*)?(Request\b|context\.Request\b|HttpContext\.Current\.Request\b|\w+\.(Text|Value)\b)/ nocase ascii
+		$w2 = /File\.(WriteAll\w+|AppendAll\w+|CreateText|AppendText|OpenWrite)\s*\(\s*(this\.)?(Server\.MapPath\s*\(\s*)?(Request\b|context\.Request\b|HttpContext\.Current\.Request\b|\w+\.(Text|Value)\b)/ nocase ascii
+		$w8 = /File\.Create\s*\(\s*(this\.)?(Server\.MapPath\s*\(\s*)?(Request\b|context\.Request\b|HttpContext\.Current\.Request\b|\w+\.(Text|Value)\b)/ nocase ascii
 		$w3 = /FileStream\s*\(\s*(this\.)?(Server\.MapPath\s*\(\s*)?(Request\b|context\.Request\b|\w+\.(Text|Value)\b)[^;\n]{0,120}FileMode\.(Create|CreateNew|Append|OpenOrCreate)/ nocase ascii
 		$w4 = /\.SaveAs\s*\(\s*(this\.)?(Server\.MapPath\s*\(\s*)?(Request\b|context\.Request\b)/ nocase ascii
 		$w5 = /\.SaveAs\s*\(\s*(this\.)?\w+\.(Text|Value)\b/ nocase ascii
@@ -423,10 +437,12 @@ rule ASPX_File_Write_From_Request {
 		$w7 = /\.SaveAs\s*\([^;\n]{0,120}\.(aspx|ashx|asmx|asp|asa|cer|cshtml|soap)["']/ nocase ascii
 		// an upload written next to the page under the client's file name
 		$self = "Request.PhysicalPath" ascii
-		$posted = /PostedFile|Request\.Files/ ascii
-		$create = /FileMode\.Create|\.SaveAs\s*\(/ ascii
+		$posted1 = "PostedFile" ascii private
+		$posted2 = "Request.Files" ascii private
+		$create1 = "FileMode.Create" ascii private
+		$create2 = ".SaveAs" ascii private
 	condition:
-		filesize < 5MB and (any of ($w*) or ($self and $posted and $create)) and ASPNET_Server_Code
+		filesize < 5MB and (any of ($w*) or ($self and any of ($posted*) and any of ($create*))) and ASPNET_Server_Code
 }
 
 rule ASPX_Server_Console {
@@ -451,15 +467,15 @@ rule ASPX_Server_Console {
 		$s_raw = "SocketType.Raw" ascii
 		$s_shell = /cmd\.exe|COMSPEC|powershell\.exe/ nocase ascii
 		// administrative capabilities (common in monitoring pages too)
-		$w_drives = /GetLogicalDrives|DriveInfo\.GetDrives/ nocase ascii
-		$w_reg = /Registry\.(LocalMachine|ClassesRoot|CurrentUser|Users|CurrentConfig)\b|\bRegistryKey\b/ ascii
-		$w_wmi = /ManagementObjectSearcher|Win32_(Process|Service|UserAccount|OperatingSystem|LogicalDisk)/ ascii
-		$w_exec = /ProcessStartInfo|StartInfo\.FileName|Process\.Start\s*\(/ nocase ascii
-		$w_procs = /Process\.GetProcesses\s*\(|\.Kill\s*\(\s*\)/ nocase ascii
-		$w_svc = "ServiceController" ascii
-		$w_pinvoke = /DllImport\s*\(\s*["'](kernel32|advapi32|ntdll)/ nocase ascii
-		$w_tcp = /new\s+(System\.Net\.Sockets\.)?(TcpClient|Socket)\s*\(/ nocase ascii
-		$w_fetch = /\.DownloadFile\s*\(/ nocase ascii
+		$w_drives = /GetLogicalDrives|DriveInfo\.GetDrives/ nocase ascii private
+		$w_reg = /Registry\.(LocalMachine|ClassesRoot|CurrentUser|Users|CurrentConfig)\b|\bRegistryKey\b/ ascii private
+		$w_wmi = /ManagementObjectSearcher|Win32_(Process|Service|UserAccount|OperatingSystem|LogicalDisk)/ ascii private
+		$w_exec = /ProcessStartInfo|StartInfo\.FileName|Process\.Start\s*\(/ nocase ascii private
+		$w_procs = /Process\.GetProcesses\s*\(|\.Kill\s*\(\s*\)/ nocase ascii private
+		$w_svc = "ServiceController" ascii private
+		$w_pinvoke = /DllImport\s*\(\s*["'](kernel32|advapi32|ntdll)/ nocase ascii private
+		$w_tcp = /new\s+(System\.Net\.Sockets\.)?(TcpClient|Socket)\s*\(/ nocase ascii private
+		$w_fetch = /\.DownloadFile\s*\(/ nocase ascii private
 	condition:
 		filesize < 5MB and (2 of ($s_*) or (1 of ($s_*) and 2 of ($w_*))) and ASPNET_Server_Code
 
@@ -545,11 +561,11 @@ rule China_Chopper_Custom_Server {
 		reason = "the Chopper client protocol: one-letter command codes dispatched on a request parameter"
 	strings:
 		$case = /case\s+["'][A-Q]["']\s*:/ nocase ascii
-		$fs1 = "GetLogicalDrives" ascii
-		$fs2 = "GetDirectories" ascii
-		$r = "Request" ascii
+		$fs1 = "GetLogicalDrives" ascii private
+		$fs2 = "GetDirectories" ascii private
+		$r = "Request" ascii private
 	condition:
-		filesize < 2MB and #case >= 10 and any of ($fs*) and $r and ASPNET_Server_Code
+		filesize < 2MB and any of ($fs*) and $r and #case >= 10 and ASPNET_Server_Code
 }
 
 rule ASPX_Obfuscated_Code {
@@ -565,13 +581,14 @@ rule ASPX_Obfuscated_Code {
 		$u2 = /[A-Za-z_.]\\u00[4-7][0-9A-Fa-f][A-Za-z_(]/ ascii
 		$c1 = /(["'][A-Za-z(\[.]["']\+(\/\*[^\n]{0,40}\*\/)?){6}/ ascii
 		$c2 = /(["'][A-Za-z(\[.]["'] \+ ){6}/ ascii
-		$x1 = /[^.\w]eval\s*[(\/]/ ascii
-		$x2 = "Assembly" ascii
-		$x3 = "Invoke" ascii
-		$x4 = "Process" ascii
-		$x5 = "Request" ascii
+		$plus = "\"+\"" ascii private
+		$x1 = /[^.\w]eval\s*[(\/]/ ascii private
+		$x2 = "Assembly" ascii private
+		$x3 = "Invoke" ascii private
+		$x4 = "Process" ascii private
+		$x5 = "Request" ascii private
 	condition:
-		filesize < 2MB and ($u or $u2 or any of ($c*)) and any of ($x*) and ASPNET_Server_Code
+		filesize < 2MB and any of ($x*) and ($u or $u2 or $c2 or ($plus and $c1)) and ASPNET_Server_Code
 }
 
 // ---------------------------------------------------------------------
@@ -587,9 +604,10 @@ rule WebConfig_Embedded_Script {
 		reason = "configuration files never contain <% %> code blocks"
 	strings:
 		$cfg = /<configuration[\s>]/ nocase ascii
-		$code = /<%[^%]{0,2000}(Response\.Write|Request|CreateObject|eval|Execute|Process|Server\.)/ nocase ascii
+		$code = /<%[^%]{0,400}(Response\.Write|Request|CreateObject|eval|Execute|Process|Server\.)/ nocase ascii
+		$pct = "<%" ascii private
 	condition:
-		filesize < 2MB and $cfg and $code
+		filesize < 2MB and $cfg and $pct and $code
 }
 
 rule WebConfig_Script_Handler_Mapping {
@@ -603,8 +621,10 @@ rule WebConfig_Script_Handler_Mapping {
 		$cfg = /<configuration[\s>]/ nocase ascii
 		$m1 = /<remove\s+fileExtension\s*=\s*["']\.config["']/ nocase ascii
 		$m2 = /<remove\s+segment\s*=\s*["']web\.config["']/ nocase ascii
-		$m3 = /<add\s[^>]{0,300}path\s*=\s*["']\*?\.?(config|jpg|jpeg|png|gif|txt|css|js|ico)["'][^>]{0,400}(asp\.dll|aspnet_isapi\.dll|PageHandlerFactory|SimpleHandlerFactory|WebServiceHandlerFactory)/ nocase ascii
-		$m4 = /<add\s[^>]{0,200}extension\s*=\s*["']\.(config|jpg|jpeg|png|gif|txt|css|js|ico)["'][^>]{0,300}(PageBuildProvider|WebHandlerBuildProvider|WebServiceBuildProvider)/ nocase ascii
+		$m3 = /["']\*\.(config|jpg|jpeg|png|gif|txt|css|js|ico)["'][^>]{0,250}(asp\.dll|aspnet_isapi\.dll|PageHandlerFactory|SimpleHandlerFactory|WebServiceHandlerFactory)/ nocase ascii
+		$m4 = /extension\s*=\s*["']\.(config|jpg|jpeg|png|gif|txt|css|js|ico)["'][^>]{0,300}(PageBuildProvider|WebHandlerBuildProvider|WebServiceBuildProvider)/ nocase ascii
+		$g3 = /asp\.dll|aspnet_isapi\.dll|HandlerFactory/ nocase ascii private
+		$g4 = "BuildProvider" nocase ascii private
 	condition:
-		filesize < 2MB and $cfg and any of ($m*)
+		filesize < 2MB and $cfg and ($m1 or $m2 or ($g3 and $m3) or ($g4 and $m4))
 }
