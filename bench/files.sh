@@ -111,7 +111,7 @@ if [[ ${HUNT:-1} == 1 ]]; then
 	cp "${rules[@]}" "$work/rules/"
 	go build -o "$work/exhunt" ./cmd/exhunt
 	t3=$(date +%s.%N)
-	"$work/exhunt" hunt --all-files --no-store --no-progress --format json \
+	"$work/exhunt" hunt --all-files --no-store --no-progress --no-community-rules --format json \
 		--yara "$work/rules" "$tree" >"$work/hunt.json" 2>"$work/hunt.err" || true
 	t4=$(date +%s.%N)
 	awk -v f="$nfiles" -v b="$nbytes" -v h="$(echo "$t4 - $t3" | bc)" -v yw="$yw" \

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -174,7 +176,7 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	if !o.noProgress && isTerminal(g.stderr) {
 		opt.Progress = newBarProgress(g.stderr)
 	}
-	tuneGC()
+	defer tuneGC()()
 	results, err := hunt.Run(cmd.Context(), paths, opt)
 	if err != nil {
 		if errors.Is(err, evidence.ErrEvidence) || errors.Is(err, hunt.ErrNoEvidence) {
@@ -349,10 +351,34 @@ func keepHunt(ctx context.Context, g *globalOptions, o *huntOptions, results []f
 // tuneGC trades memory for speed in a hunt, unless the user set GOGC or
 // GOMEMLIMIT: collecting a quarter as often cut a 9 000-file YARA hunt
 // from 2.7 s to 2.4 s, and the soft limit keeps the heap of long log hunts
-// well under 256 MiB.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(400)
-		debug.SetMemoryLimit(192 << 20)
+// well under 256 MiB. The limit follows the live heap once that outgrows
+// it (3x live): a file hunt's findings are live data, and a fixed limit
+// below them makes the collector run without pause, a cost that grew
+// faster than the evidence (69 440 files with 112 000 findings: 2-3 CPU
+// seconds of 30). The returned func stops the adjustment.
+func tuneGC() (stop func()) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
 	}
+	const floor = 192 << 20
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(floor)
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				metrics.Read(sample)
+				if sample[0].Value.Kind() == metrics.KindUint64 {
+					debug.SetMemoryLimit(max(floor, 3*int64(sample[0].Value.Uint64())))
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }
