@@ -290,5 +290,8 @@ func TestWebShellPackMatchesYaraCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if compared != 599 {
+		t.Errorf("compared %d files, want 599 (tennc-webshell, testdata/shells, the benign applications)", compared)
+	}
 	t.Logf("%d files: the engine and the yara CLI agree on every web-shell rule", compared)
 }
