@@ -232,28 +232,41 @@ func (s *scanner) exists(pi int) bool {
 	if st&stExists != 0 {
 		return true
 	}
+	found := false
 	for _, v := range p.lits {
-		hay := s.data
-		if v.nocase {
-			hay = s.low
-		}
-		for off := 0; off <= len(hay)-len(v.lit); {
-			i := bytes.Index(hay[off:], v.lit)
-			if i < 0 {
-				break
+		s.eachLiteral(p, v, func(int) bool {
+			found = true
+			return false
+		})
+		if found {
+			if s.state[pi] == 0 {
+				s.touched = append(s.touched, pi)
 			}
-			start := off + i
-			if !p.fullword || fullwordOK(s.data, start, len(v.lit), v.wide) {
-				if s.state[pi] == 0 {
-					s.touched = append(s.touched, pi)
-				}
-				s.state[pi] |= stExists
-				return true
-			}
-			off = start + 1
+			s.state[pi] |= stExists
+			return true
 		}
 	}
 	return len(s.patternMatches(pi)) > 0 // none: record the empty result
+}
+
+// eachLiteral calls fn with the offset of each occurrence of the literal
+// variant v (fullword rules applied) until fn returns false.
+func (s *scanner) eachLiteral(p *pattern, v litVariant, fn func(start int) bool) {
+	hay := s.data
+	if v.nocase {
+		hay = s.low
+	}
+	for off := 0; off <= len(hay)-len(v.lit); {
+		i := bytes.Index(hay[off:], v.lit)
+		if i < 0 {
+			return
+		}
+		start := off + i
+		if (!p.fullword || fullwordOK(s.data, start, len(v.lit), v.wide)) && !fn(start) {
+			return
+		}
+		off = start + 1
+	}
 }
 
 // known reports whether the matches of pattern pi are final without
@@ -267,24 +280,10 @@ func (s *scanner) known(pi int) bool {
 func (s *scanner) runDeferred(pi int, p *pattern) {
 	multi := len(p.lits)+len(p.res) > 1
 	for _, v := range p.lits {
-		hay := s.data
-		if v.nocase {
-			hay = s.low
-		}
-		for off := 0; off <= len(hay)-len(v.lit); {
-			i := bytes.Index(hay[off:], v.lit)
-			if i < 0 {
-				break
-			}
-			start := off + i
-			if !p.fullword || fullwordOK(s.data, start, len(v.lit), v.wide) {
-				s.addMatch(pi, int64(start), len(v.lit), multi)
-				if len(s.matches[pi]) >= MaxStringMatches {
-					break
-				}
-			}
-			off = start + 1
-		}
+		s.eachLiteral(p, v, func(start int) bool {
+			s.addMatch(pi, int64(start), len(v.lit), multi)
+			return len(s.matches[pi]) < MaxStringMatches
+		})
 	}
 	if len(p.res) > 0 {
 		s.runRegex(pi, p, multi)
