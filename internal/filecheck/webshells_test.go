@@ -43,7 +43,8 @@ var familySamples = map[string][]string{
 	"ASPX_Assembly_Loader":             {"corpus:tennc-webshell/Behinder/shell.aspx", "corpus:tennc-webshell/Godzilla/123.aspx", "corpus:tennc-webshell/Godzilla/123.asmx", "shells/antsword-csharp.aspx", "shells/sharpyshell-encrypted-dll.aspx"},
 	"ASPX_Payload_In_Session":          {"corpus:tennc-webshell/Godzilla/123.ashx"},
 	"ASPX_Runtime_Compiler":            {"shells/sharpyshell-raw-xor.aspx"},
-	"ASPX_Embedded_Executable":         {"corpus:tennc-webshell/Backdoor Dev Shells/Source/devilzShell.aspx"},
+	"ASPX_Embedded_Executable":         {"corpus:tennc-webshell/Backdoor Dev Shells/Source/devilzShell.aspx", "shells/msf-to-exe.aspx"},
+	"ASPX_Shellcode_Loader":            {"shells/msf-to-mem.aspx"},
 	"ASPX_Socket_Tunnel":               {"shells/regeorg-tunnel.aspx", "shells/neoregeorg-tunnel.aspx", "shells/tunna-conn.aspx"},
 	"ASPX_Packet_Sniffer":              {"corpus:tennc-webshell/aspx/aspx下嗅探工具websniff1.0-linux.aspx", "corpus:tennc-webshell/net-friend/aspx/sniffer--aspx的嗅探工具.aspx"},
 	"ASPX_SQL_Console":                 {"corpus:tennc-webshell/aspx/asp.net-backdoors/sql.aspx", "corpus:tennc-webshell/aspx/asp.net-backdoors/spexec.aspx", "corpus:tennc-webshell/drag/tuo.aspx", "corpus:tennc-webshell/net-friend/aspx/脱裤4ngle.aspx"},
@@ -166,6 +167,12 @@ public class Icon : System.Web.IHttpHandler { public bool IsReusable { get { ret
   public void ProcessRequest(System.Web.HttpContext ctx) {
     byte[] png = System.Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
     System.IO.File.WriteAllBytes(ctx.Server.MapPath("~/App_Data/icon.png"), png); ctx.Response.BinaryWrite(png); } }`},
+		{"ASPX_Shellcode_Loader", "native.aspx", `<%@ Page Language="C#" %>
+<script runat="server">
+  [System.Runtime.InteropServices.DllImport("kernel32.dll")] static extern uint GetTickCount();
+  [System.Runtime.InteropServices.DllImport("kernel32.dll")] static extern bool GlobalMemoryStatusEx(ref MEMORYSTATUSEX m);
+  void Page_Load(object s, EventArgs e) { var t = new System.Threading.Thread(Refresh); t.Start(); lblUp.Text = (GetTickCount() / 60000) + " min"; }
+</script>`},
 		{"ASPX_Socket_Tunnel", "smtpcheck.aspx", `<%@ Page Language="C#" %>
 <script runat="server">void Check(object s, EventArgs e) {
   Session.Add("user", User.Identity.Name);
@@ -290,8 +297,8 @@ func TestWebShellPackMatchesYaraCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if compared != 599 {
-		t.Errorf("compared %d files, want 599 (tennc-webshell, testdata/shells, the benign applications)", compared)
+	if compared != 601 {
+		t.Errorf("compared %d files, want 601 (tennc-webshell, testdata/shells, the benign applications)", compared)
 	}
 	t.Logf("%d files: the engine and the yara CLI agree on every web-shell rule", compared)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -89,8 +90,16 @@ func Update(ctx context.Context, src Source, opt Options) (Installed, error) {
 			return Installed{}, fmt.Errorf("%s: %w", src.Name, err)
 		}
 	}
-	in := Installed{Name: src.Name, Kind: src.Kind, Version: t.version, Published: t.published, Source: t.url}
+	in := Installed{Name: src.Name, Kind: src.Kind, Version: t.version, Published: t.published, Source: redacted(t.url)}
 	return install(src, spool, t.sha256, in, opt)
+}
+
+// redacted drops a password from a URL before it is recorded.
+func redacted(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 // InstallFile installs the set src from a local zip archive (offline use:

@@ -32,6 +32,9 @@ private rule ASPNET_Server_Code {
 		$runat = /runat\s*=\s*["']?server/ nocase ascii
 		$handler = /\b(IHttpHandler|IHttpModule|System\.Web\.Services\.WebService|HttpContext\.Current)\b/ ascii
 		$xsl = "<msxsl:script" nocase ascii
+		// Razor pages (.cshtml)
+		$razor1 = "@{" ascii
+		$razor2 = "@using " ascii
 	condition:
 		any of them
 }
@@ -327,12 +330,36 @@ rule ASPX_Embedded_Executable {
 		$pe1 = "TVqQAAMAAAAEAAAA" ascii
 		$pe2 = "TVpQAAIAAAAEAA8A" ascii
 		$pe3 = "TVoAAAAAAAAAAAAA" ascii
+		// ... or as a byte array starting with MZ (msfvenom -f aspx-exe)
+		$pe4 = /\{\s*0x4d\s*,\s*0x5a\s*,\s*0x90\s*,/ nocase ascii
+		$pe5 = /\{\s*77\s*,\s*90\s*,\s*144\s*,/ ascii
 		$w1 = "WriteAllBytes" ascii
 		$w2 = "FileStream" ascii
 		$w3 = /Assembly\s*\.\s*Load\s*\(/ nocase ascii
 		$w4 = "FromBase64String" ascii
+		$w5 = "File.Create" ascii
 	condition:
 		filesize < 20MB and any of ($pe*) and any of ($w*) and ASPNET_Server_Code
+}
+
+rule ASPX_Shellcode_Loader {
+	meta:
+		description = "Page that allocates executable memory and starts a thread in it (Metasploit msfvenom -f aspx, Sliver and Cobalt Strike stagers, shellcode loaders)"
+		severity = "critical"
+		attack = "T1505.003,T1055"
+		reference = "https://github.com/rapid7/metasploit-framework/blob/master/data/templates/scripts/to_mem.aspx.template"
+		reason = "a web page has no use for VirtualAlloc and a new thread: this runs shellcode inside w3wp.exe"
+	strings:
+		$a1 = /VirtualAlloc(Ex|ExNuma)?\s*\(/ ascii
+		$a2 = "VirtualProtect" ascii
+		$x1 = "CreateThread" ascii
+		$x2 = "RtlMoveMemory" ascii
+		$x3 = "CreateFiber" ascii
+		$x4 = "QueueUserAPC" ascii
+		$x5 = "GetDelegateForFunctionPointer" ascii
+		$i = "DllImport" ascii private
+	condition:
+		filesize < 5MB and $i and any of ($a*) and any of ($x*) and ASPNET_Server_Code
 }
 
 // ---------------------------------------------------------------------
