@@ -117,8 +117,8 @@ if [[ ${HUNT:-1} == 1 ]]; then
 		--yara "$work/rules" "$tree" >"$work/hunt.json" 2>"$work/hunt.err" || true
 	/usr/bin/time -f "%e %U %S" -o "$work/yara2.time" \
 		yara -w -r -p "$WORKERS" "${rules[@]}" "$tree" >/dev/null 2>&1 || true
-	read -r hw hu hs <"$work/hunt.time"
-	read -r y2w y2u y2s <"$work/yara2.time"
+	read -r hw hu hs < <(tail -n 1 "$work/hunt.time") # GNU time notes a non-zero exit first
+	read -r y2w y2u y2s < <(tail -n 1 "$work/yara2.time")
 	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	awk -v f="$nfiles" -v b="$nbytes" -v h="$hw" -v hc="$(echo "$hu + $hs" | bc)" -v yw="$yw" -v yc="$(echo "$yu + $ys" | bc)" \
 		-v y2w="$y2w" -v y2c="$(echo "$y2u + $y2s" | bc)" \
