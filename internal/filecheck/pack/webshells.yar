@@ -436,7 +436,7 @@ rule ASPX_SQL_Console {
 		$q4 = /Request\s*(\.(Form|QueryString|Params|Item))?\s*[\[(]\s*["'](sql|query|sqlstr|strsql)["']/ nocase ascii
 		$q5 = /\.Execute\s*\(\s*(this\.)?\w+\.(Text|Value)\s*\)/ nocase ascii
 	condition:
-		filesize < 5MB and $db and any of ($cs*) and any of ($q*) and ASPNET_Server_Code
+		filesize < 5MB and $db and ASPNET_Server_Code and any of ($cs*) and any of ($q*)
 }
 
 // ---------------------------------------------------------------------
@@ -615,7 +615,7 @@ rule ASPX_Obfuscated_Code {
 		$x4 = "Process" ascii private
 		$x5 = "Request" ascii private
 	condition:
-		filesize < 2MB and any of ($x*) and ($u or $u2 or $c2 or ($plus and $c1)) and ASPNET_Server_Code
+		filesize < 2MB and any of ($x*) and ASPNET_Server_Code and ($u or $u2 or $c2 or ($plus and $c1))
 }
 
 // ---------------------------------------------------------------------
