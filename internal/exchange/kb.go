@@ -26,6 +26,9 @@ const (
 	LifecycleFile = "lifecycle.csv"
 	CVEsFile      = "cves.csv"
 	KEVFile       = "kev.csv"
+	// UpdatedFile in a folder written by `exhunt kb update` holds the time
+	// of the update (RFC 3339) on its first line, then the sources read.
+	UpdatedFile = "updated.txt"
 )
 
 // ErrKB is wrapped by every knowledge-base loading error.
@@ -80,6 +83,7 @@ type KEVEntry struct {
 	// Ransomware is CISA's knownRansomwareCampaignUse: Known or Unknown.
 	Ransomware string `json:"known_ransomware_use"`
 	Name       string `json:"name,omitempty"`
+	Source     string `json:"-"`
 }
 
 // CVEInfo is one row of cves.csv.
@@ -99,6 +103,9 @@ type KB struct {
 	KEV       map[string]KEVEntry
 	// Origin says where the knowledge came from: "embedded" or a folder.
 	Origin string
+	// Updated is when `exhunt kb update` wrote the folder (zero for the
+	// embedded copy), from its updated.txt.
+	Updated time.Time
 	// Now is the reference time for "still supported"; nil means time.Now.
 	Now func() time.Time
 }
@@ -132,6 +139,10 @@ func Load(dir string) (*KB, error) {
 		return nil, err
 	}
 	kb.Origin = dir
+	if data, err := os.ReadFile(filepath.Join(dir, UpdatedFile)); err == nil {
+		first, _, _ := strings.Cut(string(data), "\n")
+		kb.Updated, _ = time.Parse(time.RFC3339, strings.TrimSpace(first))
+	}
 	return kb, nil
 }
 
@@ -309,7 +320,7 @@ func (kb *KB) addKEV(row map[string]string) error {
 	if use == "" {
 		use = "Unknown"
 	}
-	kb.KEV[row["cve"]] = KEVEntry{row["cve"], row["date_added"], use, row["name"]}
+	kb.KEV[row["cve"]] = KEVEntry{row["cve"], row["date_added"], use, row["name"], row["source"]}
 	return nil
 }
 
