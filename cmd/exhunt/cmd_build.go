@@ -13,11 +13,15 @@ import (
 )
 
 type buildOptions struct {
-	format string
+	format    string
+	failOnKEV bool
+	mail      bool
 }
 
 func (o *buildOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text, json (one object per build, in an array) or jsonl (one object per line)")
+	cmd.Flags().BoolVar(&o.failOnKEV, "fail-on-kev", false, "exit 1 only when a build is exposed to a CVE on CISA's Known Exploited Vulnerabilities list (exit 0 for other exposure)")
+	cmd.Flags().BoolVar(&o.mail, "mail", false, "the arguments are mail files (.eml, .mbox, or a raw header block; - for stdin): judge every Exchange server their Received headers name")
 }
 
 func newBuildCommand(g *globalOptions) *cobra.Command {
@@ -44,12 +48,21 @@ Examples:
   exhunt build 15.1.2176.2 15.1.2176.9            # 2016 CU19 before/after ProxyLogon SU
   exhunt build --format json 15.02.0986.005
   exhunt build "Version 15.2 (Build 1118.7)"
-  exhunt --kb ./newer-kb build 15.2.2562.46       # with a newer knowledge base
+  exhunt build --fail-on-kev 15.2.1748.24          # exit 1 only for CVEs exploited in the wild
+  exhunt build --mail message.eml archive.mbox     # every Exchange hop of the Received headers
+  exhunt --kb ./newer-kb build 15.2.2562.56       # with a newer knowledge base
+
+CVEs on CISA's Known Exploited Vulnerabilities list come first (kev_cves in
+JSON, with the date CISA added them and known ransomware use). A product
+Microsoft no longer fixes at all (Exchange 2010 since 2020-10-13, 2013 since
+2023-04-11, 2016 and 2019 once their paid updates ended in October 2026) is
+exposed whatever its CVE list says: unsupported_since in JSON.
 
 EXIT STATUS
-  0  no build is exposed to a known CVE
-  1  at least one build is exposed (or may be: CU known, SU unknown)
-  2  bad input (malformed build, unreadable --kb)`,
+  0  no build is exposed (with --fail-on-kev: none to a KEV CVE)
+  1  at least one build is exposed (or may be: CU known, SU unknown), or
+     runs an unsupported product; with --fail-on-kev: exposed to a KEV CVE
+  2  bad input (malformed build, unreadable --kb or mail file)`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(g, &o, args)
@@ -67,14 +80,8 @@ func kbDir(g *globalOptions) string {
 }
 
 func loadKB(g *globalOptions) (*exchange.KB, error) {
-	if dir := kbDir(g); dir != "" {
-		kb, err := exchange.Load(dir)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		return kb, nil
-	}
-	return exchange.Default()
+	kb, _, err := loadKBWithOrigin(g)
+	return kb, err
 }
 
 func runBuild(g *globalOptions, o *buildOptions, args []string) error {
@@ -84,6 +91,9 @@ func runBuild(g *globalOptions, o *buildOptions, args []string) error {
 	kb, err := loadKB(g)
 	if err != nil {
 		return err
+	}
+	if o.mail {
+		return runBuildMail(g, o, kb, args)
 	}
 	inputs, err := buildInputs(g.stdin, args)
 	if err != nil {
@@ -98,7 +108,11 @@ func runBuild(g *globalOptions, o *buildOptions, args []string) error {
 			bad = append(bad, err)
 			continue
 		}
-		exposed = exposed || a.Exposed()
+		if o.failOnKEV {
+			exposed = exposed || a.ExposedKEV()
+		} else {
+			exposed = exposed || a.Exposed()
+		}
 		results = append(results, a)
 	}
 	if err := writeAssessments(g.stdout, o.format, results); err != nil {
@@ -207,17 +221,34 @@ func writeAssessmentText(w io.Writer, a *exchange.Assessment) {
 	} else if a.Update != "" {
 		row("missing updates", "none in this CU line")
 	}
+	if a.UnsupportedSince != "" {
+		row("UNSUPPORTED", "since "+a.UnsupportedSince+": Microsoft no longer fixes this product")
+	}
+	// Exploited in the wild first: what CISA lists comes before the rest.
+	for _, k := range a.KEVCVEs {
+		ransom := ""
+		if k.Ransomware == "Known" {
+			ransom = ", used by ransomware"
+		}
+		row("EXPLOITED (KEV)", fmt.Sprintf("%s (CISA KEV since %s%s)", k.CVE, k.DateAdded, ransom))
+	}
 	switch {
 	case len(a.CVEs) > 0:
-		row("EXPOSED to", strings.Join(a.CVEs, ", "))
+		row("EXPOSED to", fmt.Sprintf("%d CVEs: %s", len(a.CVEs), strings.Join(a.KEVFirst(a.CVEs), ", ")))
+	case len(a.SUDependent) == 0 && a.UnsupportedSince != "":
+		row("exposed to", "no CVE the knowledge base lists, but later CVEs are not even assessed for an unsupported product")
 	case len(a.SUDependent) == 0:
-		row("exposed to", "no known CVE of the covered waves")
+		row("exposed to", "no known CVE")
 	}
 	if len(a.SUDependent) > 0 {
-		row("unless SU", strings.Join(a.SUDependent, ", "))
+		row("unless SU", strings.Join(a.KEVFirst(a.SUDependent), ", "))
 	}
 	for _, c := range a.Conditional {
-		row("if misconfigured", fmt.Sprintf("%s (%s) %s", c.CVE, c.Condition, c.Note))
+		kev := ""
+		if c.KEV {
+			kev = " [CISA KEV]"
+		}
+		row("if misconfigured", fmt.Sprintf("%s%s (%s) %s", c.CVE, kev, c.Condition, c.Note))
 	}
 	for _, n := range a.Notes {
 		row("note", n)

@@ -97,7 +97,7 @@ func TestScanECPVersionFolder(t *testing.T) {
 }
 
 func TestScanResumeCLI(t *testing.T) {
-	a, b := emulated(t, "patched-se"), emulated(t, "patched-2019cu15")
+	a, b := emulated(t, "patched-se"), emulated(t, "patched-se") // 2019 CU15 Aug26SU is exposed since the Sep/Oct 2026 updates
 	state := filepath.Join(t.TempDir(), "s.state")
 	code, _, _ := cli(t, "", "scan", "--resume", state, a, b)
 	if code != 0 {

@@ -245,7 +245,7 @@ func (kb *KB) supportNote(product, cu string) string {
 	case !lc.EndOfSupport.IsZero() && kb.now().After(lc.EndOfSupport):
 		last := ""
 		if !lc.UpdatesEnd.IsZero() {
-			last = fmt.Sprintf(" (its last security updates, for paid Extended Security Update customers, ended %s)", lc.UpdatesEnd.Format(time.DateOnly))
+			last = fmt.Sprintf(" (its last security updates came out until %s)", lc.UpdatesEnd.Format(time.DateOnly))
 		}
 		return fmt.Sprintf("%s is unsupported since %s%s: Microsoft no longer fixes or even assesses it, so it is exposed to vulnerabilities published since; move to Exchange Server SE", product, lc.EndOfSupport.Format(time.DateOnly), last)
 	case cu == "":

@@ -15,7 +15,6 @@ import (
 	"time"
 )
 
-
 //go:embed data/*.csv
 var embedded embed.FS
 
