@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/mailhdr"
 	"github.com/spf13/cobra"
 )
 
@@ -27,7 +29,7 @@ func (o *buildOptions) AddFlags(cmd *cobra.Command) {
 func newBuildCommand(g *globalOptions) *cobra.Command {
 	var o buildOptions
 	cmd := &cobra.Command{
-		Use:   "build BUILD...",
+		Use:   "build BUILD... | build --mail FILE...",
 		Short: "Tell which Exchange update a build is and which updates and CVEs it misses",
 		Long: `Identify an Exchange build offline: product, CU, the exact security update,
 its release date, the newest update of its CU line, whether the line is still
@@ -39,6 +41,14 @@ BUILD may be given in any form you meet:
   15.1.2176                     OWA/ECP resource paths (CU known, SU unknown)
   "Version 15.1 (Build 2176.2)" Get-ExchangeServer AdminDisplayVersion
 Use - to read builds from standard input, one per line.
+
+With --mail the arguments are mail files instead: a raw header block, an
+.eml message or an .mbox archive (- reads standard input). Every message
+that passed an Exchange server carries "Received: ... by HOST with Microsoft
+SMTP Server (...) id 15.2.1544.9; DATE": exhunt lists each such hop (host,
+build, date seen) and judges it on that day and today, without sending a
+single packet. --format jsonl gives one object per hop for bulk use.
+Exchange Online hops (15.20.x) are listed, not judged.
 
 Builds the knowledge base does not list are never guessed: exhunt says which
 known builds bracket them and what that implies, and judges CVEs by comparing
@@ -253,4 +263,157 @@ func writeAssessmentText(w io.Writer, a *exchange.Assessment) {
 	for _, n := range a.Notes {
 		row("note", n)
 	}
+}
+
+// mailHop is one Exchange server a message passed through, judged on the
+// day it was seen and today: one JSON object per hop with --format jsonl.
+type mailHop struct {
+	File      string               `json:"file"`
+	Message   int                  `json:"message"`
+	MessageID string               `json:"message_id,omitempty"`
+	Host      string               `json:"host"`
+	From      string               `json:"from,omitempty"`
+	Build     string               `json:"build"`
+	Seen      string               `json:"seen,omitempty"` // RFC 3339, from the Received header
+	Frontend  bool                 `json:"frontend,omitempty"`
+	Online    bool                 `json:"exchange_online,omitempty"`
+	AtSeen    *exchange.Assessment `json:"at_seen,omitempty"` // exposure on the day the mail passed
+	Today     *exchange.Assessment `json:"today,omitempty"`
+	Note      string               `json:"note,omitempty"`
+}
+
+func runBuildMail(g *globalOptions, o *buildOptions, kb *exchange.KB, args []string) error {
+	var hops []mailHop
+	var bad []error
+	exposed := false
+	for _, name := range args {
+		var r io.Reader = g.stdin
+		if name != "-" {
+			f, err := os.Open(name)
+			if err != nil {
+				bad = append(bad, err)
+				continue
+			}
+			defer f.Close()
+			r = f
+		}
+		found, err := mailhdr.Parse(r)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "exhunt: %s: %v\n", name, err)
+		}
+		if len(found) == 0 {
+			fmt.Fprintf(g.stderr, "exhunt: %s: no Received header of a Microsoft Exchange server\n", name)
+		}
+		for _, h := range found {
+			m := mailHop{File: name, Message: h.Message, MessageID: h.MessageID, Host: h.Host, From: h.From, Build: h.Build, Frontend: h.Frontend, Online: h.Online}
+			if !h.Date.IsZero() {
+				m.Seen = h.Date.UTC().Format(time.RFC3339)
+			}
+			b, err := exchange.ParseBuild(h.Build)
+			switch {
+			case h.Online:
+				m.Note = "Exchange Online (Microsoft 365): patched by Microsoft, not judged"
+			case err != nil:
+				m.Note = err.Error()
+			default:
+				today := kb.AssessBuild(b)
+				m.Today = &today
+				if !h.Date.IsZero() {
+					at := kb.AssessAt(b, h.Date)
+					m.AtSeen = &at
+				}
+				if o.failOnKEV {
+					exposed = exposed || today.ExposedKEV()
+				} else {
+					exposed = exposed || today.Exposed()
+				}
+			}
+			hops = append(hops, m)
+		}
+	}
+	switch o.format {
+	case "json", "jsonl":
+		enc := json.NewEncoder(g.stdout)
+		if o.format == "json" {
+			enc.SetIndent("", "  ")
+			if hops == nil {
+				hops = []mailHop{}
+			}
+			if err := enc.Encode(hops); err != nil {
+				return err
+			}
+			break
+		}
+		for _, h := range hops {
+			if err := enc.Encode(h); err != nil {
+				return err
+			}
+		}
+	default:
+		writeMailText(g.stdout, hops)
+	}
+	if len(bad) > 0 {
+		return usageError{errors.Join(bad...)}
+	}
+	if exposed {
+		return errFound
+	}
+	return nil
+}
+
+func writeMailText(w io.Writer, hops []mailHop) {
+	for i, h := range hops {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		seen := h.Seen
+		if seen == "" {
+			seen = "date unreadable"
+		}
+		fmt.Fprintf(w, "%s (message %d): %s  build %s  seen %s\n", h.File, h.Message, h.Host, h.Build, seen)
+		if h.Note != "" {
+			fmt.Fprintf(w, "  %s\n", h.Note)
+			continue
+		}
+		a := h.Today
+		fmt.Fprintf(w, "  %-16s %s\n", "release:", strings.TrimSpace(strings.Join([]string{a.Product, a.CU, orUnknownUpdate(a)}, " ")))
+		for _, v := range []struct {
+			label string
+			a     *exchange.Assessment
+		}{{"on that day:", h.AtSeen}, {"today:", h.Today}} {
+			if v.a == nil {
+				continue
+			}
+			fmt.Fprintf(w, "  %-16s %s\n", v.label, exposureLine(v.a))
+		}
+	}
+}
+
+func orUnknownUpdate(a *exchange.Assessment) string {
+	if a.Update == "" {
+		return "(update unknown)"
+	}
+	return a.Update
+}
+
+// exposureLine says in one line what a build is exposed to, KEV first.
+func exposureLine(a *exchange.Assessment) string {
+	var parts []string
+	if len(a.KEVCVEs) > 0 {
+		var ids []string
+		for _, k := range a.KEVCVEs {
+			ids = append(ids, k.CVE)
+		}
+		parts = append(parts, "EXPLOITED (KEV): "+strings.Join(ids, ", "))
+	}
+	if n := len(a.CVEs) + len(a.SUDependent); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d CVEs, %d updates missing", n, len(a.MissingUpdates)))
+	}
+	if a.UnsupportedSince != "" {
+		parts = append(parts, "unsupported since "+a.UnsupportedSince)
+	}
+	if len(parts) == 0 {
+		return "no known CVE"
+	}
+	return strings.Join(parts, "; ")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -161,5 +162,62 @@ func TestKBUpdateCLI(t *testing.T) {
 	code, _, errs = cli(t, "", "kb", "update", "--from", t.TempDir())
 	if code != 2 || !strings.Contains(errs, "no feed document could be read") {
 		t.Errorf("empty --from: exit %d %s", code, errs)
+	}
+}
+
+// build --mail on real mailing-list headers: each on-premises hop judged
+// on the day it was seen and today, Exchange Online hops listed only.
+func TestBuildMailCLI(t *testing.T) {
+	td := filepath.Join("..", "..", "internal", "mailhdr", "testdata")
+	code, out, errs := cli(t, "", "build", "--mail", "--format", "jsonl", filepath.Join(td, "nvidia-linux-rdma-2025-06-19.headers"))
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d hops:\n%s", len(lines), out)
+	}
+	var hop struct {
+		Host, Build, Seen string
+		Online            bool `json:"exchange_online"`
+		AtSeen            *struct {
+			CVEs []string `json:"cves"`
+			KEV  []any    `json:"kev_cves"`
+		} `json:"at_seen"`
+		Today *struct {
+			CU      string                 `json:"cu"`
+			Update  string                 `json:"update"`
+			KEV     []struct{ CVE string } `json:"kev_cves"`
+			Exposed bool                   `json:"exposed"`
+		} `json:"today"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &hop); err != nil || !hop.Online || hop.Today != nil {
+		t.Errorf("Exchange Online hop: %v %+v", err, hop)
+	}
+	if err := json.Unmarshal([]byte(lines[3]), &hop); err != nil {
+		t.Fatal(err)
+	}
+	// mail.nvidia.com ran 2019 CU14 (15.2.1544.4, Feb 2024) on 2025-06-19:
+	// it then missed Mar24SU and later; CVE-2026-42897 did not exist yet.
+	if hop.Host != "mail.nvidia.com" || hop.Build != "15.2.1544.4" || hop.Seen != "2025-06-19T11:56:00Z" || hop.Today == nil || hop.Today.CU != "CU14" || !hop.Today.Exposed {
+		t.Fatalf("hop %+v", hop)
+	}
+	if !slices.Contains(hop.AtSeen.CVEs, "CVE-2024-26198") || slices.Contains(hop.AtSeen.CVEs, "CVE-2026-42897") || len(hop.AtSeen.KEV) != 0 {
+		t.Errorf("on that day: %v", hop.AtSeen.CVEs)
+	}
+	if !slices.ContainsFunc(hop.Today.KEV, func(k struct{ CVE string }) bool { return k.CVE == "CVE-2026-42897" }) {
+		t.Errorf("today: %+v", hop.Today.KEV)
+	}
+	code, out, _ = cli(t, "", "build", "--mail", filepath.Join(td, "two-lists.mbox"))
+	if code != 1 || !strings.Contains(out, "RTEXMBS04.realtek.com.tw  build 15.1.2308.21  seen 2022-04-29T07:18:47Z") || !strings.Contains(out, "today:           EXPLOITED (KEV): CVE-2022-41040") {
+		t.Errorf("mbox text: exit %d\n%s", code, out)
+	}
+	code, _, errs = cli(t, "", "build", "--mail", filepath.Join(td, "missing.eml"))
+	if code != 2 {
+		t.Errorf("missing file: exit %d %s", code, errs)
+	}
+	code, _, errs = cli(t, "", "build", "--mail", "-")
+	if code != 0 || !strings.Contains(errs, "no Received header of a Microsoft Exchange server") {
+		t.Errorf("empty stdin: exit %d %s", code, errs)
 	}
 }

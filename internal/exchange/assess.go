@@ -427,3 +427,62 @@ func (kb *KB) upgradeTarget(b Build) string {
 	}
 	return fmt.Sprintf("%s %s with %s (%s) or later", newest.Product, newest.CU, newest.Name, newest.Build)
 }
+
+// AssessAt judges b as it stood on a past day: only the updates and CVE
+// fixes released by then count, and only the KEV entries CISA had added
+// by then. A CVE whose fixing updates carry no release date (the pre-2021
+// SUs Microsoft's table does not date) is counted: it is older than every
+// dated update.
+func (kb *KB) AssessAt(b Build, at time.Time) Assessment {
+	c := *kb
+	c.Now = func() time.Time { return at }
+	a := c.AssessBuild(b)
+	first := kb.firstFixDates()
+	known := func(id string) bool { d := first[id]; return d.IsZero() || !d.After(at) }
+	a.CVEs = slices.DeleteFunc(a.CVEs, func(id string) bool { return !known(id) })
+	a.SUDependent = slices.DeleteFunc(a.SUDependent, func(id string) bool { return !known(id) })
+	a.Conditional = slices.DeleteFunc(a.Conditional, func(x Conditional) bool { return !known(x.CVE) })
+	day := at.Format(time.DateOnly)
+	a.KEVCVEs = slices.DeleteFunc(a.KEVCVEs, func(k KEVEntry) bool {
+		return k.DateAdded > day || (!slices.Contains(a.CVEs, k.CVE) && !slices.Contains(a.SUDependent, k.CVE))
+	})
+	var missing []Release
+	var names []string
+	for _, r := range a.Missing {
+		if r.Date.IsZero() || !r.Date.After(at) {
+			missing = append(missing, r)
+			names = append(names, r.Name)
+		}
+	}
+	a.Missing, a.MissingUpdates = missing, names
+	if names == nil {
+		a.MissingUpdates = []string{}
+	}
+	a.IsExposed = a.Exposed()
+	return a
+}
+
+// firstFixDates gives, per CVE, the release date of its earliest dated
+// fixing update (zero when none of its fixing builds is dated).
+func (kb *KB) firstFixDates() map[string]time.Time {
+	dated := make(map[Build]time.Time, len(kb.Releases))
+	for _, r := range kb.Releases {
+		if !r.Date.IsZero() {
+			dated[r.Build] = r.Date
+		}
+	}
+	out := map[string]time.Time{}
+	for _, f := range kb.Fixes {
+		d, ok := dated[f.Build]
+		if f.NoBuild || !ok {
+			if _, seen := out[f.CVE]; !seen {
+				out[f.CVE] = time.Time{}
+			}
+			continue
+		}
+		if cur := out[f.CVE]; cur.IsZero() || d.Before(cur) {
+			out[f.CVE] = d
+		}
+	}
+	return out
+}
