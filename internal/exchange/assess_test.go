@@ -9,14 +9,17 @@ import (
 )
 
 // testKB returns the embedded knowledge base judged as of 2026-11-25.
-func testKB(t *testing.T) *KB {
+func testKB(t *testing.T) *KB { return kbAt(t, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)) }
+
+// kbAt returns the embedded knowledge base judged as of day.
+func kbAt(t *testing.T, day time.Time) *KB {
 	t.Helper()
 	kb, err := Default()
 	if err != nil {
 		t.Fatalf("Default: %v", err)
 	}
 	c := *kb
-	c.Now = func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }
+	c.Now = func() time.Time { return day }
 	return &c
 }
 

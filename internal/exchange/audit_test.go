@@ -12,16 +12,8 @@ import (
 // Microsoft's CVE records, the build table and CISA's KEV catalog, as
 // named in each case; they are not copied from the code's output.
 
-func auditKB(t *testing.T) *KB {
-	t.Helper()
-	kb, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := *kb
-	c.Now = func() time.Time { return time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC) } // the audit's date
-	return &c
-}
+// auditKB judges as of the audit's date.
+func auditKB(t *testing.T) *KB { return kbAt(t, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)) }
 
 func mustAssess(t *testing.T, kb *KB, in string) Assessment {
 	t.Helper()
