@@ -10,6 +10,9 @@ FUZZ = \
 	./internal/eventlog:FuzzRead \
 	./internal/eventlog:FuzzChunk \
 	./internal/exchange:FuzzParseBuild \
+	./internal/kbfeed:FuzzParseCVERecord \
+	./internal/kbfeed:FuzzParseKEV \
+	./internal/mailhdr:FuzzParse \
 	./internal/rules:FuzzParse \
 	./internal/rules:FuzzCondition \
 	./internal/rules:FuzzCandidate \

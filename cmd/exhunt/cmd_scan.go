@@ -310,6 +310,9 @@ func (k kbAssessor) Assess(build string) (scan.Assessment, error) {
 	}
 	out := scan.Assessment{Build: a.Build, Product: a.Product, CU: a.CU, Update: a.Update, Known: a.Known,
 		MissingUpdates: a.MissingUpdates, CVEs: a.CVEs, SUDependentCVEs: a.SUDependent, Notes: a.Notes}
+	for _, k := range a.KEVCVEs {
+		out.KEVCVEs = append(out.KEVCVEs, k.CVE)
+	}
 	for _, c := range a.Conditional {
 		out.Conditional = append(out.Conditional, scan.Conditional{CVE: c.CVE, Condition: c.Condition, Note: c.Note})
 	}

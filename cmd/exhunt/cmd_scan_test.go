@@ -49,13 +49,13 @@ func TestScanCLI(t *testing.T) {
 		}
 	}
 	test("vulnerable host: exit 1, real knowledge base", []string{"scan", vuln}, "", 1, "2016 CU19 CU19", "1 exposed")
-	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.46", "0 exposed, 0 web-shelled, 0 errors")
+	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.56", "0 exposed, 0 web-shelled, 0 errors")
 	test("active probe confirms", []string{"scan", "--active", "--format", "jsonl", vuln}, "", 1, `"check":"CVE-2021-26855","result":"vulnerable"`, "")
 	test("web shell census", []string{"scan", "--webshells", "--host-rate", "0", "--format", "csv", shelled}, "", 1, "/aspnet_client/supp0rt.aspx", "1 web-shelled")
 	test("host name target resolves", []string{"scan", "--format", "jsonl", "localhost:" + strings.Split(patched, ":")[1]}, "", 0, `"target":"localhost"`, "")
-	test("URL target", []string{"scan", "https://" + patched + "/owa/"}, "", 0, "15.2.2562.46", "")
+	test("URL target", []string{"scan", "https://" + patched + "/owa/"}, "", 0, "15.2.2562.56", "")
 	test("input file", []string{"scan", "-i", list, "--format", "csv"}, "", 0, "target,ip,port,exchange,build", "1 targets")
-	test("stdin", []string{"scan", "-"}, patched+"\n", 0, "15.2.2562.46", "")
+	test("stdin", []string{"scan", "-"}, patched+"\n", 0, "15.2.2562.56", "")
 	test("stdin with a bad line and nothing found: exit 2", []string{"scan", "-"}, patched+"\nbad host!\n", 2, "bad target", "1 malformed")
 	test("bad line in a file fails before scanning", []string{"scan", "-i", bad}, "", 2, "", "bad.txt:2")
 	test("bad argument", []string{"scan", "10.0.0.0/4"}, "", 2, "", "CIDR larger")
@@ -97,7 +97,7 @@ func TestScanECPVersionFolder(t *testing.T) {
 }
 
 func TestScanResumeCLI(t *testing.T) {
-	a, b := emulated(t, "patched-se"), emulated(t, "patched-2019cu15")
+	a, b := emulated(t, "patched-se"), emulated(t, "patched-se") // 2019 CU15 Aug26SU is exposed since the Sep/Oct 2026 updates
 	state := filepath.Join(t.TempDir(), "s.state")
 	code, _, _ := cli(t, "", "scan", "--resume", state, a, b)
 	if code != 0 {

@@ -7,6 +7,7 @@ func subcommands(g *globalOptions) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCommand(g),
 		newBuildCommand(g),
+		newKBCommand(g),
 		newHuntCommand(g),
 		newScanCommand(g),
 		newEmulateCommand(g),

@@ -23,6 +23,7 @@ const (
 	Build2016CU23Aug  = "15.1.2507.72" // 2016 CU23 Aug26SU
 	Build2019CU15Aug  = "15.2.1748.49" // 2019 CU15 Aug26SU
 	BuildSEAug        = "15.2.2562.46" // Exchange SE RTM Aug26SU
+	BuildSEOct        = "15.2.2562.56" // Exchange SE RTM Oct26SU: newest update in the table, the only unexposed line in December 2026
 	Build2019CU14Feb  = "15.2.1544.44" // 2019 CU14 (newest SU in the table)
 	WebShellSupp0rt   = "/aspnet_client/supp0rt.aspx"
 	WebShellOwaAuthOn = "/owa/auth/one1.aspx"
@@ -56,7 +57,7 @@ func Profiles() []Profile {
 		{"patched-2019cu11-nov22-eomtv2", pnsMit},
 		{"patched-2016cu23", patched(Build2016CU23Aug)},
 		{"patched-2019cu15", patched(Build2019CU15Aug)},
-		{"patched-se", patched(BuildSEAug)},
+		{"patched-se", patched(BuildSEOct)},
 		{"patched-2019cu14", patched(Build2019CU14Feb)},
 		{"not-exchange", Config{Kind: NotExchange}},
 		{"iis-ntlm", Config{Kind: IISNTLM}},
@@ -105,7 +106,7 @@ func Mix(n int, o MixOptions) []Config {
 	}
 	r := rand.New(rand.NewPCG(o.Seed, 0x5ca7))
 	vulnBuilds := []string{Build2016CU19, Build2019CU8, Build2013CU23}
-	okBuilds := []string{Build2016CU23Aug, Build2019CU15Aug, BuildSEAug, Build2019CU14Feb, Build2019CU11Nov}
+	okBuilds := []string{Build2016CU23Aug, Build2019CU15Aug, BuildSEOct, Build2019CU14Feb, Build2019CU11Nov}
 	nonEx := []Kind{NotExchange, IISNTLM, CatchAll}
 	nVuln, nNon, nSlow := int(float64(n)*o.Vulnerable+0.5), int(float64(n)*o.NotExchange+0.5), int(float64(n)*o.Slow+0.5)
 	out := make([]Config, n)

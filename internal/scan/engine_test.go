@@ -201,7 +201,7 @@ func TestIPv6Loopback(t *testing.T) {
 	s := testScanner(t, Config{})
 	var got []*Result
 	_, err = s.Run(t.Context(), Targets([]Input{{Args: []string{h.Addr.String()}}}, []int{443}), func(r *Result) error { got = append(got, r); return nil })
-	if err != nil || len(got) != 1 || !got[0].Exchange || got[0].IP != "::1" || got[0].Build != "15.2.2562.46" {
+	if err != nil || len(got) != 1 || !got[0].Exchange || got[0].IP != "::1" || got[0].Build != "15.2.2562.56" {
 		t.Errorf("scan of %s: %v %+v", h.Addr, err, got)
 	}
 }

@@ -165,6 +165,7 @@ func (s *Scanner) assess(r *Result) {
 	r.Product, r.CU, r.Update = a.Product, a.CU, a.Update
 	r.CVEs = append(r.CVEs, a.CVEs...)
 	r.SUDependentCVEs = a.SUDependentCVEs
+	r.KEVCVEs = a.KEVCVEs
 	r.Conditional = a.Conditional
 	r.MissingUpdates = append(r.MissingUpdates, a.MissingUpdates...)
 	r.Notes = append(r.Notes, a.Notes...)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -152,7 +153,19 @@ func (t *textWriter) Write(r *Result) error {
 	prod := strings.TrimSpace(strings.TrimPrefix(r.Product, "Exchange Server ") + " " + r.CU + " " + r.Update)
 	cves := "-"
 	if len(r.CVEs) > 0 {
-		cves = fmt.Sprintf("%d: %s", len(r.CVEs), abbrev(r.CVEs, 2))
+		// Exploited in the wild first: CISA's KEV entries lead the column.
+		ordered := make([]string, 0, len(r.CVEs))
+		for _, kev := range []bool{true, false} {
+			for _, c := range r.CVEs {
+				if slices.Contains(r.KEVCVEs, c) == kev {
+					ordered = append(ordered, c)
+				}
+			}
+		}
+		cves = fmt.Sprintf("%d: %s", len(r.CVEs), abbrev(ordered, 2))
+		if n := len(r.KEVCVEs); n > 0 {
+			cves = fmt.Sprintf("%d (%d KEV): %s", len(r.CVEs), n, abbrev(ordered, 2))
+		}
 	}
 	if len(r.SUDependentCVEs) > 0 {
 		cves += fmt.Sprintf(" (+%d if SU missing)", len(r.SUDependentCVEs))

@@ -24,6 +24,7 @@ type Result struct {
 	Update          string        `json:"update"`
 	CVEs            []string      `json:"cves"`
 	SUDependentCVEs []string      `json:"su_dependent_cves,omitempty"`
+	KEVCVEs         []string      `json:"kev_cves,omitempty"` // of cves and su_dependent_cves, those on CISA's KEV list
 	Conditional     []Conditional `json:"conditional,omitempty"`
 	MissingUpdates  []string      `json:"missing_updates"`
 	Notes           []string      `json:"notes,omitempty"`
@@ -100,6 +101,7 @@ type Assessment struct {
 	MissingUpdates             []string
 	CVEs                       []string
 	SUDependentCVEs            []string
+	KEVCVEs                    []string // on CISA's Known Exploited Vulnerabilities list
 	Conditional                []Conditional
 	Notes                      []string
 }
