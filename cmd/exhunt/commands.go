@@ -8,6 +8,7 @@ func subcommands(g *globalOptions) []*cobra.Command {
 		newVersionCommand(g),
 		newBuildCommand(g),
 		newHuntCommand(g),
+		newCollectCommand(g),
 		newScanCommand(g),
 		newEmulateCommand(g),
 		newImportCommand(g),

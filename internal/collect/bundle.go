@@ -33,12 +33,20 @@ type Progress interface {
 }
 
 // WriteOptions describe the run for the manifest and where it reports.
+// Every step goes to the bundle's collection.log; the package prints
+// nothing.
 type WriteOptions struct {
 	Collector   Collector
 	CommandLine []string
 	Progress    Progress
-	Log         *slog.Logger // the user's log (stderr); the bundle's collection.log gets every step
 	Now         func() time.Time
+}
+
+// Bundle is a written bundle.
+type Bundle struct {
+	Path     string
+	SHA256   string // of the whole zip, as in Path.sha256
+	Manifest *Manifest
 }
 
 // CheckOutput refuses a bundle path inside the evidence: under a --root
@@ -115,17 +123,14 @@ func realDir(dir string) string {
 // hashing each one, then adds collection.log and manifest.json and writes
 // out.sha256 beside it. The zip is built as out.partial and renamed only
 // when complete; on any error nothing is left behind.
-func (p *Plan) Write(ctx context.Context, out string, wo WriteOptions) (m *Manifest, err error) {
+func (p *Plan) Write(ctx context.Context, out string, wo WriteOptions) (b *Bundle, err error) {
 	if err := p.CheckOutput(out); err != nil {
 		return nil, err
 	}
 	if wo.Now == nil {
 		wo.Now = time.Now
 	}
-	if wo.Log == nil {
-		wo.Log = slog.New(slog.DiscardHandler)
-	}
-	m = p.newManifest(wo)
+	m := p.newManifest(wo)
 	work, err := os.MkdirTemp(filepath.Dir(out), ".exhunt-collect-")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
@@ -147,7 +152,7 @@ func (p *Plan) Write(ctx context.Context, out string, wo WriteOptions) (m *Manif
 		return nil, err
 	}
 	defer logFile.Close()
-	log := slog.New(slog.NewMultiHandler(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}), wo.Log.Handler()))
+	log := slog.New(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	log.Info("collect: start", "mode", m.Mode, "host", m.Host, "files", len(p.Items), "bundle", out)
 	for _, w := range p.Warnings {
 		log.Warn("collect: " + w)
@@ -218,12 +223,11 @@ func (p *Plan) Write(ctx context.Context, out string, wo WriteOptions) (m *Manif
 	if err := os.Rename(partial, out); err != nil {
 		return nil, err
 	}
-	line := hex.EncodeToString(zipHash.Sum(nil)) + "  " + filepath.Base(out) + "\n"
-	if err := os.WriteFile(out+".sha256", []byte(line), 0o644); err != nil {
-		return m, fmt.Errorf("bundle written, but %s.sha256 was not: %w", out, err)
+	b = &Bundle{Path: out, SHA256: hexSum(zipHash), Manifest: m}
+	if err := os.WriteFile(out+".sha256", []byte(b.SHA256+"  "+filepath.Base(out)+"\n"), 0o644); err != nil {
+		return b, fmt.Errorf("bundle written, but %s.sha256 was not: %w", out, err)
 	}
-	wo.Log.Info("collect: bundle written", "bundle", out, "sha256", strings.Fields(line)[0])
-	return m, nil
+	return b, nil
 }
 
 func (p *Plan) newManifest(wo WriteOptions) *Manifest {

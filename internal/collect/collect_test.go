@@ -267,10 +267,11 @@ func TestWriteBundle(t *testing.T) {
 	before := snapshot(t, root)
 	p := plan(t, root, Options{Since: since, MaxSize: collecttest.MaxSize})
 	out := filepath.Join(t.TempDir(), "EXCH01.zip")
-	m, err := p.Write(t.Context(), out, WriteOptions{Collector: Collector{Name: "exhunt", Version: "test", OS: "linux", Arch: "amd64"}, CommandLine: []string{"exhunt", "collect"}})
+	b, err := p.Write(t.Context(), out, WriteOptions{Collector: Collector{Name: "exhunt", Version: "test", OS: "linux", Arch: "amd64"}, CommandLine: []string{"exhunt", "collect"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := b.Manifest
 	after := snapshot(t, root)
 	for k, v := range before {
 		if after[k] != v {
@@ -295,7 +296,7 @@ func TestWriteBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	side, _ := os.ReadFile(out + ".sha256")
-	if string(side) != sha(zb)+"  EXCH01.zip\n" {
+	if string(side) != sha(zb)+"  EXCH01.zip\n" || b.SHA256 != sha(zb) {
 		t.Errorf(".sha256 = %q, bundle hash %s", side, sha(zb))
 	}
 
@@ -444,10 +445,11 @@ func TestLiveEventExport(t *testing.T) {
 	if !slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, "not running as administrator") }) {
 		t.Errorf("no admin warning: %q", p.Warnings)
 	}
-	m, err := p.Write(t.Context(), filepath.Join(t.TempDir(), "b.zip"), WriteOptions{})
+	b, err := p.Write(t.Context(), filepath.Join(t.TempDir(), "b.zip"), WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	m := b.Manifest
 	var sec *FileEntry
 	for i, e := range m.Files {
 		if e.Path == "C/Windows/System32/winevt/Logs/Security.evtx" {

@@ -66,6 +66,20 @@ type Skipped struct {
 	Times        *Times `json:"times,omitempty"`
 }
 
+// Skipped reasons a user chose (or that are defaults to keep the bundle
+// small), as opposed to files that could not be read.
+const (
+	reasonSince    = "last written before --since "
+	reasonMaxSize  = "larger than --max-size"
+	reasonExcluded = "excluded by default: a bulky Windows cache"
+)
+
+// ByChoice says whether the file was left out by --since, --max-size or
+// a default exclusion, rather than because it could not be read.
+func (s Skipped) ByChoice() bool {
+	return strings.HasPrefix(s.Reason, reasonSince) || strings.HasPrefix(s.Reason, reasonMaxSize) || s.Reason == reasonExcluded
+}
+
 // Missing is a place looked at that does not exist (or cannot be read):
 // what a hunt of the bundle will not be able to see.
 type Missing struct {
@@ -354,7 +368,7 @@ func (p *Plan) excludedDir(t target, drive, base, dir string) bool {
 	sub := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(dir, base), "/"))
 	for _, x := range t.exclude {
 		if strings.ReplaceAll(sub, "/", `\`) == x {
-			p.skip(t, winPathOf(drive, dir), "excluded by default: a bulky Windows cache", nil)
+			p.skip(t, winPathOf(drive, dir), reasonExcluded, nil)
 			return true
 		}
 	}
@@ -389,10 +403,10 @@ func (p *Plan) add(t target, wp winPath, rel string, fi fs.FileInfo) {
 		it.Size, it.Times = fi.Size(), statTimes(fi)
 		switch {
 		case t.dated && !p.opt.Since.IsZero() && fi.ModTime().Before(p.opt.Since):
-			p.skip(t, wp, "last written before --since "+p.opt.Since.Format(time.RFC3339), fi)
+			p.skip(t, wp, reasonSince+p.opt.Since.Format(time.RFC3339), fi)
 			return
 		case t.capped && fi.Size() > p.opt.MaxSize:
-			p.skip(t, wp, fmt.Sprintf("larger than --max-size (%d bytes)", p.opt.MaxSize), fi)
+			p.skip(t, wp, fmt.Sprintf("%s (%d bytes)", reasonMaxSize, p.opt.MaxSize), fi)
 			return
 		}
 	}
