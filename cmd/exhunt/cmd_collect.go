@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -298,12 +299,7 @@ func writeEstimate(w io.Writer, src collect.Source, p *collect.Plan, out string,
 	}
 	fmt.Fprintf(w, "  IIS logs   folders from %s\n", p.IIS.From)
 	e := p.Estimate()
-	cats := make([]string, 0, len(e.ByCategory))
-	for c := range e.ByCategory {
-		cats = append(cats, c)
-	}
-	slices.Sort(cats)
-	for _, c := range cats {
+	for _, c := range slices.Sorted(maps.Keys(e.ByCategory)) {
 		t := e.ByCategory[c]
 		fmt.Fprintf(w, "    %-16s %6d files %12s\n", c, t.Files, size(t.Bytes))
 	}

@@ -192,7 +192,7 @@ func (p *Plan) Write(ctx context.Context, out string, wo WriteOptions) (b *Bundl
 	if err != nil {
 		return nil, err
 	}
-	size, sum, rerr, werr := c.stream(ctx, LogName, time.Now(), lf)
+	size, sum, rerr, werr := c.stream(ctx, LogName, time.Now(), lf, nil)
 	lf.Close()
 	if err := errors.Join(rerr, werr); err != nil {
 		return nil, err
@@ -322,7 +322,11 @@ func (c *copier) copyItem(ctx context.Context, it *Item, m *Manifest) error {
 		}
 	}
 	defer f.Close()
-	size, sum, rerr, werr := c.stream(ctx, it.Path, e.Times.Modified, f)
+	prog := c.progress
+	if it.Size < 0 {
+		prog = nil // not in the estimate: the bar would pass 100%
+	}
+	size, sum, rerr, werr := c.stream(ctx, it.Path, e.Times.Modified, f, prog)
 	if werr != nil {
 		return werr
 	}
@@ -345,7 +349,7 @@ func (c *copier) copyItem(ctx context.Context, it *Item, m *Manifest) error {
 // stream writes r into a new entry, returning the bytes and SHA-256 of
 // what was read. A read error ends the entry with what was read (rerr); a
 // write error or a cancel is fatal (werr).
-func (c *copier) stream(ctx context.Context, name string, mtime time.Time, r io.Reader) (n int64, sum string, rerr, werr error) {
+func (c *copier) stream(ctx context.Context, name string, mtime time.Time, r io.Reader, prog Progress) (n int64, sum string, rerr, werr error) {
 	w, err := c.zw.CreateHeader(&zip.FileHeader{Name: name, Method: methodFor(name), Modified: mtime})
 	if err != nil {
 		return 0, "", nil, err
@@ -362,8 +366,8 @@ func (c *copier) stream(ctx context.Context, name string, mtime time.Time, r io.
 			}
 			h.Write(c.buf[:k])
 			n += int64(k)
-			if c.progress != nil && name != LogName {
-				c.progress.Add(int64(k))
+			if prog != nil {
+				prog.Add(int64(k))
 			}
 		}
 		if err == io.EOF {

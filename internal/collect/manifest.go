@@ -108,15 +108,19 @@ func ParseManifest(r io.Reader) (*Manifest, error) {
 		}
 		return nil
 	}
-	for _, e := range m.Files {
+	for _, e := range m.Entries() {
 		if err := check(e); err != nil {
 			return nil, err
 		}
 	}
-	if m.Log != nil {
-		if err := check(*m.Log); err != nil {
-			return nil, err
-		}
-	}
 	return &m, nil
+}
+
+// Entries are the hashed entries of the bundle: the files and the
+// collection log.
+func (m *Manifest) Entries() []FileEntry {
+	if m.Log == nil {
+		return m.Files
+	}
+	return append(m.Files[:len(m.Files):len(m.Files)], *m.Log)
 }

@@ -307,9 +307,8 @@ func (p *Plan) gather(t target) {
 		p.Missing = append(p.Missing, m)
 		return
 	}
-	r := p.sys.roots[wp.drive]
 	for _, rel := range rels {
-		fi, err := r.Lstat(rel)
+		fi, err := p.sys.lstat(wp.drive, rel)
 		if err != nil {
 			p.skip(t, winPathOf(wp.drive, rel), p.reason(err), nil)
 			continue

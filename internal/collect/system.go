@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -134,11 +135,21 @@ func (s *system) open(l, rel string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := r.OpenFile(rel, os.O_RDONLY|openFlags, 0)
+	name := filepath.FromSlash(rel)
+	f, err := r.OpenFile(name, os.O_RDONLY|openFlags, 0)
 	if err != nil && openFlags != 0 && isNoAtimeRefused(err) {
-		f, err = r.OpenFile(rel, os.O_RDONLY, 0)
+		f, err = r.OpenFile(name, os.O_RDONLY, 0)
 	}
 	return f, err
+}
+
+// lstat describes a file or folder of a drive without following a link.
+func (s *system) lstat(l, rel string) (fs.FileInfo, error) {
+	r, err := s.root(l)
+	if err != nil {
+		return nil, err
+	}
+	return r.Lstat(filepath.FromSlash(rel))
 }
 
 // list reads a folder of a drive, sorted by name. Lookups remember what
@@ -207,10 +218,9 @@ func (s *system) resolve(p winPath) ([]string, error) {
 		sort.Strings(next)
 		cur = next
 	}
-	r := s.roots[p.drive]
 	var out []string
 	for _, c := range cur {
-		if _, err := r.Lstat(c); err == nil {
+		if _, err := s.lstat(p.drive, c); err == nil {
 			out = append(out, c)
 		}
 	}

@@ -158,13 +158,8 @@ func VerifyReader(ctx context.Context, r io.ReaderAt, size int64) (*Report, erro
 		}
 		return nil
 	}
-	for _, e := range m.Files {
+	for _, e := range m.Entries() {
 		if err := check(e); err != nil {
-			return nil, err
-		}
-	}
-	if m.Log != nil {
-		if err := check(*m.Log); err != nil {
 			return nil, err
 		}
 	}
