@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/exhunt/exhunt/internal/collect/collecttest"
+	"github.com/exhunt/exhunt/internal/finding"
 )
 
 func TestCollectCLI(t *testing.T) {
@@ -108,4 +112,49 @@ func TestParseSince(t *testing.T) {
 	test("30d", time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC), true)
 	test("-3d", time.Time{}, false)
 	test("yesterday", time.Time{}, false)
+}
+
+// TestCollectBundleHuntsLikeTree: the bundle's layout is one `exhunt hunt`
+// already reads. Collected from examples/evidence, it yields the same
+// findings (rule, place, line, outcome, severity) and verdict as the tree
+// itself. Times are not compared: a zip keeps one-second file times, and
+// hunting with the manifest's timestamps is not built yet.
+func TestCollectBundleHuntsLikeTree(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "ex.zip")
+	if code, _, errs := cli(t, "", "collect", "-q", "--root", "../../examples/evidence", "--host", "EXCH01", "-o", out); code != 0 {
+		t.Fatalf("collect: exit %d: %s", code, errs)
+	}
+	hunt := func(path, strip string) (string, []string) {
+		t.Helper()
+		code, stdout, errs := cli(t, "", "hunt", "--no-store", "--format", "json", path)
+		if code != 1 {
+			t.Fatalf("hunt %s: exit %d: %s", path, code, errs)
+		}
+		var r finding.HostResult
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, f := range r.Findings {
+			keys = append(keys, fmt.Sprintf("%s|%s|%d|%s|%s", f.Rule, strings.TrimPrefix(f.Source, strip), f.Line, f.Outcome, f.Severity))
+		}
+		slices.Sort(keys)
+		return string(r.Verdict), keys
+	}
+	treeVerdict, tree := hunt("../../examples/evidence", "")
+	bundleVerdict, bundle := hunt(out, "C/")
+	if treeVerdict != bundleVerdict || !slices.Equal(tree, bundle) || len(tree) < 50 {
+		t.Errorf("verdict %s vs %s; %d findings from the tree, %d from the bundle; only in the tree: %q; only in the bundle: %q",
+			treeVerdict, bundleVerdict, len(tree), len(bundle), diff(tree, bundle), diff(bundle, tree))
+	}
+}
+
+func diff(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
