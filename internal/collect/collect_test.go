@@ -433,3 +433,31 @@ var errNoChannel = errorString("no such channel")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestLiveChannelsWithoutFiles: on a live system whose winevt\Logs folder
+// is elsewhere, the channels hunts need are still exported by name, and a
+// folder target (--all-event-logs) never becomes a channel of its own.
+func TestLiveChannelsWithoutFiles(t *testing.T) {
+	src := Source{Live: true, Drives: map[string]string{"C": t.TempDir()}, Exporter: &fakeExporter{}, Elevated: true}
+	p, err := NewPlan(t.Context(), src, Options{AllEventLogs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var channels []string
+	for _, it := range p.Items {
+		if it.Size != -1 || it.rel != "" {
+			t.Errorf("%s: size %d, rel %q", it.Path, it.Size, it.rel)
+		}
+		channels = append(channels, it.Channel)
+	}
+	slices.Sort(channels)
+	want := []string{"Application", "MSExchange Management", "Microsoft-Windows-PowerShell/Operational", "Microsoft-Windows-Sysmon/Operational",
+		"Microsoft-Windows-Windows Defender/Operational", "Security", "System", "Windows PowerShell"}
+	if !slices.Equal(channels, want) {
+		t.Errorf("channels %q, want %q", channels, want)
+	}
+	if e := p.Estimate(); e.Unknown != len(want) || e.Bytes != 0 {
+		t.Errorf("estimate %+v", e)
+	}
+}

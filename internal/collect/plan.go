@@ -295,7 +295,7 @@ func (p *Plan) gather(t target) {
 	}
 	rels, err := p.sys.resolve(wp)
 	if err != nil {
-		if t.channel && p.sys.src.Live && p.sys.src.Exporter != nil && !strings.ContainsAny(wp.String(), "*?") {
+		if t.channel && t.names == nil && p.sys.src.Live && p.sys.src.Exporter != nil {
 			// The channel may log to a non-default file: export it anyway.
 			p.add(t, wp, "", nil)
 			return
