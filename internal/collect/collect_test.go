@@ -461,3 +461,23 @@ func TestLiveChannelsWithoutFiles(t *testing.T) {
 		t.Errorf("estimate %+v", e)
 	}
 }
+
+// TestReason: what the user reads for a file that could not be read says
+// what to do about it, on a live server and on a mounted disk.
+func TestReason(t *testing.T) {
+	denied := &fs.PathError{Op: "open", Path: "Security.evtx", Err: fs.ErrPermission}
+	live := &Plan{sys: openSystem(Source{Live: true})}
+	root := &Plan{sys: openSystem(Source{})}
+	if r := live.reason(denied); !strings.Contains(r, "needs administrator rights (run exhunt from an elevated prompt)") {
+		t.Errorf("live: %q", r)
+	}
+	if r := root.reason(denied); !strings.Contains(r, "run as root or make the folder readable") {
+		t.Errorf("root: %q", r)
+	}
+	if _, err := RootSource(t.TempDir(), map[string]string{"c": t.TempDir()}, ""); err == nil {
+		t.Error("--drive C accepted next to --root")
+	}
+	if _, err := RootSource(t.TempDir(), map[string]string{"DD": t.TempDir()}, ""); err == nil {
+		t.Error("--drive DD accepted")
+	}
+}

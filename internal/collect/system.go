@@ -55,6 +55,9 @@ func RootSource(dir string, more map[string]string, host string) (Source, error)
 		if len(l) != 1 || !isLetter(l[0]) {
 			return Source{}, fmt.Errorf("collect: drive %q: want one letter", l)
 		}
+		if strings.EqualFold(l, "C") {
+			return Source{}, errors.New("collect: drive C is the root folder itself; --drive names the server's other drives")
+		}
 		drives[strings.ToUpper(l)] = d
 	}
 	for l, d := range drives {
