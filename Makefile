@@ -26,7 +26,10 @@ FUZZ = \
 	./internal/scan:FuzzNTLMChallenge \
 	./internal/scan:FuzzBuildParsers \
 	./internal/scan:FuzzObserve \
-	./internal/jsonfmt:FuzzIndent
+	./internal/jsonfmt:FuzzIndent \
+	./internal/collect:FuzzVerify \
+	./internal/collect:FuzzParseManifest \
+	./internal/collect:FuzzApplicationHost
 
 .PHONY: help build test vet fmt fuzz windows ci
 help: ## list the targets
@@ -39,8 +42,9 @@ vet: ## go vet
 	$(GO) vet ./...
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
-windows: ## cross-build the Windows binary without cgo
+windows: ## cross-build the Windows binary without cgo, and vet the Windows code
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o exhunt.exe ./cmd/exhunt
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) vet $$($(GO) list ./... | grep -v -x -F -f .ci/windows-vet-skip)
 fuzz: ## run every fuzz target for FUZZTIME (default 60s)
 	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$pkg $$fn"; \
