@@ -16,8 +16,8 @@ import (
 
 	// Database drivers: both pure Go, so the Windows binary cross-builds
 	// with CGO_ENABLED=0.
-	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/gofrs/flock"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite"
