@@ -200,7 +200,7 @@ func (t *textWriter) Write(r *Result) error {
 	// Everything but the fixed words may come from the network or the
 	// target list: escape what a terminal would act on before clipping.
 	_, err := fmt.Fprintf(t.bw, textFmt, clipTo(safetext.Line(target), 28), ex, safetext.Line(build), safetext.Line(prec),
-		clipTo(safetext.Line(prod), 22), clipTo(safetext.Line(cves), 30), safetext.Line(active), shells, safetext.Line(clip(last)))
+		clipTo(safetext.Line(prod), 22), clipTo(safetext.Line(cves), 30), safetext.Line(active), shells, clip(safetext.Line(last)))
 	if err != nil {
 		return err
 	}
