@@ -327,3 +327,20 @@ func zipOf(t *testing.T, entries map[string]string) string {
 	f.Close()
 	return p
 }
+
+// TestHuntTruncatedEVTX: a real event log cut inside its first chunk said
+// only "no timestamped records" (issue 16.7); the report now says the
+// file is truncated and how much was readable.
+func TestHuntTruncatedEVTX(t *testing.T) {
+	full, err := os.ReadFile("../../internal/eventlog/testdata/sysmon_mimikatz_lsass.evtx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "Sysmon.evtx")
+	os.WriteFile(p, full[:4096+300], 0o644)
+	_, out, errs := cli(t, "", "hunt", "--no-store", p)
+	want := "Sysmon.evtx: file is truncated: 4396 of the 69632 bytes its header declares (64 KiB chunks: 1 declared, 0 read whole, 1 cut or damaged); 0 records readable"
+	if !strings.Contains(out, want) {
+		t.Errorf("report lacks %q:\n%s\n%s", want, out, errs)
+	}
+}
