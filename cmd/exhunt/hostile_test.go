@@ -78,26 +78,9 @@ func hostileEvidence(t *testing.T) (dir, zipPath string) {
 		"C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log": log,
 	}
 	dir = fileTree(t, files)
-	zipPath = filepath.Join(t.TempDir(), "triage.zip")
-	f, err := os.Create(zipPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(f)
 	files["C/ProgramData/z"+clearScreen+retitle+badUTF8+".aspx"] = chopperASPX
 	files["../escape"+retitle+forgedLine] = "x"
-	for name, data := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(data))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	return dir, zipPath
+	return dir, zipOf(t, files)
 }
 
 // TestHostileTextOutputs: whatever the evidence holds, the hunt text
