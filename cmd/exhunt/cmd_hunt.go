@@ -107,7 +107,7 @@ EXIT STATUS
      a PATH that is not a folder, zip or regular file (a FIFO, a device)
   3  a failed --upload, or another internal error
   4  the results were printed but could not be recorded in the result
-     database (it could not be opened, or a save failed); this wins over 1`,
+     database (it could not be opened, or a save failed); wins over 1 and 3`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHunt(cmd, g, &o, args)
