@@ -258,7 +258,8 @@ func TestHuntOverRatioZipEntry(t *testing.T) {
 		}
 		return r
 	}
-	r := hunt(map[string]string{shell: padded, "C/Windows/System32/winevt/Logs/Empty.evtx": "ElfFile\x00" + strings.Repeat("\x00", 3<<20)})
+	r := hunt(map[string]string{shell: padded, "C/Windows/System32/winevt/Logs/Empty.evtx": "ElfFile\x00" + strings.Repeat("\x00", 3<<20),
+		"C/Windows/Temp/sparse.dat": strings.Repeat("\x00", 3<<20)})
 	rules := map[string]finding.Finding{}
 	for _, f := range r.Findings {
 		rules[f.Rule+" "+f.Source] = f
@@ -273,6 +274,9 @@ func TestHuntOverRatioZipEntry(t *testing.T) {
 	}
 	if f := rules["evidence:zip-over-ratio C/Windows/System32/winevt/Logs/Empty.evtx"]; f.Severity != finding.Low {
 		t.Errorf("zero-filled event log outside the web folders: %+v; want a low over-ratio finding", f)
+	}
+	if f := rules["evidence:zip-over-ratio C/Windows/Temp/sparse.dat"]; f.Severity != finding.Low {
+		t.Errorf("sparse file in Windows/Temp (in scope, not code): %+v; want a low over-ratio finding", f)
 	}
 	if r.Verdict != finding.Compromised {
 		t.Errorf("verdict %s, want compromised (the shell in the head)", r.Verdict)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -224,11 +225,12 @@ func headLimit(f *evidence.File, maxSize int64) int64 {
 // overRatioFinding reports a zip entry that compresses over the ratio
 // guard: a zip bomb, or a file padded (a web shell followed by megabytes
 // of spaces) so that scanners skip it (ATT&CK T1027.001, binary padding).
-// Medium in the folders where attackers drop files, low elsewhere (an
-// event log pre-allocated with zeros compresses as well).
+// Medium for a page, script or program in the folders where attackers
+// drop files; low otherwise (event logs pre-allocated with zeros and
+// sparse databases compress as well).
 func overRatioFinding(f *evidence.File, inScope bool) finding.Finding {
 	sev := finding.Low
-	if inScope {
+	if inScope && runnable[strings.ToLower(path.Ext(f.Path))] {
 		sev = finding.Medium
 	}
 	head := min(f.Head, f.Size)
@@ -252,6 +254,14 @@ func overRatioFinding(f *evidence.File, inScope bool) finding.Finding {
 		fi.Details["time_source"] = "zip entry modification time (attackers may timestomp)"
 	}
 	return fi
+}
+
+// runnable lists the extensions of files a server runs or serves as code:
+// what attackers pad to slip past scanners.
+var runnable = map[string]bool{
+	".aspx": true, ".ashx": true, ".asmx": true, ".asp": true, ".asa": true, ".cer": true, ".cshtml": true, ".config": true,
+	".js": true, ".jse": true, ".vbs": true, ".hta": true, ".ps1": true, ".psm1": true, ".bat": true, ".cmd": true,
+	".php": true, ".jsp": true, ".exe": true, ".dll": true, ".scr": true, ".sys": true,
 }
 
 // plan walks the tree, classifies files by name and first bytes, and
