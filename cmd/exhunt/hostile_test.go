@@ -84,7 +84,8 @@ func hostileEvidence(t *testing.T) (dir, zipPath string) {
 }
 
 // TestHostileTextOutputs: whatever the evidence holds, the hunt text
-// report, stderr, the CSV export and the scan table print it escaped
+// report, stderr, the CSV export, the HTML report (printed to a terminal
+// with --html -) and the scan table print it escaped
 // (\x1b, \a, \r\n, \xff) and never raw; the planted newline cannot start a
 // line of its own (issue 16.2).
 func TestHostileTextOutputs(t *testing.T) {
@@ -129,6 +130,18 @@ func TestHostileTextOutputs(t *testing.T) {
 			t.Errorf("zip: the unsafe entry's warning is not escaped:\n%s", out)
 		}
 		exportCSV(t, db, ev == zipPath)
+		code, html, errs := cli(t, "", "report", "--db", db, "--all", "--html", "-")
+		if code != 0 {
+			t.Fatalf("report: exit %d: %s", code, errs)
+		}
+		// HTML keeps newlines and tabs (whitespace there, and its own
+		// layout); every other control character is escaped.
+		if bad := rawControl(strings.ReplaceAll(html, "\t", " ")); bad != "" {
+			t.Errorf("HTML report of %s: raw control or invalid byte near %q", filepath.Base(ev), bad)
+		}
+		if !strings.Contains(html, `DuckDuckBot/1.0\x1b]0;pwned\a`) {
+			t.Errorf("HTML report lacks the escaped user agent")
+		}
 	}
 	scanOutputs(t)
 }

@@ -48,6 +48,29 @@ func Line(s string) string {
 	return b.String()
 }
 
+// Text is Line for a multi-line document that is escaped for its own
+// format already (HTML): newlines and tabs, which the document's layout
+// uses and which are inert there, are kept; everything else Line escapes
+// is escaped, so that printing the document to a terminal is safe too.
+func Text(s string) string {
+	if !strings.ContainsAny(s, "\n\t") {
+		return Line(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for len(s) > 0 {
+		i := strings.IndexAny(s, "\n\t")
+		if i < 0 {
+			b.WriteString(Line(s))
+			break
+		}
+		b.WriteString(Line(s[:i]))
+		b.WriteByte(s[i])
+		s = s[i+1:]
+	}
+	return b.String()
+}
+
 // Cell returns s made safe for a CSV cell that a spreadsheet will open:
 // Line's escaping, and a leading quote when the cell would otherwise be
 // run as a formula (it starts with = + - @, a tab or a carriage return;

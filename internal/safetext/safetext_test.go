@@ -36,6 +36,18 @@ func TestLineNoAllocWhenClean(t *testing.T) {
 	}
 }
 
+func TestText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"<td>\n\t<code>a.aspx</code>\n", "<td>\n\t<code>a.aspx</code>\n"},
+		{"<code>sh\x1b]0;x\x07\r\nFAKE\xff</code>\n", "<code>sh\\x1b]0;x\\a\\r\nFAKE\\xff</code>\n"},
+	} {
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestCell(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
