@@ -97,7 +97,10 @@ func Open(p string, opt Options) (*Tree, error) {
 	}
 	f, err := openRegular(p)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
+		// Unreadable (permissions): a single file, whose read fails
+		// later and is reported there, as before.
+		t.Kind, t.single = "file", p
+		return t, nil
 	}
 	var magic [4]byte
 	if n, _ := f.ReadAt(magic[:], 0); n == 4 && (string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06") {
@@ -135,10 +138,10 @@ func describeMode(m fs.FileMode) string {
 	return "not a regular file (" + m.Type().String() + ")"
 }
 
-// openRegular opens the file at p for reading without following it into
-// a FIFO or device (openNoATime: no access-time update where the OS
-// allows, never blocking on open) and checks what it opened is a regular
-// file: the path may have been replaced since it was listed.
+// openRegular opens the file at p for reading (openNoATime: no
+// access-time update where the OS allows, never blocking on open) and
+// checks that what it opened is a regular file: the path may have been
+// replaced by a FIFO or a device since it was listed.
 func openRegular(p string) (*os.File, error) {
 	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return os.OpenFile(p, flag, 0) }))
 }
