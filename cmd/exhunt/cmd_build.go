@@ -9,8 +9,9 @@ import (
 	"strings"
 
 	"github.com/exhunt/exhunt/internal/exchange"
-	"github.com/exhunt/exhunt/internal/safetext"
 	"github.com/spf13/cobra"
+
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 type buildOptions struct {
