@@ -19,12 +19,12 @@ FUZZ = \
 	./internal/store/result:FuzzReadResults \
 	./internal/schema:FuzzValidate \
 	./internal/report:FuzzExports \
+	./internal/safetext:FuzzLine \
 	./internal/scan:FuzzParseEntry \
 	./internal/scan:FuzzNTLMChallenge \
 	./internal/scan:FuzzBuildParsers \
 	./internal/scan:FuzzObserve \
-	./internal/jsonfmt:FuzzIndent \
-	./internal/safetext:FuzzLine
+	./internal/jsonfmt:FuzzIndent
 
 .PHONY: help build test vet fmt fuzz windows ci
 help: ## list the targets
