@@ -22,6 +22,7 @@ FUZZ = \
 	./internal/store/result:FuzzReadResults \
 	./internal/schema:FuzzValidate \
 	./internal/report:FuzzExports \
+	./internal/safetext:FuzzLine \
 	./internal/scan:FuzzParseEntry \
 	./internal/scan:FuzzNTLMChallenge \
 	./internal/scan:FuzzBuildParsers \

@@ -12,6 +12,8 @@ import (
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/mailhdr"
 	"github.com/spf13/cobra"
+
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 type buildOptions struct {
@@ -186,7 +188,7 @@ func writeAssessments(w io.Writer, format string, as []exchange.Assessment) erro
 }
 
 func writeAssessmentText(w io.Writer, a *exchange.Assessment) {
-	fmt.Fprintf(w, "%s\n", a.Input)
+	fmt.Fprintf(w, "%s\n", safetext.Line(a.Input)) // as given: from the command line or standard input
 	row := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(w, "  %-16s %s\n", k+":", v)

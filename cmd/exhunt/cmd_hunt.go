@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -102,7 +103,11 @@ Examples:
 EXIT STATUS
   0  no finding at or above --fail-on (default high)
   1  at least one finding at or above --fail-on
-  2  bad input: missing path, nothing to examine, unreadable rules folder`,
+  2  bad input: missing path, nothing to examine, unreadable rules folder,
+     a PATH that is not a folder, zip or regular file (a FIFO, a device)
+  3  a failed --upload, or another internal error
+  4  the results were printed but could not be recorded in the result
+     database (it could not be opened, or a save failed); wins over 1 and 3`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHunt(cmd, g, &o, args)
@@ -166,16 +171,28 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 		return err
 	}
 	if err := keepHunt(cmd.Context(), g, o, results); err != nil {
+		if n := countAtLeast(results, failOn); n > 0 {
+			err = errors.Join(err, fmt.Errorf("%d findings at or above --fail-on %s were found (and printed)", n, failOn))
+		}
 		return err
 	}
+	if countAtLeast(results, failOn) > 0 {
+		return errFound
+	}
+	return nil
+}
+
+// countAtLeast counts the findings of at least severity min.
+func countAtLeast(results []finding.HostResult, min finding.Severity) int {
+	n := 0
 	for _, r := range results {
 		for _, f := range r.Findings {
-			if f.Severity.Rank() >= failOn.Rank() {
-				return errFound
+			if f.Severity.Rank() >= min.Rank() {
+				n++
 			}
 		}
 	}
-	return nil
+	return n
 }
 
 // loadRules returns the built-in pack plus the user's folders. Rules that
@@ -270,31 +287,44 @@ func writeIndented(w io.Writer, v any) error {
 }
 
 // keepHunt records the results in the result database (unless --no-store)
-// and sends them to a dashboard (with --upload). A database that cannot be
-// opened is a warning, not a failure: the results are on stdout. A failed
-// upload is an error, since the caller asked for it.
+// and sends them to a dashboard (with --upload). Results that could not be
+// recorded are an error wrapping errNotSaved (exit 4), never only a
+// warning: a script must know that a run is missing from the database. A
+// failed upload is an error too (exit 3, as before), since the caller asked
+// for it; the upload is tried even when the database failed.
 func keepHunt(ctx context.Context, g *globalOptions, o *huntOptions, results []finding.HostResult) error {
+	var notSaved error
 	if !o.noStore {
-		st, err := openStore(ctx, o.db)
-		if err != nil {
-			fmt.Fprintf(g.stderr, "exhunt: warning: results not recorded: %v (use --no-store to skip)\n", err)
-		} else {
-			defer st.Close()
-			for _, r := range results {
-				saved, err := st.SaveHunt(ctx, r)
-				if err != nil {
-					fmt.Fprintf(g.stderr, "exhunt: warning: %s not recorded: %v\n", r.Host, err)
-					continue
-				}
-				g.log.Info("recorded", "host", r.Host, "run", saved.ID, "new", saved.New)
-			}
-		}
+		notSaved = storeHunts(ctx, g, o.db, results)
 	}
 	if o.uploadURL != "" {
 		if err := web.Upload(ctx, o.uploadURL, o.token, results); err != nil {
-			return fmt.Errorf("upload to %s: %w", o.uploadURL, err)
+			return errors.Join(notSaved, fmt.Errorf("upload to %s: %w", o.uploadURL, err))
 		}
 		g.log.Info("uploaded", "url", o.uploadURL, "hosts", len(results))
+	}
+	return notSaved
+}
+
+// storeHunts saves every result and returns an error wrapping errNotSaved
+// that names each host not recorded and why.
+func storeHunts(ctx context.Context, g *globalOptions, db string, results []finding.HostResult) error {
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return fmt.Errorf("%w: %v (the results are on standard output; use --no-store to skip the database)", errNotSaved, err)
+	}
+	defer st.Close()
+	var failed []string
+	for _, r := range results {
+		saved, err := st.SaveHunt(ctx, r)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", r.Host, err))
+			continue
+		}
+		g.log.Info("recorded", "host", r.Host, "run", saved.ID, "new", saved.New)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%w: %d of %d hosts: %s", errNotSaved, len(failed), len(results), strings.Join(failed, "; "))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -28,8 +29,14 @@ type Options struct {
 	// larger ones are listed but skipped with a warning. Default 4 GiB.
 	MaxEntrySize int64
 	// MaxRatio is the largest uncompressed:compressed ratio accepted for a
-	// zip entry over 1 MiB (zip bombs). Default 200.
+	// zip entry over 1 MiB (zip bombs). Default 200. An entry over it is
+	// still handed out, but reads stop after its first OverRatioHead bytes
+	// (File.Head): a web shell padded with megabytes of spaces compresses
+	// like a zip bomb, and must be looked at, not skipped.
 	MaxRatio int64
+	// OverRatioHead is how much of an over-ratio zip entry is read.
+	// Default 1 MiB, the size up to which no ratio is checked.
+	OverRatioHead int64
 	// TempDir receives zip entries that a reader needs random access to
 	// (EVTX). Default os.TempDir().
 	TempDir string
@@ -41,6 +48,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxRatio <= 0 {
 		o.MaxRatio = 200
+	}
+	if o.OverRatioHead <= 0 {
+		o.OverRatioHead = ratioChecked
 	}
 	if o.TempDir == "" {
 		o.TempDir = os.TempDir()
@@ -61,7 +71,13 @@ type Tree struct {
 	Skipped  int // entries not read: links, devices, unsafe or oversized zip entries
 }
 
-// Open opens path read-only as evidence.
+// ratioChecked is the uncompressed size above which a zip entry's
+// compression ratio is checked.
+const ratioChecked = 1 << 20
+
+// Open opens path read-only as evidence. A path that is neither a folder
+// nor a regular file (a FIFO, a socket, a device) is an error at once: it
+// is never opened, since opening a FIFO waits for a writer forever.
 func Open(p string, opt Options) (*Tree, error) {
 	opt.defaults()
 	st, err := os.Stat(p)
@@ -69,29 +85,86 @@ func Open(p string, opt Options) (*Tree, error) {
 		return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
 	}
 	t := &Tree{Name: p, opt: opt}
-	switch {
-	case st.IsDir():
+	if st.IsDir() {
 		t.Kind = "dir"
 		if t.root, err = os.OpenRoot(p); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
 		}
-	case isZip(p):
-		zf, err := os.Open(p)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
+		return t, nil
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is %s, not a folder, a zip or a regular file", ErrEvidence, p, describeMode(st.Mode()))
+	}
+	f, err := openRegular(p)
+	if err != nil {
+		// Unreadable (permissions): a single file, whose read fails
+		// later and is reported there, as before.
+		t.Kind, t.single = "file", p
+		return t, nil
+	}
+	var magic [4]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 4 && (string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06") {
+		fst, err := f.Stat()
+		if err == nil {
+			err = t.openZip(f, fst.Size())
 		}
-		if err := t.openZip(zf, st.Size()); err != nil {
-			zf.Close()
+		if err != nil {
+			f.Close()
 			return nil, err
 		}
-		t.zc = zf
-	case st.Mode().IsRegular():
-		t.Kind = "file"
-		t.single = p
-	default:
-		return nil, fmt.Errorf("%w: %s is neither a folder, a zip nor a regular file", ErrEvidence, p)
+		t.zc = f
+		return t, nil
 	}
+	f.Close()
+	t.Kind = "file"
+	t.single = p
 	return t, nil
+}
+
+// describeMode names a file type that is not evidence, for messages.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "not a regular file (" + m.Type().String() + ")"
+}
+
+// openRegular opens the file at p for reading (openNoATime: no
+// access-time update where the OS allows, never blocking on open) and
+// checks that what it opened is a regular file: the path may have been
+// replaced by a FIFO or a device since it was listed.
+func openRegular(p string) (*os.File, error) {
+	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return os.OpenFile(p, flag, 0) }))
+}
+
+// openInRoot is openRegular for a path inside a folder tree.
+func (t *Tree) openInRoot(name string) (*os.File, error) {
+	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(name, flag, 0) }))
+}
+
+func checkRegular(f *os.File, err error) (*os.File, error) {
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: %s, not a regular file: not read", f.Name(), describeMode(st.Mode()))
+	}
+	return f, nil
 }
 
 // openZip reads the zip's directory from r.
@@ -103,19 +176,6 @@ func (t *Tree) openZip(r io.ReaderAt, size int64) error {
 	}
 	t.zr = zr
 	return nil
-}
-
-func isZip(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return false
-	}
-	return string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06"
 }
 
 // Close releases the tree.
@@ -131,6 +191,11 @@ func (t *Tree) Close() error {
 
 func (t *Tree) warnf(format string, args ...any) {
 	t.Skipped++
+	t.notef(format, args...)
+}
+
+// notef adds a warning about an entry that is still read.
+func (t *Tree) notef(format string, args ...any) {
 	if len(t.Warnings) < 1000 {
 		t.Warnings = append(t.Warnings, fmt.Sprintf(format, args...))
 	}
@@ -141,8 +206,13 @@ type File struct {
 	Path    string // relative to the evidence root, '/'-separated, original case
 	Size    int64
 	ModTime time.Time
-	tree    *Tree
-	zf      *zip.File
+	// Head, when not 0, is all Open will read of the file: it is a zip
+	// entry compressed OverRatio:1, over Options.MaxRatio (a zip bomb, or
+	// a file padded to slip past scanners). Size stays the declared size.
+	Head      int64
+	OverRatio int64
+	tree      *Tree
+	zf        *zip.File
 }
 
 // Lower is the path in lower case, for Windows-style case-insensitive matching.
@@ -159,20 +229,26 @@ func (f *File) Location() string {
 	return f.tree.Name + "!" + f.Path
 }
 
-// Open opens the file for reading.
+// Open opens the file for reading, read-only, without changing its access
+// time where the OS allows it (see openNoATime).
 func (f *File) Open() (io.ReadCloser, error) {
 	switch f.tree.Kind {
 	case "dir":
-		return f.tree.root.Open(filepath.FromSlash(f.Path))
+		return f.tree.openInRoot(filepath.FromSlash(f.Path))
 	case "file":
-		return os.Open(f.tree.single)
+		return openRegular(f.tree.single)
 	}
 	rc, err := f.zf.Open()
 	if err != nil {
 		return nil, err
 	}
-	// The declared size may lie: never read more than it.
-	return &limitedReadCloser{io.LimitReader(rc, int64(f.zf.UncompressedSize64)), rc}, nil
+	// The declared size may lie: never read more than it, and of an
+	// over-ratio entry only its head.
+	limit := int64(f.zf.UncompressedSize64)
+	if f.Head > 0 {
+		limit = min(limit, f.Head)
+	}
+	return &limitedReadCloser{io.LimitReader(rc, limit), rc}, nil
 }
 
 type limitedReadCloser struct {
@@ -226,9 +302,10 @@ func (t *tempFile) Close() error {
 }
 
 // Walk calls fn for every regular file, in path order. Links, devices,
-// FIFOs, unsafe zip paths, zip bombs and files over MaxEntrySize are
-// skipped and counted in Skipped and Warnings. A non-nil error from fn stops
-// the walk, except fs.SkipDir which is not used for files.
+// FIFOs, unsafe zip paths and files over MaxEntrySize are skipped and
+// counted in Skipped and Warnings; over-ratio zip entries are handed out
+// with Head set and a warning. A non-nil error from fn stops the walk,
+// except fs.SkipDir which is not used for files.
 func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	switch t.Kind {
 	case "file":
@@ -240,22 +317,12 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	case "zip":
 		return t.walkZip(ctx, fn)
 	}
-	return fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			t.warnf("%s: cannot read: %v", p, err)
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
+	return t.walkDir(ctx, ".", func(p string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
 			t.warnf("%s: skipped: not a regular file (%s)", p, d.Type())
 			return nil
 		}
-		info, err := d.Info()
+		info, err := t.root.Lstat(filepath.FromSlash(p))
 		if err != nil {
 			t.warnf("%s: cannot stat: %v", p, err)
 			return nil
@@ -266,6 +333,47 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 		}
 		return fn(&File{Path: p, Size: info.Size(), ModTime: info.ModTime(), tree: t})
 	})
+}
+
+// walkDir calls fn for every entry below the folder dir of the tree that
+// is not itself a folder, in path order. Folders are opened like files
+// (openNoATime), so listing them leaves their access times alone too; a
+// folder that cannot be read is a warning, and the walk goes on.
+func (t *Tree) walkDir(ctx context.Context, dir string, fn func(p string, d fs.DirEntry) error) error {
+	entries, err := t.readDir(dir)
+	if err != nil {
+		t.warnf("%s: cannot read: %v", dir, err)
+	}
+	for _, d := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := d.Name()
+		if dir != "." {
+			p = dir + "/" + p
+		}
+		if d.IsDir() {
+			err = t.walkDir(ctx, p, fn)
+		} else {
+			err = fn(p, d)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readDir lists a folder of the tree, sorted by name.
+func (t *Tree) readDir(dir string) ([]fs.DirEntry, error) {
+	f, err := openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(filepath.FromSlash(dir), flag, 0) })
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
 }
 
 func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
@@ -293,11 +401,13 @@ func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
 			t.warnf("%s: skipped: %d bytes uncompressed is over the %d byte limit", zf.Name, zf.UncompressedSize64, t.opt.MaxEntrySize)
 			continue
 		}
-		if size > 1<<20 && (zf.CompressedSize64 == 0 || size/int64(max(zf.CompressedSize64, 1)) > t.opt.MaxRatio) {
-			t.warnf("%s: skipped: compression ratio %d:1 is over %d:1 (zip bomb?)", zf.Name, size/int64(max(zf.CompressedSize64, 1)), t.opt.MaxRatio)
-			continue
+		f := &File{Path: clean, Size: size, ModTime: zf.Modified, tree: t, zf: zf}
+		if ratio := size / int64(max(zf.CompressedSize64, 1)); size > ratioChecked && ratio > t.opt.MaxRatio {
+			f.Head, f.OverRatio = t.opt.OverRatioHead, ratio
+			t.notef("%s: compression ratio %d:1 is over %d:1 (a zip bomb, or padding to slip past scanners): only its first %d of %d bytes are read",
+				zf.Name, ratio, t.opt.MaxRatio, min(f.Head, size), size)
 		}
-		if err := fn(&File{Path: clean, Size: size, ModTime: zf.Modified, tree: t, zf: zf}); err != nil {
+		if err := fn(f); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -212,6 +213,57 @@ type job struct {
 // larger than the size limit, but its MDMP header and name give it away).
 const headScan = 64 << 10
 
+// headLimit is how much of a file examined by its head is read: headScan,
+// or the whole readable head of an over-ratio zip entry, within maxSize.
+func headLimit(f *evidence.File, maxSize int64) int64 {
+	if f.Head > 0 {
+		return min(f.Head, f.Size, maxSize)
+	}
+	return min(headScan, maxSize)
+}
+
+// overRatioFinding reports a zip entry that compresses over the ratio
+// guard: a zip bomb, or a file padded (a web shell followed by megabytes
+// of spaces) so that scanners skip it (ATT&CK T1027.001, binary padding).
+// Medium for a page, script or program in the folders where attackers
+// drop files; low otherwise (event logs pre-allocated with zeros and
+// sparse databases compress as well).
+func overRatioFinding(f *evidence.File, inScope bool) finding.Finding {
+	sev := finding.Low
+	if inScope && runnable[strings.ToLower(path.Ext(f.Path))] {
+		sev = finding.Medium
+	}
+	head := min(f.Head, f.Size)
+	fi := finding.Finding{
+		Rule:     "evidence:zip-over-ratio",
+		Title:    "Zip entry compressed over the ratio guard: padded to slip past scanners, or a zip bomb",
+		Severity: sev,
+		CVEs:     []string{},
+		Attack:   []string{"T1027.001"},
+		Outcome:  finding.Unknown,
+		Source:   f.Path,
+		Evidence: fmt.Sprintf("%d bytes stored compressed %d:1; only the first %d bytes were read and checked", f.Size, f.OverRatio, head),
+		Kind:     finding.KindFile,
+		Details: map[string]string{
+			"compression_ratio": fmt.Sprintf("%d:1", f.OverRatio),
+			"examined":          fmt.Sprintf("first %d bytes of %d", head, f.Size),
+		},
+	}
+	if !f.ModTime.IsZero() {
+		fi.Time = f.ModTime.UTC()
+		fi.Details["time_source"] = "zip entry modification time (attackers may timestomp)"
+	}
+	return fi
+}
+
+// runnable lists the extensions of files a server runs or serves as code:
+// what attackers pad to slip past scanners.
+var runnable = map[string]bool{
+	".aspx": true, ".ashx": true, ".asmx": true, ".asp": true, ".asa": true, ".cer": true, ".cshtml": true, ".config": true,
+	".js": true, ".jse": true, ".vbs": true, ".hta": true, ".ps1": true, ".psm1": true, ".bat": true, ".cmd": true,
+	".php": true, ".jsp": true, ".exe": true, ".dll": true, ".scr": true, ".sys": true,
+}
+
 // plan walks the tree, classifies files by name and first bytes, and
 // returns the work to do with its total size.
 func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
@@ -220,7 +272,13 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	head := make([]byte, headSize)
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
 		j := job{f: f}
-		if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
+		if f.Head > 0 {
+			// A zip entry over the compression-ratio guard: only its head
+			// can be read. It is checked whatever its folder, and reported.
+			inScope := h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles)
+			h.add(overRatioFinding(f, inScope))
+			j.scan, j.headOnly = h.opt.Files != nil, true
+		} else if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
 			j.scan = true
 			if f.Size > h.opt.MaxFileSize {
 				j.headOnly = true
@@ -244,7 +302,7 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 		if j.kind != kindNone || j.scan {
 			jobs = append(jobs, j)
 			if j.headOnly {
-				total += min(headScan, h.opt.MaxFileSize)
+				total += headLimit(f, h.opt.MaxFileSize)
 			} else {
 				total += f.Size
 			}

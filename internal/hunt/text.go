@@ -5,9 +5,11 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // maxTextFindings bounds the findings the text report prints per host.
@@ -26,7 +28,7 @@ func WriteText(w io.Writer, results []finding.HostResult, kb *exchange.KB) {
 
 func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 	verdict := strings.ToUpper(string(r.Verdict))
-	fmt.Fprintf(w, "%s: %s\n", r.Host, verdict)
+	fmt.Fprintf(w, "%s: %s\n", safetext.Line(r.Host), verdict)
 	var a *exchange.Assessment
 	if r.Build != "" && kb != nil {
 		if as, err := kb.Assess(r.Build); err == nil {
@@ -35,7 +37,7 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 			if n := len(as.CVEs); n > 0 {
 				exp = fmt.Sprintf("exposed to %d CVEs: %s", n, strings.Join(as.CVEs, ", "))
 			}
-			fmt.Fprintf(w, "  build      %s (%s %s %s, from log headers); %s\n", r.Build, as.Product, as.CU, updateLabel(as), exp)
+			fmt.Fprintf(w, "  build      %s (%s %s %s, from log headers); %s\n", safetext.Line(r.Build), as.Product, as.CU, updateLabel(as), exp)
 		}
 	}
 	sev := map[finding.Severity]int{}
@@ -61,9 +63,9 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 	fmt.Fprintf(w, "\nLog coverage\n")
 	fmt.Fprintf(w, "  %-22s %5s %10s  %-10s  %-10s\n", "source", "files", "lines", "first", "last")
 	for _, c := range r.Coverage {
-		fmt.Fprintf(w, "  %-22s %5d %10d  %-10s  %-10s\n", c.Source, c.Files, c.Records, day(c), dayLast(c))
+		fmt.Fprintf(w, "  %-22s %5d %10d  %-10s  %-10s\n", safetext.Line(c.Source), c.Files, c.Records, day(c), dayLast(c))
 		for _, wr := range c.Warnings {
-			fmt.Fprintf(w, "      ! %s\n", wr)
+			fmt.Fprintf(w, "      ! %s\n", safetext.Line(wr))
 		}
 	}
 	if len(r.Warnings) > 0 {
@@ -73,12 +75,12 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 				fmt.Fprintf(w, "  ... %d more (see --format json)\n", len(r.Warnings)-i)
 				break
 			}
-			fmt.Fprintf(w, "  - %s\n", wr)
+			fmt.Fprintf(w, "  - %s\n", safetext.Line(wr))
 		}
 	}
 	fmt.Fprintf(w, "\nNext steps\n")
 	for _, s := range NextSteps(r, a, kb) {
-		fmt.Fprintf(w, "  - %s\n", s)
+		fmt.Fprintf(w, "  - %s\n", safetext.Line(s))
 	}
 }
 
@@ -158,16 +160,18 @@ func dayLast(c finding.Coverage) string {
 	return c.Last.Format("2006-01-02")
 }
 
-// oneLine flattens control characters so evidence cannot forge report lines
-// or terminal escapes.
+// oneLine escapes control characters visibly (safetext.Line) so evidence
+// cannot forge report lines or send terminal escapes, and cuts s to about
+// n bytes on a character boundary.
 func oneLine(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	return truncate(s, n)
+	s = safetext.Line(s)
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // groupByPlace merges findings of the same evidence line (several rules
@@ -209,7 +213,7 @@ func writeGroup(w io.Writer, g []finding.Finding) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "  %s  %-8s %-9s %s [%s]\n", when, top.Severity, top.Outcome, oneLine(top.Title, 200), strings.Join(tags, " "))
+	fmt.Fprintf(w, "  %s  %-8s %-9s %s [%s]\n", when, top.Severity, top.Outcome, oneLine(top.Title, 200), oneLine(strings.Join(tags, " "), 300))
 	for _, f := range g {
 		if f.Rule != top.Rule {
 			fmt.Fprintf(w, "      also: %s (%s, %s)\n", oneLine(f.Title, 200), f.Severity, f.Outcome)

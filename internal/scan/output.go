@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // Format is an output format of exhunt scan.
@@ -105,10 +107,8 @@ func (c *csvWriter) Write(r *Result) error {
 	row := []string{r.Target, r.IP, port, strconv.FormatBool(r.Exchange), r.Build, r.Precision, r.Product, r.CU, r.Update,
 		strconv.FormatBool(r.Exposed || r.WebShelled), strings.Join(r.CVEs, " "), strings.Join(r.SUDependentCVEs, " "),
 		strings.Join(vuln, " "), strings.Join(shells, " "), strings.Join(names, " "), r.FEServer, r.Error}
-	for i, f := range row { // a cell starting with = + - @ would run as a formula in a spreadsheet
-		if f != "" && strings.ContainsRune("=+-@", rune(f[0])) {
-			row[i] = "'" + f
-		}
+	for i, f := range row { // control characters escaped; a cell starting with = + - @ would run as a formula
+		row[i] = safetext.Cell(f)
 	}
 	if err := c.cw.Write(row); err != nil {
 		return err
@@ -210,7 +210,10 @@ func (t *textWriter) Write(r *Result) error {
 	if prod == "" {
 		prod = "-"
 	}
-	_, err := fmt.Fprintf(t.bw, textFmt, clipTo(target, 28), ex, build, prec, clipTo(prod, 22), clipTo(cves, 30), active, shells, clip(last))
+	// Everything but the fixed words may come from the network or the
+	// target list: escape what a terminal would act on before clipping.
+	_, err := fmt.Fprintf(t.bw, textFmt, clipTo(safetext.Line(target), 28), ex, safetext.Line(build), safetext.Line(prec),
+		clipTo(safetext.Line(prod), 22), clipTo(safetext.Line(cves), 30), safetext.Line(active), shells, clip(safetext.Line(last)))
 	if err != nil {
 		return err
 	}

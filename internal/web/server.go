@@ -97,11 +97,22 @@ func (s *Server) pageAuth(next http.Handler) http.Handler {
 // authorized reports whether r carries one of s.Tokens as a bearer token,
 // or, with basic, as the HTTP Basic password.
 func (s *Server) authorized(r *http.Request, basic bool) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	got, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok && basic {
 		_, got, ok = r.BasicAuth()
 	}
 	return ok && s.validToken(strings.TrimSpace(got))
+}
+
+// bearerToken returns the token of an "Authorization: Bearer TOKEN"
+// header. The scheme name is case-insensitive (RFC 9110 section 11.1), so
+// "bearer" and "BEARER" are accepted too.
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return token, true
 }
 
 func (s *Server) validToken(got string) bool {
