@@ -59,7 +59,20 @@ type Tree struct {
 	single   string
 	Warnings []string
 	Skipped  int // entries not read: links, devices, unsafe or oversized zip entries
+	// Unread lists the entries counted in Skipped, with the reason, for
+	// the hunt's "not examined" list (the first maxUnread of them).
+	Unread []Unread
 }
+
+// Unread is one entry of the evidence that was not read, and why.
+type Unread struct {
+	Path   string
+	Reason string
+}
+
+// maxUnread bounds Tree.Unread and Tree.Warnings: a tree of a million
+// links must not fill memory with their names.
+const maxUnread = 1000
 
 // Open opens path read-only as evidence.
 func Open(p string, opt Options) (*Tree, error) {
@@ -129,10 +142,16 @@ func (t *Tree) Close() error {
 	return nil
 }
 
-func (t *Tree) warnf(format string, args ...any) {
+// skip records an entry that is not read: counted, listed with its
+// reason, and warned about as "path: skipped: reason" (or, for read
+// errors, "path: cannot read: reason").
+func (t *Tree) skip(p, verb, reason string) {
 	t.Skipped++
-	if len(t.Warnings) < 1000 {
-		t.Warnings = append(t.Warnings, fmt.Sprintf(format, args...))
+	if len(t.Unread) < maxUnread {
+		t.Unread = append(t.Unread, Unread{Path: p, Reason: reason})
+	}
+	if len(t.Warnings) < maxUnread {
+		t.Warnings = append(t.Warnings, p+": "+verb+": "+reason)
 	}
 }
 
@@ -242,7 +261,10 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	}
 	return fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			t.warnf("%s: cannot read: %v", p, err)
+			t.skip(p, "cannot read", err.Error())
+			if d != nil && d.IsDir() && p != "." {
+				return fs.SkipDir
+			}
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -252,16 +274,16 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 			return nil
 		}
 		if !d.Type().IsRegular() {
-			t.warnf("%s: skipped: not a regular file (%s)", p, d.Type())
+			t.skip(p, "skipped", fmt.Sprintf("not a regular file (%s)", d.Type()))
 			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
-			t.warnf("%s: cannot stat: %v", p, err)
+			t.skip(p, "cannot stat", err.Error())
 			return nil
 		}
 		if info.Size() > t.opt.MaxEntrySize {
-			t.warnf("%s: skipped: %d bytes is over the %d byte limit", p, info.Size(), t.opt.MaxEntrySize)
+			t.skip(p, "skipped", fmt.Sprintf("%d bytes is over the %d byte limit", info.Size(), t.opt.MaxEntrySize))
 			return nil
 		}
 		return fn(&File{Path: p, Size: info.Size(), ModTime: info.ModTime(), tree: t})
@@ -281,20 +303,20 @@ func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
 		}
 		clean := path.Clean(name)
 		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, ":") {
-			t.warnf("%s: skipped: unsafe path in zip", zf.Name)
+			t.skip(zf.Name, "skipped", "unsafe path in zip")
 			continue
 		}
 		if !zf.Mode().IsRegular() {
-			t.warnf("%s: skipped: not a regular file in zip (%s)", zf.Name, zf.Mode().Type())
+			t.skip(zf.Name, "skipped", fmt.Sprintf("not a regular file in zip (%s)", zf.Mode().Type()))
 			continue
 		}
 		size := int64(zf.UncompressedSize64)
 		if size < 0 || size > t.opt.MaxEntrySize {
-			t.warnf("%s: skipped: %d bytes uncompressed is over the %d byte limit", zf.Name, zf.UncompressedSize64, t.opt.MaxEntrySize)
+			t.skip(zf.Name, "skipped", fmt.Sprintf("%d bytes uncompressed is over the %d byte limit", zf.UncompressedSize64, t.opt.MaxEntrySize))
 			continue
 		}
 		if size > 1<<20 && (zf.CompressedSize64 == 0 || size/int64(max(zf.CompressedSize64, 1)) > t.opt.MaxRatio) {
-			t.warnf("%s: skipped: compression ratio %d:1 is over %d:1 (zip bomb?)", zf.Name, size/int64(max(zf.CompressedSize64, 1)), t.opt.MaxRatio)
+			t.skip(zf.Name, "skipped", fmt.Sprintf("compression ratio %d:1 is over %d:1 (zip bomb?)", size/int64(max(zf.CompressedSize64, 1)), t.opt.MaxRatio))
 			continue
 		}
 		if err := fn(&File{Path: clean, Size: size, ModTime: zf.Modified, tree: t, zf: zf}); err != nil {
