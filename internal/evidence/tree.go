@@ -191,12 +191,41 @@ func (f *File) Open() (io.ReadCloser, error) {
 		return nil, err
 	}
 	// The declared size may lie: never read more than it.
-	return &limitedReadCloser{io.LimitReader(rc, int64(f.zf.UncompressedSize64)), rc}, nil
+	return &limitedReadCloser{&sizedReader{r: rc, n: int64(f.zf.UncompressedSize64)}, rc}, nil
 }
 
 type limitedReadCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// sizedReader reads at most n bytes and then asks r for its end, so that
+// the zip reader checks the entry's CRC (a LimitReader would stop before
+// it, and a corrupt entry would read as good), and an entry longer than
+// it declares is an error rather than silently cut.
+type sizedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) {
+	if s.n <= 0 {
+		var one [1]byte
+		m, err := s.r.Read(one[:])
+		switch {
+		case m > 0:
+			return 0, errors.New("zip entry is longer than its declared size")
+		case err == nil:
+			err = io.EOF
+		}
+		return 0, err
+	}
+	if int64(len(p)) > s.n {
+		p = p[:s.n]
+	}
+	m, err := s.r.Read(p)
+	s.n -= int64(m)
+	return m, err
 }
 
 // ReaderAt is what random-access parsers (EVTX) need.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -167,5 +168,57 @@ func TestOpenErrors(t *testing.T) {
 	os.WriteFile(bad, append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xff}, 100)...), 0o644)
 	if _, err := Open(bad, Options{}); err == nil || !strings.Contains(err.Error(), "not a readable zip") {
 		t.Errorf("corrupt zip: %v", err)
+	}
+}
+
+// A zip entry whose data no longer matches its CRC cannot be read: the
+// error reaches the reader instead of the corrupt bytes passing as good.
+func TestZipCorruptEntryFailsItsCRC(t *testing.T) {
+	p := makeZip(t, map[string]string{"a.aspx": "<% eval(Request.Item[\"z\"]) %>"}, zip.Store)
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := zr.File[0].DataOffset()
+	zr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteAt([]byte{'X'}, off)
+	fh.Close()
+	tr, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	err = tr.Walk(context.Background(), func(f *File) error {
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.ReadAll(rc)
+		return err
+	})
+	if !errors.Is(err, zip.ErrChecksum) {
+		t.Errorf("reading a corrupt entry: %v, want %v", err, zip.ErrChecksum)
+	}
+}
+
+// Entries that are not read are listed with their reason.
+func TestUnreadListed(t *testing.T) {
+	p := makeZip(t, map[string]string{"../x.aspx": "x", "ok.log": "y"}, zip.Store)
+	tr, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	walkAll(t, tr)
+	if len(tr.Unread) != 1 || tr.Unread[0].Path != "../x.aspx" || tr.Unread[0].Reason != "unsafe path in zip" || tr.Skipped != 1 {
+		t.Errorf("unread %+v skipped %d", tr.Unread, tr.Skipped)
 	}
 }

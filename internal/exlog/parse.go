@@ -59,6 +59,8 @@ type Stats struct {
 	Fields   []string // column names of the last header, as spelled there
 	Software string   // #Software:
 	Version  string   // #Version:, the Exchange build, e.g. 15.01.2176.002
+	// VersionLine is the line of the first #Version: header, 0 if none.
+	VersionLine int64
 	LogType  LogType
 	Host     string // first ServerHostName (or ServerName) value
 	// Protocol is the HttpProxy category of the first record passed to
@@ -249,6 +251,9 @@ func (p *parser) directive(line []byte) {
 		p.st.Software = string(val)
 	case "version":
 		p.st.Version = string(val)
+		if p.st.VersionLine == 0 {
+			p.st.VersionLine = p.st.Lines
+		}
 	case "log-type":
 		p.declared = declaredType(string(val))
 	}
