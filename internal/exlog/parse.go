@@ -61,8 +61,8 @@ type Stats struct {
 	Version  string   // #Version:, the Exchange build, e.g. 15.01.2176.002
 	// VersionLine is the line of the first #Version: header, 0 if none.
 	VersionLine int64
-	LogType  LogType
-	Host     string // first ServerHostName (or ServerName) value
+	LogType     LogType
+	Host        string // first ServerHostName (or ServerName) value
 	// Protocol is the HttpProxy category of the first record passed to
 	// fn ("ecp", "owa"...), from the record, see Parse.
 	Protocol string
