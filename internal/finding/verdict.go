@@ -29,10 +29,18 @@ func Judge(fs []Finding) Verdict {
 	return v
 }
 
-// JudgeWhy is Judge with the reason: a sentence naming the finding that
-// decided the verdict.
+// JudgeWhy is Judge with the reason: a sentence naming the strongest
+// finding behind the verdict (for compromise: one that succeeded before
+// one merely on record, the most severe, the earliest).
 func JudgeWhy(fs []Finding) (Verdict, string) {
-	var attempt, suspicious *Finding
+	var attempt, suspicious, proof *Finding
+	strength := func(f *Finding) int {
+		s := 10 * f.Severity.Rank()
+		if f.Outcome == Succeeded {
+			s += 100
+		}
+		return s
+	}
 	for i := range fs {
 		f := &fs[i]
 		if f.Severity.Rank() < Medium.Rank() {
@@ -44,17 +52,20 @@ func JudgeWhy(fs []Finding) (Verdict, string) {
 			}
 			continue
 		}
-		if f.Outcome == Succeeded && f.Severity.Rank() >= High.Rank() {
-			return Compromised, "compromised: " + describe(f) + " succeeded"
-		}
-		if (f.Kind == KindFile || f.Kind == KindEvent) && f.Outcome != Attempted && f.Severity.Rank() >= High.Rank() {
-			return Compromised, "compromised: " + describe(f) + " is on record"
+		decisive := f.Severity.Rank() >= High.Rank() &&
+			(f.Outcome == Succeeded || (f.Kind == KindFile || f.Kind == KindEvent) && f.Outcome != Attempted)
+		if decisive && (proof == nil || strength(f) > strength(proof)) {
+			proof = f
 		}
 		if attempt == nil {
 			attempt = f
 		}
 	}
 	switch {
+	case proof != nil && proof.Outcome == Succeeded:
+		return Compromised, "compromised: " + describe(proof) + " succeeded"
+	case proof != nil:
+		return Compromised, "compromised: " + describe(proof) + " is on record"
 	case attempt != nil:
 		why := "exploitation attempted: " + describe(attempt) + "; no finding shows that an attack succeeded"
 		if suspicious != nil {
