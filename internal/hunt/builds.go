@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
@@ -77,8 +78,14 @@ func (h *hostHunt) recordBuilds(path string, rec *evidence.Record) {
 // in a URL path: /owa/auth/15.1.2375/themes/..., /ecp/15.1.2176.9/scripts/...
 var versionPath = regexp.MustCompile(`(?i)^/(?:owa|ecp)/(?:[a-z]+/)?(15\.[0-2]\.\d{1,4}(?:\.\d{1,4})?)/`)
 
+// maxVersionLines is how many lines of an IIS log are searched for a
+// build in a URL path before giving up on that file.
+const maxVersionLines = 50000
+
 // hasVersionPath is the cheap line test before versionPath.
-func hasVersionPath(line []byte) bool { return strings.Contains(string(line), "/15.") }
+func hasVersionPath(line []byte) bool { return bytes.Contains(line, versionMark) }
+
+var versionMark = []byte("/15.")
 
 // urlBuild returns the build in a request's URL path when the server
 // answered it (2xx or 304): a path the server serves is its own.

@@ -112,25 +112,37 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string)
 	defer rc.Close()
 	m := h.opt.Rules.ForSource(iislog.LogSource)
 	// The prefilter's verdict on the line the parser is about to hand
-	// over (Parse calls Filter, then fn, for each line in turn): lines
-	// kept only for the page inventory or a build in their URL skip the
-	// rules.
+	// over (Parse calls Filter, then fn, for each line in turn). Lines are
+	// also kept, skipping the rules, when their URL may name the build
+	// (an OWA/ECP resource path), until one did or for the first
+	// maxVersionLines lines: a file (a day) rarely changes build. Script
+	// pages reach the page inventory through the prefilter, whose web
+	// shell rules key on their extensions.
 	var candidate bool
+	checkVersion, lines := true, 0
 	filter := func(line []byte) bool {
 		candidate = m.Candidate(line)
-		return candidate || hasScriptExt(line) || hasVersionPath(line)
-	}
-	builds := map[string]bool{}
-	st, err := iislog.Parse(ctx, hr, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
-		if candidate {
-			m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+		if checkVersion {
+			if lines++; lines > maxVersionLines {
+				checkVersion = false
+			}
+			return candidate || hasVersionPath(line)
 		}
+		return candidate
+	}
+	st, err := iislog.Parse(ctx, hr, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
 		stem, _ := rec.Fields.Get("cs-uri-stem")
 		status, _ := rec.Fields.Get("sc-status")
-		if b := urlBuild(stem, status); b != "" && !builds[b] {
-			builds[b] = true
-			h.addBuild(buildSignal{build: b, source: srcURL, file: f.Path, line: rec.Line, at: rec.Time})
+		if checkVersion {
+			if b := urlBuild(stem, status); b != "" {
+				checkVersion = false
+				h.addBuild(buildSignal{build: b, source: srcURL, file: f.Path, line: rec.Line, at: rec.Time})
+			}
 		}
+		if !candidate {
+			return nil
+		}
+		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
 		h.pageRequest("iis", f.Path, rec, stem, status, field(rec, "cs-method"), field(rec, "c-ip"), field(rec, "cs-uri-query"))
 		return nil
 	})
@@ -190,7 +202,7 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
 	var candidate, first = false, true
 	filter := func(line []byte) bool {
 		candidate = pre.Candidate(line)
-		keep := candidate || first || hasScriptExt(line)
+		keep := candidate || first
 		first = false
 		return keep
 	}
@@ -208,7 +220,7 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
 			}
 			m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
 		}
-		if rec.Log.Service == string(exlog.HttpProxy) {
+		if candidate && rec.Log.Service == string(exlog.HttpProxy) {
 			stem := field(rec, "UrlStem")
 			h.pageRequest("httpproxy", f.Path, rec, stem, field(rec, "HttpStatus"), field(rec, "Method"), field(rec, "ClientIpAddress"), field(rec, "UrlQuery"))
 		}

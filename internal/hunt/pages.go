@@ -18,9 +18,10 @@ import (
 	"github.com/exhunt/exhunt/internal/rules"
 )
 
-// The page inventory follows every request to a script page (.aspx,
-// .ashx, .asmx, .soap) that is neither a stock Exchange page nor one of
-// Exchange's own applications: pages in the web shell drop folders
+// The page inventory follows the requests to script pages (.aspx, .ashx,
+// .soap, and .asmx with a command or tunnel in its query: what the line
+// prefilter of the web-shell rules lets through) that are neither stock
+// Exchange pages nor Exchange's own applications: pages in the web shell drop folders
 // (aspnet_client, owa/auth, ecp/auth, oab) and pages anywhere outside
 // Exchange's virtual directories. Rules see one request at a time; the
 // inventory sees a page's whole history, which tells web-shell use that
@@ -100,12 +101,15 @@ func classifyPage(stem string) pageClass {
 	return foreignPage
 }
 
+// ewsEndpoint is Exchange Web Services' one page, a tenth of a server's
+// requests: the line test leaves it out at once.
+var ewsEndpoint = []byte("/ews/exchange")
+
 // hasScriptExt is the cheap line test: does the line name a script page
-// (.as?x or .soap, any case)?
+// (.as?x or .soap, any case) other than the EWS endpoint?
 func hasScriptExt(line []byte) bool {
-	for i := bytes.IndexByte(line, '.'); i >= 0 && i+5 <= len(line); {
-		a, b, c, d := line[i+1]|0x20, line[i+2]|0x20, line[i+3]|0x20, line[i+4]|0x20
-		if a == 'a' && b == 's' && (c == 'p' || c == 'h' || c == 'm') && d == 'x' || a == 's' && b == 'o' && c == 'a' && d == 'p' {
+	for i := bytes.IndexByte(line, '.'); i >= 0; {
+		if scriptExtAt(line, i) {
 			return true
 		}
 		j := bytes.IndexByte(line[i+1:], '.')
@@ -113,6 +117,26 @@ func hasScriptExt(line []byte) bool {
 			return false
 		}
 		i += j + 1
+	}
+	return false
+}
+
+// scriptExtAt says whether line[i:] starts a script extension that is not
+// the EWS endpoint's.
+func scriptExtAt(line []byte, i int) bool {
+	if i+5 > len(line) {
+		return false
+	}
+	a, b, c, d := line[i+1]|0x20, line[i+2]|0x20, line[i+3]|0x20, line[i+4]|0x20
+	switch {
+	case a == 's' && b == 'o' && c == 'a' && d == 'p':
+		return true
+	case a != 'a' || b != 's' || d != 'x':
+		return false
+	case c == 'p' || c == 'h':
+		return true
+	case c == 'm':
+		return i < len(ewsEndpoint) || !bytes.EqualFold(line[i-len(ewsEndpoint):i], ewsEndpoint)
 	}
 	return false
 }

@@ -539,3 +539,16 @@ func corruptEntry(t *testing.T, zp, name string) {
 		t.Fatal(err)
 	}
 }
+
+func TestHasScriptExt(t *testing.T) {
+	for line, want := range map[string]bool{
+		"GET /aspnet_client/x.aspx - 443": true, "GET /owa/auth/WIN.ASHX": true, "POST /a/b.Soap x": true,
+		"POST /svc/Admin.asmx": true, "POST /EWS/Exchange.asmx - 443": false, "POST /ews/exchange.ASMX": false,
+		"GET /owa/service.svc 10.0.0.1 Mozilla/5.0+(Windows+NT+10.0;+x64)+AppleWebKit/537.36": false,
+		"GET /x.as": false, "GET /x.aspy": false, "": false, ".asp": false,
+	} {
+		if got := hasScriptExt([]byte(line)); got != want {
+			t.Errorf("hasScriptExt(%q) = %v", line, got)
+		}
+	}
+}

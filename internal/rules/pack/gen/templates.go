@@ -161,17 +161,27 @@ var (
 // page inventory (internal/hunt/pages.go) uses the same list.
 var webshellFolders = []string{"/aspnet_client/", "/owa/auth/", "/ecp/auth/", "/oab/"}
 
-var scriptExts = []string{".aspx", ".ashx", ".asmx", ".soap"}
+// scriptExts are the script pages the command rules look at anywhere.
+// The folder rules leave .asmx out: the line prefilter keys on these
+// extensions, and Exchange Web Services (/EWS/Exchange.asmx) is a tenth of
+// a server's requests; a .asmx with a command still trips the command
+// rule, and the hunt's page inventory follows the rest.
+var (
+	scriptExts = []string{".aspx", ".ashx", ".asmx", ".soap"}
+	folderExts = []string{".aspx", ".ashx", ".soap"}
+)
 
 // webshellRule flags requests to non-stock script pages: in the web shell
 // folders when markers is nil, anywhere with one of the markers in the
 // query otherwise.
 func webshellRule(m meta, f webFields, stock, markers []string) string {
 	d := ""
+	exts := scriptExts
 	if len(markers) == 0 {
 		d += "    selection_folder:\n        " + f.stem + "|startswith:\n" + list("            ", webshellFolders)
+		exts = folderExts
 	}
-	d += "    selection_ext:\n        " + f.stem + "|endswith:\n" + list("            ", scriptExts)
+	d += "    selection_ext:\n        " + f.stem + "|endswith:\n" + list("            ", exts)
 	if len(markers) > 0 {
 		d += "    selection_cmd:\n        " + f.query + "|contains:\n" + list("            ", markers)
 	}
