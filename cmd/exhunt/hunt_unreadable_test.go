@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exhunt/exhunt/internal/evidence/evidencetest"
 	"github.com/exhunt/exhunt/internal/finding"
 )
 
@@ -30,21 +31,7 @@ func writeUnreadableZip(t *testing.T) string {
 	w.Write([]byte(shellASPX))
 	zw.Close()
 	f.Close()
-	zr, err := zip.OpenReader(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	off, err := zr.File[0].DataOffset()
-	zr.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fh, err := os.OpenFile(p, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fh.WriteAt([]byte{'#'}, off)
-	fh.Close()
+	evidencetest.CorruptZipEntry(t, p, "inetpub/wwwroot/aspnet_client/shell.aspx")
 	return p
 }
 

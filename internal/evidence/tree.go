@@ -190,41 +190,51 @@ func (f *File) Open() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The declared size may lie: never read more than it.
-	return &limitedReadCloser{&sizedReader{r: rc, n: int64(f.zf.UncompressedSize64)}, rc}, nil
+	// The declared size may lie: never read more than it. The final probe
+	// lets the zip reader check the entry's CRC, so a corrupt entry fails
+	// instead of reading as good.
+	return &limitedReadCloser{LimitReader(rc, int64(f.zf.UncompressedSize64), errZipTooLong), rc}, nil
 }
+
+var errZipTooLong = errors.New("zip entry is longer than its declared size")
 
 type limitedReadCloser struct {
 	io.Reader
 	io.Closer
 }
 
-// sizedReader reads at most n bytes and then asks r for its end, so that
-// the zip reader checks the entry's CRC (a LimitReader would stop before
-// it, and a corrupt entry would read as good), and an entry longer than
-// it declares is an error rather than silently cut.
-type sizedReader struct {
-	r io.Reader
-	n int64
+// LimitReader reads at most n bytes of r, and then reads r once more, so
+// that the end is told apart from a cut: more data is the error over
+// (rather than a silent EOF that would pass a truncated read for a whole
+// one), an error of r's own at its end (a zip entry's CRC, a gzip
+// trailer) is returned, and only a clean end is io.EOF.
+func LimitReader(r io.Reader, n int64, over error) io.Reader {
+	return &limitReader{r: r, left: n, over: over}
 }
 
-func (s *sizedReader) Read(p []byte) (int, error) {
-	if s.n <= 0 {
+type limitReader struct {
+	r    io.Reader
+	left int64
+	over error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
 		var one [1]byte
-		m, err := s.r.Read(one[:])
+		m, err := l.r.Read(one[:])
 		switch {
 		case m > 0:
-			return 0, errors.New("zip entry is longer than its declared size")
+			return 0, l.over
 		case err == nil:
 			err = io.EOF
 		}
 		return 0, err
 	}
-	if int64(len(p)) > s.n {
-		p = p[:s.n]
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
 	}
-	m, err := s.r.Read(p)
-	s.n -= int64(m)
+	m, err := l.r.Read(p)
+	l.left -= int64(m)
 	return m, err
 }
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/exhunt/exhunt/internal/evidence/evidencetest"
 )
 
 func writeFile(t *testing.T, p, data string) {
@@ -175,21 +177,7 @@ func TestOpenErrors(t *testing.T) {
 // error reaches the reader instead of the corrupt bytes passing as good.
 func TestZipCorruptEntryFailsItsCRC(t *testing.T) {
 	p := makeZip(t, map[string]string{"a.aspx": "<% eval(Request.Item[\"z\"]) %>"}, zip.Store)
-	zr, err := zip.OpenReader(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	off, err := zr.File[0].DataOffset()
-	zr.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fh, err := os.OpenFile(p, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fh.WriteAt([]byte{'X'}, off)
-	fh.Close()
+	evidencetest.CorruptZipEntry(t, p, "a.aspx")
 	tr, err := Open(p, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exhunt/exhunt/internal/evidence/evidencetest"
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/rules"
@@ -458,7 +459,7 @@ func TestNotExamined(t *testing.T) {
 	add("headerless.LOG", []byte("2021-03-03T00:00:00.000Z,x,y\n2021-03-03T00:00:01.000Z,x,y\n"), zip.Store)
 	zw.Close()
 	f.Close()
-	corruptEntry(t, zp, "inetpub/wwwroot/aspnet_client/shell.aspx")
+	evidencetest.CorruptZipEntry(t, zp, "inetpub/wwwroot/aspnet_client/shell.aspx")
 
 	r := hunt1(t, zp, opt)[0]
 	reasons := map[string]string{}
@@ -499,56 +500,9 @@ func TestNotExamined(t *testing.T) {
 	w.Write([]byte("<%@ Page %><% eval(Request.Item[\"z\"]) %>"))
 	zw.Close()
 	f.Close()
-	corruptEntry(t, only, "inetpub/wwwroot/aspnet_client/shell.aspx")
+	evidencetest.CorruptZipEntry(t, only, "inetpub/wwwroot/aspnet_client/shell.aspx")
 	r = hunt1(t, only, opt)[0]
 	if r.FilesExamined != 0 || r.Verdict != finding.NoEvidence || !strings.HasPrefix(r.VerdictReason, "nothing could be examined: 1 input") {
 		t.Errorf("unreadable only file: examined %d, verdict %s, reason %q", r.FilesExamined, r.Verdict, r.VerdictReason)
-	}
-}
-
-// corruptEntry flips a byte of a stored zip entry's data, so that reading
-// it fails its CRC check.
-func corruptEntry(t *testing.T, zp, name string) {
-	t.Helper()
-	zr, err := zip.OpenReader(zp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var off int64
-	for _, f := range zr.File {
-		if f.Name == name {
-			off, err = f.DataOffset()
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	zr.Close()
-	if off == 0 {
-		t.Fatalf("%s not in %s", name, zp)
-	}
-	fh, err := os.OpenFile(zp, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fh.Close()
-	var b [1]byte
-	fh.ReadAt(b[:], off)
-	b[0] ^= 0xff
-	if _, err := fh.WriteAt(b[:], off); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestHasScriptExt(t *testing.T) {
-	for line, want := range map[string]bool{
-		"GET /aspnet_client/x.aspx - 443": true, "GET /owa/auth/WIN.ASHX": true, "POST /a/b.Soap x": true,
-		"POST /svc/Admin.asmx": true, "POST /EWS/Exchange.asmx - 443": false, "POST /ews/exchange.ASMX": false,
-		"GET /owa/service.svc 10.0.0.1 Mozilla/5.0+(Windows+NT+10.0;+x64)+AppleWebKit/537.36": false,
-		"GET /x.as": false, "GET /x.aspy": false, "": false, ".asp": false,
-	} {
-		if got := hasScriptExt([]byte(line)); got != want {
-			t.Errorf("hasScriptExt(%q) = %v", line, got)
-		}
 	}
 }
