@@ -506,3 +506,23 @@ func TestNotExamined(t *testing.T) {
 		t.Errorf("unreadable only file: examined %d, verdict %s, reason %q", r.FilesExamined, r.Verdict, r.VerdictReason)
 	}
 }
+
+// Watson reports of MSExchange events name the build as logs do; other
+// numbers in event text do not pass for one.
+func TestExchangeBuildText(t *testing.T) {
+	text := "Watson report about to be sent for process id: 10072, with parameters: E12IIS, c-RTL-AMD64, 15.01.2375.007, w3wp#MSExchangeOWAAppPool, M.Exchange.Data, 1.2.3.4, 16.0.10337.20007"
+	if got := exchangeBuildText.FindAllString(text, -1); !slices.Equal(got, []string{"15.01.2375.007"}) {
+		t.Errorf("builds in %q: %v", text, got)
+	}
+}
+
+func TestComputerKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"EXCH01.corp.example": "EXCH01", "exch01": "EXCH01", " alice.insecurebank.local ": "ALICE",
+		"10.0.0.5": "10.0.0.5", "fe80::1": "FE80::1", "-": "", "": "",
+	} {
+		if got := computerKey(in); got != want {
+			t.Errorf("computerKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
