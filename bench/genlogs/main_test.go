@@ -69,7 +69,7 @@ func TestGenerated(t *testing.T) {
 	t.Log(report)
 	for title, kind := range map[string]string{
 		"ProxyLogon SSRF request to a short .js name under /ecp or /owa/auth": "iis-ssrf-js",
-		"Web shell command in the query of a non-stock script page":                 "iis-webshell-cmd",
+		"Web shell command in the query of a non-stock script page":           "iis-webshell-cmd",
 		"ProxyShell autodiscover.json path confusion":                         "iis-proxyshell",
 		"ProxyLogon SSRF AnchorMailbox in HttpProxy log":                      "httpproxy-serverinfo",
 	} {
