@@ -30,7 +30,8 @@ FUZZ = \
 	./internal/jsonfmt:FuzzIndent \
 	./internal/collect:FuzzVerify \
 	./internal/collect:FuzzParseManifest \
-	./internal/collect:FuzzApplicationHost
+	./internal/collect:FuzzApplicationHost \
+	./internal/peversion:FuzzRead
 
 .PHONY: help build test vet fmt fuzz windows ci
 help: ## list the targets

@@ -89,9 +89,27 @@ Nishang, PowerCat, Covenant. Add signature-base or other YARA folders with
 --yara; rules that cannot be compiled are listed with the reason.
 
 Each finding says whether the exploitation was attempted or succeeded; each
-host gets a verdict: compromised, exploitation-attempted or no-evidence. The
-report shows when each log source starts and ends, its gaps, and warns when the
-logs start after the first known exploitation of a CVE they cover.
+host gets a verdict (compromised, exploitation-attempted or no-evidence) and a
+one-line reason. The report shows when each log source starts and ends, its
+gaps, and warns when the logs start after the first known exploitation of a CVE
+they cover. Every input that could not be examined (an unknown format such as an
+Apache log, a log without a header, a file that cannot be read, a zip entry
+skipped by a guard, a file over --max-file-size) is listed with the reason
+under "Not examined" (not_examined in JSON), and the verdict reason says the
+evidence was incomplete. An IIS excerpt without its #Fields: header is read
+with IIS's default Exchange fields when its lines fit them, and the coverage
+says so.
+
+The build comes from every signal the evidence holds (Exchange log columns
+and headers, ECP S:BLD, ExSetup.exe's file version, MSExchange events, OWA/ECP
+resource paths), the most reliable and precise first; placeholders such as the
+15.0.0.0 of ECP log headers are ignored, and disagreements are reported
+(build_sources in JSON).
+
+Evidence that names several computers (event logs of six machines, IIS logs
+with s-computername, Exchange logs with ServerHostName) is reported as one
+host per computer, with a warning; --host NAME reports a single PATH as one
+host.
 
 Examples:
   exhunt hunt examples/evidence
@@ -101,13 +119,15 @@ Examples:
   exhunt hunt --yara ~/signature-base/yara --all-files EXCH01/
 
 EXIT STATUS
-  0  no finding at or above --fail-on (default high)
+  0  no finding at or above --fail-on (default high), and something was examined
   1  at least one finding at or above --fail-on
-  2  bad input: missing path, nothing to examine, unreadable rules folder,
-     a PATH that is not a folder, zip or regular file (a FIFO, a device)
+  2  bad input: missing path, unreadable rules folder, a PATH that is not a
+     folder, zip or regular file (a FIFO, a device), or a PATH where nothing
+     could be examined (the report is still printed, with the reasons); this
+     wins over 1, so a script never takes an unexamined server for a checked one
   3  a failed --upload, or another internal error
   4  the results were printed but could not be recorded in the result
-     database (it could not be opened, or a save failed); wins over 1 and 3`,
+     database (it could not be opened, or a save failed); wins over 1, 2 and 3`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHunt(cmd, g, &o, args)
@@ -170,11 +190,23 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	if err := writeHunt(g.stdout, o.format, results, opt); err != nil {
 		return err
 	}
-	if err := keepHunt(cmd.Context(), g, o, results); err != nil {
+	var examined []finding.HostResult
+	var nothing []string
+	for _, r := range results {
+		if r.FilesExamined == 0 {
+			nothing = append(nothing, r.Host)
+			continue
+		}
+		examined = append(examined, r)
+	}
+	if err := keepHunt(cmd.Context(), g, o, examined); err != nil {
 		if n := countAtLeast(results, failOn); n > 0 {
 			err = errors.Join(err, fmt.Errorf("%d findings at or above --fail-on %s were found (and printed)", n, failOn))
 		}
 		return err
+	}
+	if len(nothing) > 0 {
+		return usagef("nothing could be examined for %s (see \"Not examined\" above; not recorded)", strings.Join(nothing, ", "))
 	}
 	if countAtLeast(results, failOn) > 0 {
 		return errFound

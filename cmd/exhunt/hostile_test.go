@@ -101,7 +101,11 @@ func TestHostileTextOutputs(t *testing.T) {
 		// The host name is upper-cased, which turns invalid UTF-8 into
 		// U+FFFD; JSON does the same to the stored strings.
 		first, _, _ := strings.Cut(out, "\n")
-		if first != `EXCH01\x1b]0;PWNED\a`+"\ufffd\ufffd"+`: COMPROMISED` {
+		want := `EXCH01\x1b]0;PWNED\a` + "\ufffd\ufffd" + `: COMPROMISED`
+		if ev == zipPath { // its unsafe ../ entry is not examined, and listed
+			want += " (EVIDENCE INCOMPLETE)"
+		}
+		if first != want {
 			t.Errorf("%s: host line %q, want the s-computername escaped", filepath.Base(ev), first)
 		}
 		for _, want := range []string{

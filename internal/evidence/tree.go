@@ -69,7 +69,20 @@ type Tree struct {
 	single   string
 	Warnings []string
 	Skipped  int // entries not read: links, devices, unsafe or oversized zip entries
+	// Unread lists the entries counted in Skipped, with the reason, for
+	// the hunt's "not examined" list (the first maxUnread of them).
+	Unread []Unread
 }
+
+// Unread is one entry of the evidence that was not read, and why.
+type Unread struct {
+	Path   string
+	Reason string
+}
+
+// maxUnread bounds Tree.Unread and Tree.Warnings: a tree of a million
+// links must not fill memory with their names.
+const maxUnread = 1000
 
 // ratioChecked is the uncompressed size above which a zip entry's
 // compression ratio is checked.
@@ -189,14 +202,20 @@ func (t *Tree) Close() error {
 	return nil
 }
 
-func (t *Tree) warnf(format string, args ...any) {
+// skip records an entry that is not read: counted, listed with its
+// reason, and warned about as "path: skipped: reason" (or, for read
+// errors, "path: cannot read: reason").
+func (t *Tree) skip(p, verb, reason string) {
 	t.Skipped++
-	t.notef(format, args...)
+	if len(t.Unread) < maxUnread {
+		t.Unread = append(t.Unread, Unread{Path: p, Reason: reason})
+	}
+	t.notef("%s: %s: %s", p, verb, reason)
 }
 
 // notef adds a warning about an entry that is still read.
 func (t *Tree) notef(format string, args ...any) {
-	if len(t.Warnings) < 1000 {
+	if len(t.Warnings) < maxUnread {
 		t.Warnings = append(t.Warnings, fmt.Sprintf(format, args...))
 	}
 }
@@ -242,18 +261,56 @@ func (f *File) Open() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The declared size may lie: never read more than it, and of an
-	// over-ratio entry only its head.
-	limit := int64(f.zf.UncompressedSize64)
-	if f.Head > 0 {
-		limit = min(limit, f.Head)
+	// The declared size may lie: never read more than it. The final probe
+	// lets the zip reader check the entry's CRC, so a corrupt entry fails
+	// instead of reading as good. Of an over-ratio entry only its head is
+	// read, so there is no CRC to check.
+	if f.Head > 0 && f.Head < int64(f.zf.UncompressedSize64) {
+		return &limitedReadCloser{io.LimitReader(rc, f.Head), rc}, nil
 	}
-	return &limitedReadCloser{io.LimitReader(rc, limit), rc}, nil
+	return &limitedReadCloser{LimitReader(rc, int64(f.zf.UncompressedSize64), errZipTooLong), rc}, nil
 }
+
+var errZipTooLong = errors.New("zip entry is longer than its declared size")
 
 type limitedReadCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// LimitReader reads at most n bytes of r, and then reads r once more, so
+// that the end is told apart from a cut: more data is the error over
+// (rather than a silent EOF that would pass a truncated read for a whole
+// one), an error of r's own at its end (a zip entry's CRC, a gzip
+// trailer) is returned, and only a clean end is io.EOF.
+func LimitReader(r io.Reader, n int64, over error) io.Reader {
+	return &limitReader{r: r, left: n, over: over}
+}
+
+type limitReader struct {
+	r    io.Reader
+	left int64
+	over error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var one [1]byte
+		m, err := l.r.Read(one[:])
+		switch {
+		case m > 0:
+			return 0, l.over
+		case err == nil:
+			err = io.EOF
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	m, err := l.r.Read(p)
+	l.left -= int64(m)
+	return m, err
 }
 
 // ReaderAt is what random-access parsers (EVTX) need.
@@ -319,16 +376,16 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	}
 	return t.walkDir(ctx, ".", func(p string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
-			t.warnf("%s: skipped: not a regular file (%s)", p, d.Type())
+			t.skip(p, "skipped", fmt.Sprintf("not a regular file (%s)", d.Type()))
 			return nil
 		}
 		info, err := t.root.Lstat(filepath.FromSlash(p))
 		if err != nil {
-			t.warnf("%s: cannot stat: %v", p, err)
+			t.skip(p, "cannot stat", err.Error())
 			return nil
 		}
 		if info.Size() > t.opt.MaxEntrySize {
-			t.warnf("%s: skipped: %d bytes is over the %d byte limit", p, info.Size(), t.opt.MaxEntrySize)
+			t.skip(p, "skipped", fmt.Sprintf("%d bytes is over the %d byte limit", info.Size(), t.opt.MaxEntrySize))
 			return nil
 		}
 		return fn(&File{Path: p, Size: info.Size(), ModTime: info.ModTime(), tree: t})
@@ -342,7 +399,7 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 func (t *Tree) walkDir(ctx context.Context, dir string, fn func(p string, d fs.DirEntry) error) error {
 	entries, err := t.readDir(dir)
 	if err != nil {
-		t.warnf("%s: cannot read: %v", dir, err)
+		t.skip(dir, "cannot read", err.Error())
 	}
 	for _, d := range entries {
 		if err := ctx.Err(); err != nil {
@@ -389,16 +446,16 @@ func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
 		}
 		clean := path.Clean(name)
 		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, ":") {
-			t.warnf("%s: skipped: unsafe path in zip", zf.Name)
+			t.skip(zf.Name, "skipped", "unsafe path in zip")
 			continue
 		}
 		if !zf.Mode().IsRegular() {
-			t.warnf("%s: skipped: not a regular file in zip (%s)", zf.Name, zf.Mode().Type())
+			t.skip(zf.Name, "skipped", fmt.Sprintf("not a regular file in zip (%s)", zf.Mode().Type()))
 			continue
 		}
 		size := int64(zf.UncompressedSize64)
 		if size < 0 || size > t.opt.MaxEntrySize {
-			t.warnf("%s: skipped: %d bytes uncompressed is over the %d byte limit", zf.Name, zf.UncompressedSize64, t.opt.MaxEntrySize)
+			t.skip(zf.Name, "skipped", fmt.Sprintf("%d bytes uncompressed is over the %d byte limit", zf.UncompressedSize64, t.opt.MaxEntrySize))
 			continue
 		}
 		f := &File{Path: clean, Size: size, ModTime: zf.Modified, tree: t, zf: zf}

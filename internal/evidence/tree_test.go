@@ -6,12 +6,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/exhunt/exhunt/internal/evidence/evidencetest"
 )
 
 func writeFile(t *testing.T, p, data string) {
@@ -168,5 +171,43 @@ func TestOpenErrors(t *testing.T) {
 	os.WriteFile(bad, append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xff}, 100)...), 0o644)
 	if _, err := Open(bad, Options{}); err == nil || !strings.Contains(err.Error(), "not a readable zip") {
 		t.Errorf("corrupt zip: %v", err)
+	}
+}
+
+// A zip entry whose data no longer matches its CRC cannot be read: the
+// error reaches the reader instead of the corrupt bytes passing as good.
+func TestZipCorruptEntryFailsItsCRC(t *testing.T) {
+	p := makeZip(t, map[string]string{"a.aspx": "<% eval(Request.Item[\"z\"]) %>"}, zip.Store)
+	evidencetest.CorruptZipEntry(t, p, "a.aspx")
+	tr, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	err = tr.Walk(context.Background(), func(f *File) error {
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.ReadAll(rc)
+		return err
+	})
+	if !errors.Is(err, zip.ErrChecksum) {
+		t.Errorf("reading a corrupt entry: %v, want %v", err, zip.ErrChecksum)
+	}
+}
+
+// Entries that are not read are listed with their reason.
+func TestUnreadListed(t *testing.T) {
+	p := makeZip(t, map[string]string{"../x.aspx": "x", "ok.log": "y"}, zip.Store)
+	tr, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	walkAll(t, tr)
+	if len(tr.Unread) != 1 || tr.Unread[0].Path != "../x.aspx" || tr.Unread[0].Reason != "unsafe path in zip" || tr.Skipped != 1 {
+		t.Errorf("unread %+v skipped %d", tr.Unread, tr.Skipped)
 	}
 }

@@ -92,7 +92,9 @@ func (o *Options) defaults() {
 	}
 }
 
-// Run hunts each path as the evidence of one server.
+// Run hunts each path as the evidence of one server. Evidence that names
+// several computers (event logs of six machines in one folder) gives one
+// result per computer, unless Options.Host names the one host to report.
 func Run(ctx context.Context, paths []string, opt Options) ([]finding.HostResult, error) {
 	opt.defaults()
 	if opt.Rules == nil {
@@ -104,46 +106,77 @@ func Run(ctx context.Context, paths []string, opt Options) ([]finding.HostResult
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", p, err)
 		}
-		out = append(out, res)
+		out = append(out, res...)
 	}
 	return out, nil
 }
 
-// hostHunt gathers what one evidence tree yields.
+// hostHunt gathers what one evidence tree yields while it is read, and,
+// after split, what belongs to one of the computers the tree names.
 type hostHunt struct {
 	opt      *Options
 	tree     *evidence.Tree
+	name     string // the host reported (after split)
 	mu       sync.Mutex
 	findings []finding.Finding
 	perRule  map[string]int              // findings held per rule
 	worst    map[string]*finding.Finding // per trimmed rule: the last one kept
 	dropped  map[string]int
-	coverage map[string]*cover
+	covers   []fileCover       // one per log file read
+	coverage map[string]*cover // per source, after split
 	hashes   []finding.FileHash
-	hosts    map[string]int
-	builds   map[string]time.Time // log header build → newest log day seen with it
-	warnings []string
-	exFiles  []*evidence.File // Exchange logs, for the request-id join
-	iisFiles []*evidence.File // IIS logs, for the file-request join
-	webFiles []fileFinding    // suspicious files, for correlation
+	files    map[string]*fileFacts // evidence path → what it told
+	// computers holds what records said about their computer: the key is
+	// computerKey(name), the value whether it showed Exchange.
+	computers map[string]bool
+	builds    []buildSignal
+	pages     map[pageKey]*page
+	warnings  []note
+	unread    []finding.Unexamined
+	unreadN   int              // entries not examined, listed or not
+	exFiles   []*evidence.File // Exchange logs, for the request-id join
+	iisFiles  []*evidence.File // IIS logs, for the file-request join
+	webFiles  []fileFinding    // suspicious files, for correlation
+	exchange  bool             // the host shows Exchange (after split)
+	examined  int              // files examined (after split)
 }
 
-func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult, error) {
+// note is a warning, with the evidence file it is about ("" for none).
+type note struct{ path, text string }
+
+// fileFacts is what one evidence file told about where it comes from.
+type fileFacts struct {
+	computer string // computerKey of the computer its records name, "" if none
+	examined bool   // read by a parser or the file checks, in whole or part
+	exchange bool   // an Exchange log, or a file of an Exchange install
+}
+
+// maxUnexamined bounds the not_examined list of one evidence tree.
+const maxUnexamined = 1000
+
+func newHostHunt(opt *Options, tree *evidence.Tree) *hostHunt {
+	return &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{},
+		coverage: map[string]*cover{}, files: map[string]*fileFacts{}, computers: map[string]bool{}, pages: map[pageKey]*page{}}
+}
+
+func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResult, error) {
 	started := opt.Now()
 	tree, err := evidence.Open(path, evidence.Options{TempDir: opt.TempDir})
 	if err != nil {
-		return finding.HostResult{}, err
+		return nil, err
 	}
 	defer tree.Close()
-	h := &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{},
-		coverage: map[string]*cover{}, hosts: map[string]int{}, builds: map[string]time.Time{}}
+	h := newHostHunt(opt, tree)
 
 	jobs, total, err := h.plan(ctx)
 	if err != nil {
-		return finding.HostResult{}, err
+		return nil, err
 	}
-	if len(jobs) == 0 {
-		return finding.HostResult{}, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
+	for _, u := range tree.Unread {
+		h.unexamined(u.Path, u.Reason)
+	}
+	if len(jobs) == 0 && h.unreadN == 0 {
+		return nil, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
 	}
 	if opt.Progress != nil {
 		opt.Progress.Start(filepath.Base(path), total)
@@ -155,13 +188,27 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 		g.Go(func() error { return h.run(gctx, j) })
 	}
 	if err := g.Wait(); err != nil {
-		return finding.HostResult{}, err
+		return nil, err
 	}
 	for rule, n := range h.perRule {
 		if n > maxPerRule {
 			h.trim(rule)
 		}
 	}
+	var out []finding.HostResult
+	for _, hh := range h.split(path) {
+		res, err := hh.result(ctx, started)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// result joins, correlates and judges one host's share of the evidence.
+func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostResult, error) {
+	opt := h.opt
 	if err := h.joinRequests(ctx); err != nil {
 		return finding.HostResult{}, err
 	}
@@ -171,32 +218,55 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 	finding.Sort(h.findings)
 	h.linkProcesses()
 	h.anchorFileTimes()
+	h.pageFindings()
+	h.dumpsByLSASSReaders()
+	h.exchangeOnlyCVEs()
 
+	build, sources, buildNotes := chooseBuild(h.builds)
 	res := finding.HostResult{
-		Host:         h.hostName(path),
-		Findings:     h.findings,
-		Coverage:     h.coverageList(),
-		Evidence:     h.hashes,
-		Warnings:     append(h.tree.Warnings, h.warnings...),
-		Started:      started,
-		Finished:     opt.Now(),
-		Version:      opt.Version,
-		RulesVersion: opt.RulesVersion,
-		Build:        h.build(),
+		Host:          h.name,
+		Findings:      h.findings,
+		Coverage:      h.coverageList(),
+		Evidence:      h.hashes,
+		Started:       started,
+		Finished:      opt.Now(),
+		Version:       opt.Version,
+		RulesVersion:  opt.RulesVersion,
+		Build:         build,
+		BuildSources:  sources,
+		NotExamined:   h.unread,
+		FilesExamined: h.examined,
 	}
+	for _, w := range h.warnings {
+		res.Warnings = append(res.Warnings, w.text)
+	}
+	res.Warnings = append(res.Warnings, buildNotes...)
 	if se, ok := opt.Files.(interface{ ScanErrors() int64 }); ok && se.ScanErrors() > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d files could not be fully scanned by the file checks (see the log)", se.ScanErrors()))
 	}
 	for _, rule := range slices.Sorted(maps.Keys(h.dropped)) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept (the earliest are kept)", rule, h.dropped[rule], maxPerRule))
 	}
+	if h.unreadN > len(h.unread) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more inputs were not examined than not_examined lists", h.unreadN-len(h.unread)))
+	}
 	h.coverageWarnings(&res)
 	if res.Findings == nil {
 		res.Findings = []finding.Finding{}
 	}
+	if res.NotExamined == nil {
+		res.NotExamined = []finding.Unexamined{}
+	}
 	finding.Sort(res.Findings)
 	slices.SortFunc(res.Evidence, func(a, b finding.FileHash) int { return strings.Compare(a.Path, b.Path) })
-	res.Verdict = finding.Judge(res.Findings)
+	slices.SortFunc(res.NotExamined, func(a, b finding.Unexamined) int { return strings.Compare(a.Path, b.Path) })
+	res.Verdict, res.VerdictReason = finding.JudgeWhy(res.Findings)
+	switch {
+	case h.examined == 0:
+		res.VerdictReason = fmt.Sprintf("nothing could be examined: %s; no verdict can be given", summarizeUnexamined(h.unread, h.unreadN))
+	case h.unreadN > 0:
+		res.VerdictReason += fmt.Sprintf("; the evidence is incomplete: %s", summarizeUnexamined(h.unread, h.unreadN))
+	}
 	return res, nil
 }
 
@@ -204,8 +274,9 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 type job struct {
 	f        *evidence.File
 	kind     fileKind
-	scan     bool // hand to the FileDetector
-	headOnly bool // over MaxFileSize: only its first headScan bytes are examined
+	layout   string // kindIIS without a #Fields: header: the layout assumed
+	scan     bool   // hand to the FileDetector
+	headOnly bool   // over MaxFileSize: only its first headScan bytes are examined
 }
 
 // headScan is how much of an in-scope file over MaxFileSize is examined:
@@ -270,8 +341,16 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	var jobs []job
 	var total int64
 	head := make([]byte, headSize)
+	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
 		j := job{f: f}
+		if exchangeInstallPath(f) {
+			h.facts(f.Path).exchange = true
+		}
+		if isExchangeBinary(f) && pes < maxPE {
+			pes++
+			j.kind = kindPE
+		}
 		if f.Head > 0 {
 			// A zip entry over the compression-ratio guard: only its head
 			// can be read. It is checked whatever its folder, and reported.
@@ -282,21 +361,29 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 			j.scan = true
 			if f.Size > h.opt.MaxFileSize {
 				j.headOnly = true
-				h.warnf("%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, min(headScan, h.opt.MaxFileSize))
+				examined := min(headScan, h.opt.MaxFileSize)
+				h.warnFile(f.Path, "%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, examined)
+				h.unexamined(f.Path, fmt.Sprintf("only its first %d bytes were checked: %d bytes is over --max-file-size (%d)", examined, f.Size, h.opt.MaxFileSize))
 			}
 		}
-		if candidateLog(f) || isEVTXPath(f) || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths) {
+		if log := candidateLog(f) || isEVTXPath(f); j.kind == kindNone && (log || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths)) {
 			n, err := readHead(f, head)
 			if err != nil {
-				h.warnf("%s: cannot read: %v", f.Path, err)
-				return nil
+				h.warnFile(f.Path, "%s: cannot read: %v", f.Path, err)
+				h.unexamined(f.Path, "cannot read: "+errText(err))
+				return nil // the file checks could not read it either
 			}
-			j.kind = classify(f, head[:n])
+			j.kind, j.layout = classify(f, head[:n])
 			switch j.kind {
 			case kindExLog:
 				h.exFiles = append(h.exFiles, f)
+				h.facts(f.Path).exchange = true
 			case kindIIS:
 				h.iisFiles = append(h.iisFiles, f)
+			case kindNone:
+				if log || !j.scan {
+					h.unexamined(f.Path, unknownFormat(f, head[:n], j.scan))
+				}
 			}
 		}
 		if j.kind != kindNone || j.scan {
@@ -325,11 +412,48 @@ func readHead(f *evidence.File, buf []byte) (int, error) {
 	return n, err
 }
 
-func (h *hostHunt) warnf(format string, args ...any) {
+func (h *hostHunt) warnf(format string, args ...any) { h.warnFile("", format, args...) }
+
+// warnFile records a warning about the evidence file at path, so that it
+// goes to the host that file belongs to.
+func (h *hostHunt) warnFile(path, format string, args ...any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.warnings) < 1000 {
-		h.warnings = append(h.warnings, fmt.Sprintf(format, args...))
+		h.warnings = append(h.warnings, note{path, fmt.Sprintf(format, args...)})
+	}
+}
+
+// unexamined lists an input that was not examined, or only in part.
+func (h *hostHunt) unexamined(path, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.unreadN++
+	if len(h.unread) < maxUnexamined {
+		h.unread = append(h.unread, finding.Unexamined{Path: path, Reason: reason})
+	}
+}
+
+// facts returns the record of what the file at path told. Callers that
+// may run in parallel with others hold h.mu or call it from plan.
+func (h *hostHunt) facts(path string) *fileFacts {
+	ff := h.files[path]
+	if ff == nil {
+		ff = &fileFacts{}
+		h.files[path] = ff
+	}
+	return ff
+}
+
+// examinedFile marks a file as examined and, when its records named one,
+// notes its computer.
+func (h *hostHunt) examinedFile(path, computer string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ff := h.facts(path)
+	ff.examined = true
+	if k := computerKey(computer); k != "" && ff.computer == "" {
+		ff.computer = k
 	}
 }
 
@@ -412,52 +536,6 @@ func (h *hostHunt) addHash(f *evidence.File, sum string, n int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.hashes = append(h.hashes, finding.FileHash{Path: f.Path, Size: n, SHA256: sum, MTime: f.ModTime.UTC()})
-}
-
-func (h *hostHunt) hostHint(name string) {
-	name = strings.TrimSpace(name)
-	if name == "" || name == "-" {
-		return
-	}
-	h.mu.Lock()
-	h.hosts[strings.ToUpper(name)]++
-	h.mu.Unlock()
-}
-
-// hostName: --host, else the name the logs give most often, else the
-// evidence's base name.
-func (h *hostHunt) hostName(path string) string {
-	if h.opt.Host != "" {
-		return h.opt.Host
-	}
-	best, n := "", 0
-	for name, c := range h.hosts {
-		if c > n || c == n && name < best {
-			best, n = name, c
-		}
-	}
-	if best != "" {
-		return best
-	}
-	base := filepath.Base(filepath.Clean(path))
-	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
-// build is the Exchange build the newest log headers name.
-func (h *hostHunt) build() string {
-	best, when := "", time.Time{}
-	for b, t := range h.builds {
-		if best == "" || t.After(when) || t.Equal(when) && b > best {
-			best, when = b, t
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	if parsed, err := exchange.ParseBuild(best); err == nil {
-		return parsed.String()
-	}
-	return best
 }
 
 // underAny says whether f lies under one of the folders (case-insensitive,
