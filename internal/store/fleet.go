@@ -343,3 +343,7 @@ func (s *Store) ScanDocs(ctx context.Context, scanID string, fn func(json.RawMes
 	}
 	return rows.Err()
 }
+
+// Redact hides the password of a connection URL before it reaches a
+// message or a log.
+func Redact(dsn string) string { return redact(dsn) }
