@@ -160,7 +160,14 @@ func (q *Queue) EnqueueHunt(ctx context.Context, bundles []Bundle, rulesVersion 
 	}
 	batch := "hunt-" + hex.EncodeToString(h.Sum(nil))[:12]
 	var params []river.InsertManyParams
+	seen := map[string]bool{}
+	dups := 0
 	for _, b := range bundles {
+		if seen[b.SHA256] { // River refuses one unique key twice in a batch
+			dups++
+			continue
+		}
+		seen[b.SHA256] = true
 		params = append(params, river.InsertManyParams{
 			Args: HuntArgs{Bundle: b.Path, SHA256: b.SHA256, RulesVersion: rulesVersion, Host: b.Host, Batch: batch},
 			InsertOpts: &river.InsertOpts{Queue: HuntQueue, MaxAttempts: maxAttempts,
@@ -168,7 +175,7 @@ func (q *Queue) EnqueueHunt(ctx context.Context, bundles []Bundle, rulesVersion 
 		})
 	}
 	out, err := q.insert(ctx, params)
-	out.ID = batch
+	out.ID, out.Jobs, out.Duplicates = batch, out.Jobs+dups, out.Duplicates+dups
 	return out, err
 }
 
