@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/signal"
-	"syscall"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 

@@ -266,7 +266,9 @@ func fileDigest(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func isHTTP(p string) bool { return strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") }
+func isHTTP(p string) bool {
+	return strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://")
+}
 
 // httpClient fetches bundles: no redirect is followed off the given URL's
 // host, and a stalled server cannot hold a worker beyond the job timeout.

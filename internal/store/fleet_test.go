@@ -435,5 +435,3 @@ func insertV1(ctx context.Context, s *Store, d *result.Doc) error {
 	}
 	return tx.Commit()
 }
-
-
