@@ -69,9 +69,9 @@ func kevFor(t testing.TB) func(string) bool {
 	return func(c string) bool { return kev[c] }
 }
 
-func fleetServer(t *testing.T, n int) (*fixture, *Server) {
+func fleetServer(t *testing.T, dsn string, n int) (*fixture, *Server) {
 	t.Helper()
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "fleet.db"))
+	st, err := store.Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,12 @@ func fleetServer(t *testing.T, n int) (*fixture, *Server) {
 }
 
 func TestFleetPages(t *testing.T) {
-	f, _ := fleetServer(t, 300)
+	t.Run("sqlite", func(t *testing.T) { fleetPages(t, filepath.Join(t.TempDir(), "fleet.db")) })
+	t.Run("postgres", func(t *testing.T) { fleetPages(t, pgDSN(t)) })
+}
+
+func fleetPages(t *testing.T, dsn string) {
+	f, _ := fleetServer(t, dsn, 300)
 	kb, _ := exchange.Default()
 	kev := kevFor(t)
 	api := func(query string) FleetPage {
