@@ -6,8 +6,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,51 +27,25 @@ import (
 
 	"github.com/exhunt/exhunt/internal/emulator"
 	"github.com/exhunt/exhunt/internal/queue"
+	"github.com/exhunt/exhunt/internal/store/pgtest"
 )
 
 // subprocessEnv, when set to a JSON array of arguments, makes the test
 // binary run exhunt with them (see TestMain).
 const subprocessEnv = "EXHUNT_TEST_EXHUNT_ARGS"
 
-const defaultTestPG = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
 // testQueueURL gives the test its own schema in the test database: the
 // queue URL names it in search_path, so River's tables and the store's go
-// there. A missing server fails the test unless EXHUNT_TEST_PG=skip.
+// there. conn is a connection to that schema, for the checks.
 func testQueueURL(t *testing.T) (string, *pgx.Conn) {
 	t.Helper()
-	dsn := os.Getenv("EXHUNT_TEST_PG")
-	if dsn == "skip" {
-		t.Skip("EXHUNT_TEST_PG=skip: PostgreSQL tests disabled")
-	}
-	if dsn == "" {
-		dsn = defaultTestPG
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
+	url := pgtest.DSN(t, "exhunt_fleet")
+	conn, err := pgx.Connect(context.Background(), url)
 	if err != nil {
-		t.Fatalf("PostgreSQL at %s is not usable (set EXHUNT_TEST_PG to a DSN, or EXHUNT_TEST_PG=skip): %v", dsn, err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "exhunt_fleet_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		conn.Close(context.Background())
-	})
-	if _, err := conn.Exec(ctx, "SET search_path = "+schema); err != nil {
-		t.Fatal(err)
-	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema, conn
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return url, conn
 }
 
 // process is exhunt running as a child process.

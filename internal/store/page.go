@@ -17,7 +17,7 @@ type HostQuery struct {
 	Verdicts []string // keep these verdicts ("" is never hunted); nil keeps all
 	// Builds keeps hosts whose build is one of these ("" is no build); nil
 	// keeps all. Exposure, KEV and product filters are build lists: the
-	// caller judges each distinct build (BuildCounts) with the knowledge base.
+	// caller judges each distinct build (HostCounts) with the knowledge base.
 	Builds []string
 	Sort   string // host (default), verdict, build, findings, last_hunt, last_scan
 	Desc   bool
@@ -78,19 +78,35 @@ func (q *HostQuery) where() (string, []any) {
 
 // HostPage returns one page of hosts and how many hosts match in all.
 func (s *Store) HostPage(ctx context.Context, q HostQuery) ([]HostRow, int, error) {
+	total, err := s.CountHosts(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.HostRows(ctx, q)
+	return rows, total, err
+}
+
+// CountHosts counts the hosts q selects, whatever its page.
+func (s *Store) CountHosts(ctx context.Context, q HostQuery) (int, error) {
+	where, args := q.where()
+	var total int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM host_summary`+where), args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("store: count hosts: %w", err)
+	}
+	return total, nil
+}
+
+// HostRows returns the page of hosts q selects.
+func (s *Store) HostRows(ctx context.Context, q HostQuery) ([]HostRow, error) {
 	col, ok := sortColumn[q.Sort]
 	if !ok {
-		return nil, 0, fmt.Errorf("store: unknown sort %q (want one of %s)", q.Sort, strings.Join(HostSorts, ", "))
+		return nil, fmt.Errorf("store: unknown sort %q (want one of %s)", q.Sort, strings.Join(HostSorts, ", "))
 	}
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	q.Limit, q.Offset = min(q.Limit, MaxPage), max(q.Offset, 0)
 	where, args := q.where()
-	var total int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM host_summary`+where), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: count hosts: %w", err)
-	}
 	dir := " ASC"
 	if q.Desc {
 		dir = " DESC"
@@ -102,7 +118,7 @@ func (s *Store) HostPage(ctx context.Context, q HostQuery) ([]HostRow, int, erro
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT host, verdict, build, findings, runs, last_hunt, last_scan FROM host_summary`+
 		where+` ORDER BY `+order+fmt.Sprintf(` LIMIT %d OFFSET %d`, q.Limit, q.Offset)), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: list hosts: %w", err)
+		return nil, fmt.Errorf("store: list hosts: %w", err)
 	}
 	defer rows.Close()
 	var out []HostRow
@@ -110,39 +126,38 @@ func (s *Store) HostPage(ctx context.Context, q HostQuery) ([]HostRow, int, erro
 		var h HostRow
 		var lh, ls string
 		if err := rows.Scan(&h.Host, &h.Verdict, &h.Build, &h.Findings, &h.Runs, &lh, &ls); err != nil {
-			return nil, 0, fmt.Errorf("store: list hosts: %w", err)
+			return nil, fmt.Errorf("store: list hosts: %w", err)
 		}
 		h.LastHunt, h.LastScan = parseTime(lh), parseTime(ls)
 		out = append(out, h)
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
 }
 
-// VerdictCounts counts hosts per verdict ("" is never hunted).
-func (s *Store) VerdictCounts(ctx context.Context) (map[string]int, error) {
-	return s.groupCount(ctx, "verdict")
+// HostCount is how many hosts run one build with one verdict.
+type HostCount struct {
+	Build   string // "" when no build is known
+	Verdict string // "" when never hunted
+	Hosts   int
 }
 
-// BuildCounts counts hosts per build ("" is no build known): a fleet has
-// few distinct builds, so exposure is judged once per build, not per host.
-func (s *Store) BuildCounts(ctx context.Context) (map[string]int, error) {
-	return s.groupCount(ctx, "build")
-}
-
-func (s *Store) groupCount(ctx context.Context, col string) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+col+`, COUNT(*) FROM host_summary GROUP BY `+col)
+// HostCounts counts hosts per build and verdict in one pass: the overview's
+// cards and, for filters on verdict and build only, the number of hosts
+// that match, without counting them again. A fleet has a few hundred
+// distinct builds at most.
+func (s *Store) HostCounts(ctx context.Context) ([]HostCount, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT build, verdict, COUNT(*) FROM host_summary GROUP BY build, verdict`)
 	if err != nil {
-		return nil, fmt.Errorf("store: count hosts by %s: %w", col, err)
+		return nil, fmt.Errorf("store: count hosts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	var out []HostCount
 	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
+		var c HostCount
+		if err := rows.Scan(&c.Build, &c.Verdict, &c.Hosts); err != nil {
 			return nil, err
 		}
-		out[k] = n
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }

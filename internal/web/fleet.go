@@ -174,18 +174,21 @@ type fleet struct {
 // loadFleet runs q: the counts of the whole fleet, and one page of hosts.
 func (s *Server) loadFleet(ctx context.Context, q fleetQuery) (*fleet, error) {
 	st := s.Store
-	byBuild, err := st.BuildCounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	byVerdict, err := st.VerdictCounts(ctx)
+	counts, err := st.HostCounts(ctx)
 	if err != nil {
 		return nil, err
 	}
 	f := &fleet{}
+	byBuild, byVerdict := map[string]int{}, map[string]int{}
+	for _, c := range counts {
+		byBuild[c.Build] += c.Hosts
+		byVerdict[c.Verdict] += c.Hosts
+	}
+	verdict := strings.TrimSuffix(q.Verdict, "not-hunted") // the store's "" is never hunted
+	buildFilter := q.Exposure != "" || q.KEV || q.Product != "" || q.Build != ""
 	exposure := map[string]int{}
 	products := map[string]bool{}
-	var keep []string // builds the build-level filters keep
+	kept := map[string]bool{} // builds the build-level filters keep
 	for b, n := range byBuild {
 		j, err := s.judge(b)
 		if err != nil {
@@ -201,7 +204,13 @@ func (s *Server) loadFleet(ctx context.Context, q fleetQuery) (*fleet, error) {
 		}
 		if (q.Exposure == "" || strings.ReplaceAll(j.Exposure, " ", "-") == q.Exposure) && (!q.KEV || len(j.KEV) > 0) &&
 			(q.Product == "" || j.Product == q.Product) && (q.Build == "" || b == q.Build) {
-			keep = append(keep, b)
+			kept[b] = true
+		}
+	}
+	// Without a text search the counts say how many hosts match.
+	for _, c := range counts {
+		if kept[c.Build] && (q.Verdict == "" || c.Verdict == verdict) {
+			f.Matching += c.Hosts
 		}
 	}
 	slices.SortFunc(f.Builds, func(a, b buildRow) int {
@@ -224,17 +233,25 @@ func (s *Server) loadFleet(ctx context.Context, q fleetQuery) (*fleet, error) {
 	slices.Sort(f.Products)
 
 	hq := store.HostQuery{Search: q.Search, Sort: q.Sort, Desc: q.Desc, Limit: q.Per, Offset: (q.Page - 1) * q.Per}
-	if q.Exposure != "" || q.KEV || q.Product != "" || q.Build != "" {
-		hq.Builds = append([]string{}, keep...)
+	if buildFilter {
+		hq.Builds = []string{}
+		for b := range kept {
+			hq.Builds = append(hq.Builds, b)
+		}
+		slices.Sort(hq.Builds)
 	}
 	if q.Verdict != "" {
-		hq.Verdicts = []string{strings.TrimSuffix(q.Verdict, "not-hunted")}
+		hq.Verdicts = []string{verdict}
 	}
-	rows, total, err := st.HostPage(ctx, hq)
+	if q.Search != "" {
+		if f.Matching, err = st.CountHosts(ctx, hq); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := st.HostRows(ctx, hq)
 	if err != nil {
 		return nil, err
 	}
-	f.Matching = total
 	for _, r := range rows {
 		j, err := s.judge(r.Build)
 		if err != nil {
