@@ -188,6 +188,7 @@ func runScanQueue(ctx context.Context, g *globalOptions, o *scanOptions, inputs 
 	fmt.Fprintf(g.stderr, "exhunt: scan %s: %d targets in %d jobs: %d enqueued, %d already queued or done\n",
 		enq.ID, enq.Targets, enq.Jobs, enq.New, enq.Duplicates)
 	if !o.wait {
+		g.log.Info("work it with exhunt worker --queue URL on any number of machines; follow it with exhunt queue status --queue URL --scan " + enq.ID)
 		fmt.Fprintln(g.stdout, enq.ID)
 		return nil
 	}
