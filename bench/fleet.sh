@@ -3,11 +3,11 @@
 # (issue 17). An emulated fleet on loopback is enqueued with
 # `exhunt scan --queue` and worked by 1, 2 and 3 `exhunt worker` processes
 # (--exit-when-idle); it prints hosts/s for each, the CPU time of the
-# workers, PostgreSQL and the emulator, and then the rescue delay: a worker
+# workers and the emulator and how busy the machine was, and then the rescue delay: a worker
 # is killed with SIGKILL while it runs a job, and the time until another
 # worker has redone that job is measured.
 #
-#   bash bench/fleet.sh                    # 1000 hosts, chunks of 50, 2 chunk jobs per worker
+#   bash bench/fleet.sh                    # 1000 hosts, chunks of 50 (16 hosts at once), 4 chunk jobs per worker
 #   HOSTS=2000 CHUNK=100 CONC=32 bash bench/fleet.sh
 #   EXHUNT_BENCH_PG=postgres://u@host/db?sslmode=disable bash bench/fleet.sh
 #
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 HOSTS=${HOSTS:-1000}
 CHUNK=${CHUNK:-50}
 CONC=${CONC:-16}           # hosts at once within one chunk job
-JOBS=${JOBS:-2}            # chunk jobs at once per worker
+JOBS=${JOBS:-4}            # chunk jobs at once per worker (exhunt worker --concurrency)
 PORT=${PORT:-9443}
 FIRST_IP=${FIRST_IP:-127.4.0.1}
 RESCUE_TIMEOUT=${RESCUE_TIMEOUT:-10s}
@@ -37,11 +37,10 @@ now() { date +%s.%N; }
 cpu() { # cpu PID: user+system seconds of a live process
 	awk '{printf "%.2f", ($14+$15)/100}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
-pgcpu() { # CPU seconds of every PostgreSQL process so far
-	local t=0
-	for p in $(pgrep -x postgres || pgrep postgres || true); do t=$(echo "$t + $(cpu "$p")" | bc); done
-	echo "$t"
+busy() { # busy TOTAL: the machine's busy and total jiffies so far, all processes (other users too)
+	awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat
 }
+export PGOPTIONS='--client-min-messages=warning'
 new_queue() { # new_queue NAME: a fresh schema QSCHEMA, and the URL QURL that selects it
 	QSCHEMA="exhunt_fleetbench_$$_$1"
 	psql "$PG" -qc "DROP SCHEMA IF EXISTS $QSCHEMA CASCADE; CREATE SCHEMA $QSCHEMA" >/dev/null
@@ -72,26 +71,37 @@ run() { # run WORKERS: enqueue the fleet in a fresh queue, time WORKERS workers 
 	new_queue "w$n"
 	url=$QURL
 	"$EXHUNT" -q scan --queue "$url" -i "$work/targets.txt" --chunk-size "$CHUNK" --concurrency "$CONC" --host-rate 0 --timeout 3s >/dev/null
-	local emu0 pg0 t0 wp=() wcpu=0
-	emu0=$(cpu "$emu"); pg0=$(pgcpu); t0=$(now)
+	local emu0 b0 a0 t0 wp=() wcpu=0
+	emu0=$(cpu "$emu"); read -r b0 a0 < <(busy); t0=$(now)
 	for i in $(seq 1 "$n"); do
 		/usr/bin/time -f "%U %S" -o "$work/time.$n.$i" "$EXHUNT" -q worker --queue "$url" --concurrency "$JOBS" --exit-when-idle --id "w$i" 2>"$work/worker.$n.$i.log" &
 		wp+=($!)
 	done
 	for p in "${wp[@]}"; do wait "$p"; done
-	local wall secs stored last
+	local wall secs stored last b1 a1
 	wall=$(echo "$(now) - $t0" | bc)
+	read -r b1 a1 < <(busy)
 	# Until the last job was completed (--exit-when-idle then takes up to
 	# ~2 s more to notice that nothing is left).
 	last=$(psql "$PG" -Atc "SELECT extract(epoch FROM max(finalized_at)) FROM $QSCHEMA.river_job")
 	secs=$(echo "$last - $t0" | bc)
 	for i in $(seq 1 "$n"); do wcpu=$(echo "$wcpu + $(awk '{print $1+$2}' "$work/time.$n.$i")" | bc); done
 	stored=$(psql "$PG" -Atc "SELECT COUNT(*) FROM $QSCHEMA.scan_targets WHERE scan_id <> ''")
-	printf "%d worker(s): %5d hosts stored in %6.1f s = %6.1f hosts/s (processes exited after %.1f s); CPU s: workers %.1f, PostgreSQL %.1f, emulator %.1f\n" \
-		"$n" "$stored" "$secs" "$(echo "$stored / $secs" | bc -l)" "$wall" "$wcpu" "$(echo "$(pgcpu) - $pg0" | bc)" "$(echo "$(cpu "$emu") - $emu0" | bc)"
+	printf "%d worker(s): %5d hosts stored in %6.1f s = %6.1f hosts/s (processes exited after %.1f s); CPU s: workers %.1f, emulator %.1f; machine %.0f%% busy\n" \
+		"$n" "$stored" "$secs" "$(echo "$stored / $secs" | bc -l)" "$wall" "$wcpu" "$(echo "$(cpu "$emu") - $emu0" | bc)" "$(echo "100 * ($b1 - $b0) / ($a1 - $a0)" | bc -l)"
+	psql "$PG" -Atc "SELECT format('   chunk jobs: %s, each %s s on average, %s s at most (a job lasts as long as its slowest host)',
+		COUNT(*), round(AVG(extract(epoch FROM finalized_at - attempted_at))::numeric, 1),
+		round(MAX(extract(epoch FROM finalized_at - attempted_at))::numeric, 1)) FROM $QSCHEMA.river_job"
 	if [[ "$stored" != "$HOSTS" ]]; then echo "FAIL: $stored of $HOSTS hosts stored" >&2; exit 1; fi
 }
 echo "== throughput"
+for k in 1 3; do # one process with as many hosts in flight as 1 and 3 workers
+	t0=$(now)
+	"$EXHUNT" -q scan -i "$work/targets.txt" --no-store --format jsonl --concurrency $((k * CONC * JOBS)) --host-rate 0 --timeout 3s >"$work/local.jsonl" || true
+	secs=$(echo "$(now) - $t0" | bc)
+	printf "one exhunt scan without --queue, concurrency %d (%d worker(s)' hosts in flight): %d hosts in %.1f s = %.1f hosts/s\n" \
+		$((k * CONC * JOBS)) "$k" "$(wc -l <"$work/local.jsonl")" "$secs" "$(echo "$(wc -l <"$work/local.jsonl") / $secs" | bc -l)"
+done
 for n in 1 2 3; do run "$n"; done
 
 echo "== rescue delay: a worker killed with SIGKILL mid-job, --job-timeout $RESCUE_TIMEOUT"
