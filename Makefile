@@ -23,7 +23,8 @@ FUZZ = \
 	./internal/scan:FuzzNTLMChallenge \
 	./internal/scan:FuzzBuildParsers \
 	./internal/scan:FuzzObserve \
-	./internal/jsonfmt:FuzzIndent
+	./internal/jsonfmt:FuzzIndent \
+	./internal/web:FuzzFleetQuery
 
 .PHONY: help build test vet fmt fuzz windows ci
 help: ## list the targets

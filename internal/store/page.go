@@ -53,7 +53,7 @@ func (q *HostQuery) where() (string, []any) {
 	if q.Search != "" {
 		r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 		conds = append(conds, `host_key LIKE ? ESCAPE '\'`)
-		args = append(args, "%"+r.Replace(strings.ToLower(q.Search))+"%")
+		args = append(args, "%"+r.Replace(strings.ToLower(clean(q.Search)[0].(string)))+"%")
 	}
 	in := func(col string, vals []string) {
 		if vals == nil {

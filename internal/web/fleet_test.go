@@ -156,6 +156,9 @@ func fleetPages(t *testing.T, dsn string) {
 	})
 	check("build=15.2.792.3", func(h FleetHost, _ *exchange.Assessment) bool { return h.Build == "15.2.792.3" })
 	check("q=00012", func(h FleetHost, _ *exchange.Assessment) bool { return strings.Contains(h.Host, "00012") })
+	if p := api("q=%00%ff%25"); p.Total != 0 {
+		t.Errorf("a search with NUL, invalid UTF-8 and %% matched %d hosts", p.Total)
+	}
 	// Sorting.
 	p := api("sort=findings&dir=desc&per=500")
 	if !slices.IsSortedFunc(p.Hosts, func(a, b FleetHost) int { return b.Findings - a.Findings }) || p.Hosts[0].Findings != 3 {
