@@ -66,7 +66,7 @@ Examples:
   exhunt worker --queue "postgres://exhunt@db/exhunt?search_path=survey" --exit-when-idle
 
 EXIT STATUS
-  0  stopped by --exit-when-idle
+  0  stopped by --exit-when-idle, Ctrl-C or SIGTERM
   2  bad flags, or the queue cannot be reached
   3  internal error`,
 		Args: cobra.NoArgs,
