@@ -299,6 +299,15 @@ func (w *huntWorker) Work(ctx context.Context, job *river.Job[HuntArgs]) error {
 		w.cfg.Log.Warn("hunt queued for another rule pack: hunting with this worker's", "bundle", a.Bundle,
 			"queued", a.RulesVersion, "worker", w.cfg.RulesVersion)
 	}
+	key := store.Bundle{SHA256: a.SHA256, RulesVersion: a.RulesVersion, Path: a.Bundle}
+	// A bundle this rule pack hunted already (a job enqueued again after
+	// River forgot the finished one) is not hunted again.
+	if done, err := w.cfg.Store.Hunted(ctx, key); err != nil || done {
+		if done {
+			w.cfg.Log.Info("hunt skipped: bundle already hunted with these rules", "bundle", a.Bundle)
+		}
+		return err
+	}
 	path, cleanup, err := w.local(ctx, a)
 	if err != nil {
 		return err
@@ -316,12 +325,13 @@ func (w *huntWorker) Work(ctx context.Context, job *river.Job[HuntArgs]) error {
 		return river.JobCancel(fmt.Errorf("%s: %d results, want 1", a.Bundle, len(res)))
 	}
 	var saved store.Saved
+	var stored bool
 	err = complete(ctx, w.cfg, w.q, job,
-		func(tx pgx.Tx) (err error) { saved, err = w.cfg.Store.SaveHuntTx(ctx, tx, res[0]); return err },
-		func() (err error) { saved, err = w.cfg.Store.SaveHunt(ctx, res[0]); return err })
+		func(tx pgx.Tx) (err error) { saved, stored, err = w.cfg.Store.SaveBundleHuntTx(ctx, tx, key, res[0]); return err },
+		func() (err error) { saved, stored, err = w.cfg.Store.SaveBundleHunt(ctx, key, res[0]); return err })
 	if err == nil {
 		w.cfg.Log.Info("hunt done", "bundle", a.Bundle, "host", res[0].Host, "verdict", res[0].Verdict,
-			"findings", len(res[0].Findings), "run", saved.ID, "attempt", job.Attempt)
+			"findings", len(res[0].Findings), "run", saved.ID, "stored", stored, "attempt", job.Attempt)
 	}
 	return err
 }

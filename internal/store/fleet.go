@@ -178,19 +178,72 @@ func (s *Store) SaveScansTx(ctx context.Context, tx pgx.Tx, scanID string, items
 	return s.saveScanItems(ctx, pgxExec{tx}, scanID, items)
 }
 
-// SaveHuntTx stores one hunt result inside tx, like SaveScansTx.
-func (s *Store) SaveHuntTx(ctx context.Context, tx pgx.Tx, r finding.HostResult) (Saved, error) {
-	if s.dialect != postgres {
-		return Saved{}, errors.New("store: SaveHuntTx needs PostgreSQL")
+// Bundle names a queued hunt's evidence: its SHA-256 and the rule-pack
+// version it is hunted with (the job's identity), and where it was read.
+type Bundle struct {
+	SHA256, RulesVersion, Path string
+}
+
+// SaveBundleHunt stores the hunt result of bundle b in one transaction, once:
+// when b was hunted before with the same rules it stores nothing and says
+// so (false).
+func (s *Store) SaveBundleHunt(ctx context.Context, b Bundle, r finding.HostResult) (Saved, bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Saved{}, false, fmt.Errorf("store: begin: %w", err)
 	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	sv, ok, err := s.saveBundleHunt(ctx, tx, b, r)
+	if err != nil || !ok {
+		return sv, ok, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Saved{}, false, fmt.Errorf("store: commit: %w", err)
+	}
+	return sv, true, nil
+}
+
+// SaveBundleHuntTx is SaveBundleHunt inside tx, like SaveScansTx.
+func (s *Store) SaveBundleHuntTx(ctx context.Context, tx pgx.Tx, b Bundle, r finding.HostResult) (Saved, bool, error) {
+	if s.dialect != postgres {
+		return Saved{}, false, errors.New("store: SaveBundleHuntTx needs PostgreSQL")
+	}
+	return s.saveBundleHunt(ctx, pgxExec{tx}, b, r)
+}
+
+func (s *Store) saveBundleHunt(ctx context.Context, tx execer, b Bundle, r finding.HostResult) (Saved, bool, error) {
 	if err := result.ValidateHunt(&r); err != nil {
-		return Saved{}, err
+		return Saved{}, false, err
 	}
 	raw, err := json.Marshal(&r)
 	if err != nil {
-		return Saved{}, fmt.Errorf("store: encode hunt result: %w", err)
+		return Saved{}, false, fmt.Errorf("store: encode hunt result: %w", err)
 	}
-	return s.saveDoc(ctx, pgxExec{tx}, &result.Doc{Kind: result.Hunt, Hunt: &r, Raw: raw}, fmtTime(s.now()))
+	d := result.Doc{Kind: result.Hunt, Hunt: &r, Raw: raw}
+	at := fmtTime(s.now())
+	// The bundle row goes first: a second worker on the same bundle waits
+	// here for the first to commit, then stores nothing.
+	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO hunt_bundles (sha256, rules_version, bundle, run_id, hunted_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256, rules_version) DO NOTHING`),
+		clean(b.SHA256, b.RulesVersion, b.Path, RunID(d.Kind, d.Raw), at)...)
+	if err != nil {
+		return Saved{}, false, fmt.Errorf("store: record bundle %s: %w", b.Path, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return Saved{}, false, err
+	}
+	sv, err := s.saveDoc(ctx, tx, &d, at)
+	return sv, err == nil, err
+}
+
+// Hunted says whether bundle b has a stored result for its rules version.
+func (s *Store) Hunted(ctx context.Context, b Bundle) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM hunt_bundles WHERE sha256 = ? AND rules_version = ?`), b.SHA256, b.RulesVersion).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: hunted bundles: %w", err)
+	}
+	return n > 0, nil
 }
 
 func (s *Store) saveScanItems(ctx context.Context, tx execer, scanID string, items []ScanItem) (int, error) {

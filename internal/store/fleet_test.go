@@ -30,6 +30,7 @@ func TestFleetConformance(t *testing.T) {
 		{"CorrelationPage", testCorrelationPage},
 		{"QueuedScans", testQueuedScans},
 		{"LatestScans", testLatestScans},
+		{"BundleHunts", testBundleHunts},
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
@@ -434,4 +435,36 @@ func insertV1(ctx context.Context, s *Store, d *result.Doc) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// A bundle hunted again with the same rules (a redone job, two workers
+// racing) stores one result; a new rule pack stores another.
+func testBundleHunts(t *testing.T, s *Store) {
+	h := hunts(t)[0]
+	b := Bundle{SHA256: strings.Repeat("ab", 32), RulesVersion: "v1+aaaa", Path: "/evidence/ex01.zip"}
+	if done, err := s.Hunted(t.Context(), b); err != nil || done {
+		t.Fatalf("Hunted before = %v, %v", done, err)
+	}
+	sv, ok, err := s.SaveBundleHunt(t.Context(), b, h)
+	if err != nil || !ok || !sv.New {
+		t.Fatalf("first SaveBundleHunt = %+v, %v, %v", sv, ok, err)
+	}
+	redo := h
+	redo.Finished = h.Finished.Add(time.Hour) // the redone hunt's document differs
+	if _, ok, err := s.SaveBundleHunt(t.Context(), b, redo); err != nil || ok {
+		t.Errorf("second SaveBundleHunt stored = %v, %v; want nothing", ok, err)
+	}
+	if done, err := s.Hunted(t.Context(), b); err != nil || !done {
+		t.Errorf("Hunted after = %v, %v", done, err)
+	}
+	if r, _ := counts(t, s); r != 1 {
+		t.Errorf("%d runs, want 1", r)
+	}
+	b.RulesVersion = "v2+bbbb"
+	if _, ok, err := s.SaveBundleHunt(t.Context(), b, redo); err != nil || !ok {
+		t.Errorf("new rule pack: stored = %v, %v", ok, err)
+	}
+	if r, _ := counts(t, s); r != 2 {
+		t.Errorf("%d runs, want 2", r)
+	}
 }

@@ -96,7 +96,19 @@ INSERT INTO scan_targets (scan_id, target_key, ordinal, run_id, scanned_at)
     SELECT '', lower(r.host), 0, r.id, r.run_time FROM runs r WHERE r.kind = 'scan' AND r.id = (
         SELECT n.id FROM runs n WHERE n.kind = 'scan' AND lower(n.host) = lower(r.host) ORDER BY n.run_time DESC, n.ingested DESC, n.id LIMIT 1);
 
+-- A queued hunt's evidence bundle (exhunt hunt --queue) and the result it
+-- gave, per rule-pack version. Written before the run, like scan_targets.
+CREATE TABLE hunt_bundles (
+    sha256        TEXT NOT NULL,
+    rules_version TEXT NOT NULL,
+    bundle        TEXT NOT NULL,
+    run_id        TEXT NOT NULL,
+    hunted_at     TEXT NOT NULL,
+    PRIMARY KEY (sha256, rules_version)
+);
+
 -- +goose Down
+DROP TABLE hunt_bundles;
 DROP TABLE scan_targets;
 DROP TABLE scans;
 DROP TABLE indicator_stats;
