@@ -327,7 +327,10 @@ func (w *huntWorker) Work(ctx context.Context, job *river.Job[HuntArgs]) error {
 	var saved store.Saved
 	var stored bool
 	err = complete(ctx, w.cfg, w.q, job,
-		func(tx pgx.Tx) (err error) { saved, stored, err = w.cfg.Store.SaveBundleHuntTx(ctx, tx, key, res[0]); return err },
+		func(tx pgx.Tx) (err error) {
+			saved, stored, err = w.cfg.Store.SaveBundleHuntTx(ctx, tx, key, res[0])
+			return err
+		},
 		func() (err error) { saved, stored, err = w.cfg.Store.SaveBundleHunt(ctx, key, res[0]); return err })
 	if err == nil {
 		w.cfg.Log.Info("hunt done", "bundle", a.Bundle, "host", res[0].Host, "verdict", res[0].Verdict,
