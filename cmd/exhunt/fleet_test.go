@@ -279,8 +279,8 @@ func TestQueueFleet(t *testing.T) {
 		}
 	}
 	rows.Close()
-	if hunts != 2 {
-		t.Errorf("%d hunt results, want 2 (the folder and the zip)", hunts)
+	if hunts != 2 || count(t, conn, `SELECT COUNT(*) FROM hunt_bundles`) != 2 {
+		t.Errorf("%d hunt results, %d bundles recorded; want 2 (the folder and the zip)", hunts, count(t, conn, `SELECT COUNT(*) FROM hunt_bundles`))
 	}
 
 	// The same list again: the same scan, no new job, no new work.
