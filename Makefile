@@ -31,7 +31,8 @@ FUZZ = \
 	./internal/collect:FuzzVerify \
 	./internal/collect:FuzzParseManifest \
 	./internal/collect:FuzzApplicationHost \
-	./internal/peversion:FuzzRead
+	./internal/peversion:FuzzRead \
+	./internal/web:FuzzFleetQuery
 
 .PHONY: help build test vet fmt fuzz windows ci
 help: ## list the targets

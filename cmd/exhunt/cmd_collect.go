@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/exhunt/exhunt/internal/safetext"
 	"io"
 	"maps"
 	"os"
@@ -206,7 +207,7 @@ func runCollect(ctx context.Context, g *globalOptions, o *collectOptions) error 
 		writeEstimate(g.stderr, src, plan, out, o.dryRun)
 	} else {
 		for _, w := range plan.Warnings {
-			fmt.Fprintf(g.stderr, "exhunt: warning: %s\n", termSafe(w))
+			fmt.Fprintf(g.stderr, "exhunt: warning: %s\n", safetext.Line(w))
 		}
 	}
 	if o.dryRun {
@@ -242,7 +243,7 @@ func runCollect(ctx context.Context, g *globalOptions, o *collectOptions) error 
 				fmt.Fprintf(g.stderr, "  ... and %d more in manifest.json \"skipped\"\n", len(unread)-i)
 				break
 			}
-			fmt.Fprintf(g.stderr, "  %s: %s\n", termSafe(s.OriginalPath), termSafe(s.Reason))
+			fmt.Fprintf(g.stderr, "  %s: %s\n", safetext.Line(s.OriginalPath), safetext.Line(s.Reason))
 		}
 	}
 	if !g.quiet {
@@ -269,31 +270,20 @@ func defaultBundleName(src collect.Source, now time.Time) string {
 
 func size(n int64) string { return fmt.Sprintf("% .1f", decor.SizeB1024(n)) }
 
-// termSafe keeps file names from the evidence from writing terminal
-// escapes or forging lines: control characters become '?'.
-func termSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
-}
-
 // writeEstimate prints, before copying, where Exchange and the IIS logs
 // were found, what will be copied per category and what will not.
 func writeEstimate(w io.Writer, src collect.Source, p *collect.Plan, out string, dry bool) {
 	from := "the live system"
 	if !src.Live {
-		from = termSafe(src.Drives["C"]) + ` (as C:\)`
+		from = safetext.Line(src.Drives["C"]) + ` (as C:\)`
 	}
 	host := src.Host
 	if host == "" {
 		host = "(host unknown: --host names it)"
 	}
-	fmt.Fprintf(w, "exhunt: collecting %s from %s\n", termSafe(host), from)
+	fmt.Fprintf(w, "exhunt: collecting %s from %s\n", safetext.Line(host), from)
 	if p.Exchange.InstallPath != "" {
-		fmt.Fprintf(w, "  Exchange   %s (from %s)\n", termSafe(p.Exchange.InstallPath), p.Exchange.FoundFrom)
+		fmt.Fprintf(w, "  Exchange   %s (from %s)\n", safetext.Line(p.Exchange.InstallPath), p.Exchange.FoundFrom)
 	} else {
 		fmt.Fprintf(w, "  Exchange   not found\n")
 	}
@@ -311,7 +301,7 @@ func writeEstimate(w io.Writer, src collect.Source, p *collect.Plan, out string,
 	fmt.Fprintf(w, "  skipped    %d (--since, --max-size, caches, links, unreadable: listed in the manifest)\n", e.Skipped)
 	fmt.Fprintf(w, "  not found  %d places looked at\n", e.Missing)
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, "  warning    %s\n", termSafe(warn))
+		fmt.Fprintf(w, "  warning    %s\n", safetext.Line(warn))
 	}
 	if !dry {
 		fmt.Fprintf(w, "  bundle     %s\n", out)
@@ -322,13 +312,13 @@ func writeEstimate(w io.Writer, src collect.Source, p *collect.Plan, out string,
 // miss: action, category, size, path.
 func writePlanList(w io.Writer, p *collect.Plan) {
 	for _, it := range p.Items {
-		fmt.Fprintf(w, "copy\t%s\t%d\t%s\n", it.Category, it.Size, termSafe(it.OriginalPath))
+		fmt.Fprintf(w, "copy\t%s\t%d\t%s\n", it.Category, it.Size, safetext.Line(it.OriginalPath))
 	}
 	for _, s := range p.Skipped {
-		fmt.Fprintf(w, "skip\t%s\t%d\t%s\t%s\n", s.Category, s.Size, termSafe(s.OriginalPath), termSafe(s.Reason))
+		fmt.Fprintf(w, "skip\t%s\t%d\t%s\t%s\n", s.Category, s.Size, safetext.Line(s.OriginalPath), safetext.Line(s.Reason))
 	}
 	for _, m := range p.Missing {
-		fmt.Fprintf(w, "missing\t%s\t-\t%s\t%s\n", m.Category, termSafe(m.Path), termSafe(m.Error))
+		fmt.Fprintf(w, "missing\t%s\t-\t%s\t%s\n", m.Category, safetext.Line(m.Path), safetext.Line(m.Error))
 	}
 }
 
@@ -341,11 +331,11 @@ func runVerify(ctx context.Context, g *globalOptions, bundle string) error {
 		return err
 	}
 	for _, p := range rep.Problems {
-		fmt.Fprintf(g.stdout, "MISMATCH %s: %s: %s\n", termSafe(p.Path), p.Kind, termSafe(p.Detail))
+		fmt.Fprintf(g.stdout, "MISMATCH %s: %s: %s\n", safetext.Line(p.Path), p.Kind, safetext.Line(p.Detail))
 	}
 	m := rep.Manifest
 	fmt.Fprintf(g.stdout, "%s: %d files, %s checked against manifest.json (host %s, collected %s by %s %s); bundle hash %s\n",
-		bundle, rep.Files, size(rep.Bytes), termSafe(m.Host), m.Started.Format(time.RFC3339), termSafe(m.Collector.Name), termSafe(m.Collector.Version), rep.Container)
+		bundle, rep.Files, size(rep.Bytes), safetext.Line(m.Host), m.Started.Format(time.RFC3339), safetext.Line(m.Collector.Name), safetext.Line(m.Collector.Version), rep.Container)
 	if !rep.OK() {
 		fmt.Fprintf(g.stdout, "FAILED: %d problems\n", len(rep.Problems))
 		return errFound

@@ -33,6 +33,7 @@ type huntOptions struct {
 	noStore    bool
 	uploadURL  string
 	token      string
+	queue      queueFlags // --queue: enqueue for exhunt worker (cmd_queue.go)
 
 	// File hunting (internal/filecheck).
 	yaraDirs      []string
@@ -60,6 +61,7 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	o.maxFileSize = 64 << 20
 	f.Var(&o.maxFileSize, "max-file-size", "largest file checked for web shells, dumps and tools (64MiB, 64MB or 67108864)")
 	f.BoolVar(&o.noDefaultYARA, "no-default-yara", false, "leave out the built-in YARA pack (the IOC hash and name lists stay)")
+	o.queue.AddFlags(cmd, "one hunt job per PATH (a path or http(s) URL the workers can read)")
 }
 
 func newHuntCommand(g *globalOptions) *cobra.Command {
@@ -111,6 +113,10 @@ with s-computername, Exchange logs with ServerHostName) is reported as one
 host per computer, with a warning; --host NAME reports a single PATH as one
 host.
 
+Many machines: --queue postgres://... enqueues one job per PATH for exhunt
+worker processes (unique by the bundle's SHA-256 and the rule-pack version)
+and prints the batch id; exhunt queue status shows progress.
+
 Examples:
   exhunt hunt examples/evidence
   exhunt hunt --format json server1.zip server2/ > results.json
@@ -153,6 +159,9 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	}
 	if o.host != "" && len(paths) > 1 {
 		return usagef("--host names one server: give one PATH with it")
+	}
+	if o.queue.queue != "" {
+		return runHuntQueue(cmd.Context(), g, o, paths)
 	}
 	set, err := loadRules(g, o.rulesDirs)
 	if err != nil {

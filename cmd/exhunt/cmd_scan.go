@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/queue"
 	"github.com/exhunt/exhunt/internal/scan"
 	"github.com/exhunt/exhunt/internal/store"
 	"github.com/exhunt/exhunt/internal/store/result"
@@ -39,6 +41,10 @@ type scanOptions struct {
 	webshells   bool
 	db          string
 	noStore     bool
+	queue       queueFlags // --queue: enqueue for exhunt worker (cmd_queue.go)
+	wait        bool
+	scanID      string
+	chunk       int
 }
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
@@ -58,6 +64,10 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.webshells, "webshells", false, "also request the published 2021 web shell paths, each checked against a random-name baseline")
 	f.StringVar(&o.db, "db", "", dbFlagHelp)
 	f.BoolVar(&o.noStore, "no-store", false, "do not record the results in the result database")
+	o.queue.AddFlags(cmd, "the targets as chunk jobs")
+	f.BoolVar(&o.wait, "wait", false, "with --queue: wait for the workers, then print the results as a local scan does")
+	f.StringVar(&o.scanID, "scan-id", "", "with --queue: name the scan (default: derived from the targets and options, so the same list enqueued twice is one scan; a new name scans it again)")
+	f.IntVar(&o.chunk, "chunk-size", 256, "with --queue: targets per job")
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
@@ -104,6 +114,10 @@ lines appear as objects with only target and error.
 Results are recorded in the result database (the SQLite file in your data
 directory, or --db PATH / --db postgres://...; --no-store to skip) for
 exhunt report, export and serve.
+
+Many machines: --queue postgres://... enqueues the targets as chunk jobs for
+exhunt worker processes and prints the scan id (--wait: waits and prints the
+results); exhunt queue status shows progress. Rate options then apply per job.
 
 Resuming: with --resume STATE, re-run the same command after a crash or
 Ctrl-C and append (>>) to the same output; at most --concurrency hosts that
@@ -158,6 +172,11 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []strin
 		return err
 	}
 	defer closeAll()
+	if o.queue.queue != "" {
+		return runScanQueue(ctx, g, o, inputs, ports, queue.ScanOptions{Active: o.active, WebShells: o.webshells,
+			Concurrency: o.concurrency, Rate: o.rate, HostRate: cmp.Or(o.hostRate, -1), TimeoutMS: o.timeout.Milliseconds(),
+			HostTimeoutMS: o.hostTimeout.Milliseconds(), Retries: cmp.Or(o.retries, -1)})
+	}
 
 	kb, err := loadKB(g)
 	if err != nil {

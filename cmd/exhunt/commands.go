@@ -16,5 +16,7 @@ func subcommands(g *globalOptions) []*cobra.Command {
 		newReportCommand(g),
 		newExportCommand(g),
 		newServeCommand(g),
+		newWorkerCommand(g),
+		newQueueCommand(g),
 	}
 }

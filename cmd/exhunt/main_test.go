@@ -6,15 +6,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
 // TestMain points the default result database at a temporary file, so
 // in-process hunts never write to the user's data directory.
 func TestMain(m *testing.M) {
+	// The fleet tests start this test binary as exhunt processes (workers
+	// they can kill -9) instead of building the command.
+	if args := os.Getenv(subprocessEnv); args != "" {
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			panic(err)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, argv, os.Stdin, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	dir, err := os.MkdirTemp("", "exhunt-test-")
 	if err != nil {
 		panic(err)

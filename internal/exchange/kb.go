@@ -332,6 +332,13 @@ func (kb *KB) addCVE(row map[string]string) error {
 	return nil
 }
 
+// InKEV says whether CISA's Known Exploited Vulnerabilities catalog lists
+// cve (any letter case).
+func (kb *KB) InKEV(cve string) bool {
+	_, ok := kb.KEV[strings.ToUpper(strings.TrimSpace(cve))]
+	return ok
+}
+
 // DataDate is the newest release date in the knowledge base: how current it is.
 func (kb *KB) DataDate() time.Time {
 	var newest time.Time
