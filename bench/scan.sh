@@ -54,7 +54,7 @@ cut -d: -f1 "$work/targets.txt" >"$work/ips.txt"
 sed 's|^|https://|; s|$|/|' "$work/targets.txt" >"$work/urls.txt"
 
 declare -A secs
-echo "== exhunt scan (passive fingerprint + exposure), concurrency $CONC"
+echo "== exhunt scan (passive fingerprint over every door + exposure), concurrency $CONC"
 t0=$(now)
 "$EXHUNT" scan -i "$work/targets.txt" --format jsonl --concurrency "$CONC" --host-rate 0 --timeout 3s \
 	>"$work/exhunt.jsonl" 2>"$work/exhunt.err" || true

@@ -215,3 +215,17 @@ func TestThreeStates(t *testing.T) {
 		}
 	}
 }
+
+// What a host costs (the README states it): a host that is not Exchange
+// gets the logon page and every door; an Exchange that sends X-OWA-Version
+// on its logon page gets that page, one NTLM door for its names and the
+// manifest.
+func TestRequestCounts(t *testing.T) {
+	s := testScanner(t, Config{})
+	if r := scanHost(t, s, startHost(t, emulator.Config{Kind: emulator.NotExchange}, true)); r.Requests != 1+len(Doors()) || len(Doors()) != 11 {
+		t.Errorf("plain IIS: %d requests, want 12", r.Requests)
+	}
+	if r := scanHost(t, s, startHost(t, profile(t, "patched-se"), true)); r.Requests != 3 || r.NTLM == nil {
+		t.Errorf("patched SE: %d requests (ntlm %v), want 3", r.Requests, r.NTLM)
+	}
+}
