@@ -92,13 +92,6 @@ func TestOneMeaningPerAnswer(t *testing.T) {
 	}
 
 	// The same answers fed to every probe directly.
-	hdr := func(kv ...string) http.Header {
-		h := http.Header{}
-		for i := 0; i < len(kv); i += 2 {
-			h.Set(kv[i], kv[i+1])
-		}
-		return h
-	}
 	res := &Result{Build: "15.1.2176.2", Precision: "full", Product: "Exchange Server 2016", CVEs: []string{"CVE-2022-41040"}}
 	probes := []probe{probeSSRF, probeProxyShell, probeProxyNotShell(res), probeProxyToken, probeFrowny}
 	same := func(name string, marked bool, resp *response, err error, want string) {
@@ -119,13 +112,6 @@ func TestOneMeaningPerAnswer(t *testing.T) {
 
 // Each probe's own answers, and the near misses that must not pass for them.
 func TestProbeJudgesNearMisses(t *testing.T) {
-	hdr := func(kv ...string) http.Header {
-		h := http.Header{}
-		for i := 0; i < len(kv); i += 2 {
-			h.Set(kv[i], kv[i+1])
-		}
-		return h
-	}
 	test := func(p probe, resp *response, want string) {
 		t.Helper()
 		if got := judge(p, "GET x", true, resp, nil); got.Result != want {
@@ -171,6 +157,14 @@ func TestProxyShellOnRecordedAnswer(t *testing.T) {
 	if c := judge(probeProxyShell, "GET "+pathProxyShell, true, resp, err); c.Result != Blocked {
 		t.Errorf("unrecorded path: %s (%s), want blocked", c.Result, c.Evidence)
 	}
+}
+
+func hdr(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i < len(kv); i += 2 {
+		h.Set(kv[i], kv[i+1])
+	}
+	return h
 }
 
 func TestProbesAreDocumentedAndSafe(t *testing.T) {

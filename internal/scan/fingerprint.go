@@ -278,6 +278,7 @@ func (e *evidence) observe(r *Result, d Door, src string, resp *response) {
 		}
 		return
 	case doorOWA:
+		e.pageContent(r, src, resp) // a proxy may serve its own logon form at /owa/
 		if loc, ok := e.redirect(resp); ok && isLogonRedirect(loc, "") {
 			e.behaviour(r, "owa-redirect", fmt.Sprintf("%s redirects to the OWA logon page %s (the pattern of a real OWA)", src, clip(loc)))
 			return

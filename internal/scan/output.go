@@ -143,6 +143,8 @@ func (t *textWriter) Write(r *Result) error {
 	target := textTarget(r)
 	ex := r.ExchangeState
 	switch {
+	case r.Error != "":
+		ex = "-"
 	case r.OWALookalike:
 		ex = "lookalike"
 	case ex == "" && r.Exchange:
