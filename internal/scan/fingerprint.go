@@ -720,7 +720,13 @@ func (s *Scanner) fingerprint(ctx context.Context, ss *session, r *Result) error
 	_, first := basePath(ss.t.Path)
 	logon := ss.base + pathLogon
 	if first != "" && !strings.EqualFold(first, logon) {
-		if _, err := ask(Door{Path: first, kind: doorPage}, first); err != nil {
+		d := Door{Path: first, kind: doorPage}
+		for _, o := range Doors() { // a door given as the target is read as that door
+			if o.kind != doorBaseline && strings.EqualFold(first, ss.base+o.Path) {
+				d = o
+			}
+		}
+		if _, err := ask(d, first); err != nil {
 			return err
 		}
 		_, _ = ask(Door{Path: pathLogon, kind: doorPage}, logon)

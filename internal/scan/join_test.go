@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,5 +257,16 @@ func TestPlainHTTPFallbackWhenTLSIsDropped(t *testing.T) {
 	r := testScanner(t, Config{Retries: -1}).scanOne(t.Context(), Target{Host: ap.Addr().String(), Port: int(ap.Port())})
 	if r.Error != "" || r.Scheme != "http" || !r.Exchange {
 		t.Errorf("scheme %q exchange %v error %q, want the plain HTTP fallback", r.Scheme, r.Exchange, r.Error)
+	}
+}
+
+// A target URL naming a door is read as that door: https://host/owa/ of a
+// header-less Exchange 2010 still shows the logon redirect.
+func TestTargetNamingADoor(t *testing.T) {
+	h := startHost(t, profile(t, "exchange-2010sp3"), true)
+	r := testScanner(t, Config{}).scanOne(t.Context(), Target{Input: "https://" + h.Addr.String() + "/owa/", Host: h.Addr.Addr().String(),
+		Port: int(h.Addr.Port()), Scheme: "https", Path: "/owa/"})
+	if !r.Exchange || !slices.ContainsFunc(r.Signals, func(s string) bool { return strings.HasPrefix(s, "GET /owa/ redirects to the OWA logon page") }) {
+		t.Errorf("state %s signals %q", r.ExchangeState, r.Signals)
 	}
 }
