@@ -25,6 +25,7 @@ const (
 	BuildSEAug        = "15.2.2562.46" // Exchange SE RTM Aug26SU
 	BuildSEOct        = "15.2.2562.56" // Exchange SE RTM Oct26SU: newest update in the table, the only unexposed line in December 2026
 	Build2019CU14Feb  = "15.2.1544.44" // 2019 CU14 (newest SU in the table)
+	Build2010SP3      = "14.3.513.0"   // Exchange 2010 SP3 RU32, Mar 2021 (out of support since Oct 2020)
 	WebShellSupp0rt   = "/aspnet_client/supp0rt.aspx"
 	WebShellOwaAuthOn = "/owa/auth/one1.aspx"
 )
@@ -46,7 +47,7 @@ func Profiles() []Profile {
 	pnsMit.PNSMitigated = true
 	may21 := Config{Kind: Exchange, Build: Build2016CU19May, NoManifest: true}
 	apr21 := Config{Kind: Exchange, Build: "15.1.2176.12", CurrentManifestMissing: true}
-	return []Profile{
+	return append([]Profile{
 		{"vulnerable-2016cu19", vuln(Build2016CU19)},
 		{"vulnerable-2019cu8", vuln(Build2019CU8)},
 		{"vulnerable-2013cu23", vuln(Build2013CU23)},
@@ -62,7 +63,8 @@ func Profiles() []Profile {
 		{"not-exchange", Config{Kind: NotExchange}},
 		{"iis-ntlm", Config{Kind: IISNTLM}},
 		{"catch-all", Config{Kind: CatchAll}},
-	}
+		{"exchange-2010sp3", Config{Kind: Exchange, Build: Build2010SP3}},
+	}, recordedProfiles()...)
 }
 
 // ProfileByName finds a stock profile.

@@ -125,6 +125,9 @@ func (s *Store) saveDoc(ctx context.Context, tx execer, d *result.Doc, ingested 
 	case result.Scan:
 		sc := d.Scan
 		host, ip, build, cves = result.HostOf(sc.Target), sc.IP, sc.Build, strings.Join(sc.CVEs, ",")
+		if strings.Contains(host, "/") && ip != "" {
+			host = ip // the target is a CIDR: the host is its member that was scanned
+		}
 		if sc.Exchange {
 			exchange = 1
 		}
