@@ -246,7 +246,10 @@ func TestQueueFleet(t *testing.T) {
 	}
 	sc, hu := st.Groups[0], st.Groups[1]
 	if sc.Kind != "scan" || sc.ID != scanID || sc.Stored != 1000 || sc.Targets != 1000 || sc.Jobs.Completed != 40 ||
-		sc.Jobs.Failed != 0 || sc.Jobs.Retried != stuckScans || !sc.Done() {
+		sc.Jobs.Failed != 0 || sc.Jobs.Retried < stuckScans || !sc.Done() {
+		// At least the victim's jobs were retried; on a loaded machine a
+		// chunk may also outlive the test's short --job-timeout and be
+		// redone, which the exactly-once checks above already cover.
 		t.Errorf("scan status = %+v", sc)
 	}
 	if hu.Kind != "hunt" || hu.Jobs.Completed != 2 || hu.Jobs.Failed != 1 || len(hu.Errors) != 1 ||
