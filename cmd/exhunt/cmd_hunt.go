@@ -39,6 +39,10 @@ type huntOptions struct {
 	allFiles      bool
 	maxFileSize   sizeFlag
 	noDefaultYARA bool
+
+	// exhunt hunt --live (Windows): collect, then hunt the bundle.
+	live   bool
+	bundle string
 }
 
 func (o *huntOptions) AddFlags(cmd *cobra.Command) {
@@ -60,12 +64,14 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	o.maxFileSize = 64 << 20
 	f.Var(&o.maxFileSize, "max-file-size", "largest file checked for web shells, dumps and tools (64MiB, 64MB or 67108864)")
 	f.BoolVar(&o.noDefaultYARA, "no-default-yara", false, "leave out the built-in YARA pack (the IOC hash and name lists stay)")
+	f.BoolVar(&o.live, "live", false, "on the Exchange server itself (Windows, elevated prompt): collect it as exhunt collect does into a bundle, then hunt the bundle; no PATH")
+	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:	riage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
 }
 
 func newHuntCommand(g *globalOptions) *cobra.Command {
 	var o huntOptions
 	cmd := &cobra.Command{
-		Use:   "hunt PATH...",
+		Use:   "hunt PATH... | hunt --live",
 		Short: "Hunt evidence (folder trees, zips, logs, EVTX) for Exchange exploitation and compromise",
 		Long: `Hunt the evidence of one or more Exchange servers for exploitation and
 compromise. Each PATH is one server: a folder tree copied from it (a mirror of
@@ -111,8 +117,27 @@ with s-computername, Exchange logs with ServerHostName) is reported as one
 host per computer, with a warning; --host NAME reports a single PATH as one
 host.
 
+A bundle written by exhunt collect is recognised by its manifest.json: file
+times are the server's as the manifest records them (not the zip's
+one-second times), findings name the server's paths (C:\inetpub\...), the
+manifest's host names the report when the logs name no computer,
+ExSetup.exe's version is a build signal, files the collector could not read
+are listed under "Not examined", and the hash of every file the hunt reads
+whole is checked against the manifest: a difference is a warning and is
+said in the verdict reason (exhunt collect --verify checks every file and
+the zip itself).
+
+--live, on the Exchange server itself (Windows, elevated prompt), collects
+it as exhunt collect does (the --max-file-size bound applies) into a bundle
+in a new folder of its own in the temp folder (or --bundle PATH), hunts the
+bundle, and prints where it is kept. It has not been run on Windows yet:
+it is cross-built and vetted; its logic is tested on Linux.
+
 Examples:
+  exhunt.exe hunt --live                   # on the server, elevated prompt
+  exhunt.exe hunt --live --bundle D:\triage\EXCH01.zip
   exhunt hunt examples/evidence
+  exhunt hunt EXCH01.zip                   # a bundle from exhunt collect
   exhunt hunt --format json server1.zip server2/ > results.json
   exhunt hunt --sigma ~/sigma/rules/windows C:\triage\EXCH01
   exhunt hunt --host EXCH01 Security.evtx
@@ -124,12 +149,26 @@ EXIT STATUS
   2  bad input: missing path, unreadable rules folder, a PATH that is not a
      folder, zip or regular file (a FIFO, a device), or a PATH where nothing
      could be examined (the report is still printed, with the reasons); this
-     wins over 1, so a script never takes an unexamined server for a checked one
+     wins over 1, so a script never takes an unexamined server for a checked one;
+     --live off Windows, or a --bundle path inside the evidence or existing
   3  a failed --upload, or another internal error
   4  the results were printed but could not be recorded in the result
      database (it could not be opened, or a save failed); wins over 1, 2 and 3`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case o.live && len(args) > 0:
+				return errors.New("--live hunts the server it runs on: give no PATH with it")
+			case !o.live && o.bundle != "":
+				return errors.New("--bundle is for --live")
+			case !o.live && len(args) == 0:
+				return errors.New("requires at least 1 PATH (or --live on the Exchange server)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.live {
+				return runLiveHunt(cmd, g, &o)
+			}
 			return runHunt(cmd, g, &o, args)
 		},
 	}
@@ -137,30 +176,68 @@ EXIT STATUS
 	return cmd
 }
 
-func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []string) error {
+// runLiveHunt collects the server into a bundle and hunts it, then says
+// where the bundle is kept, whatever the hunt's outcome.
+func runLiveHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions) error {
+	opt, failOn, err := prepareHunt(g, o, 1)
+	if err != nil {
+		return err
+	}
+	// --exchange-path went to the collector as the install folder; the
+	// bundle's manifest gives it to the hunt.
+	opt.ExchangePaths = nil
+	b, err := collectForHunt(cmd.Context(), g, o)
+	if err != nil {
+		return err
+	}
+	defer keptBundle(g.stderr, b)
+	return huntPaths(cmd, g, o, opt, failOn, []string{b.Path})
+}
+
+// checkHuntFlags settles the flags that need no evidence, before any
+// (for --live, before the collection).
+func checkHuntFlags(o *huntOptions, paths int) (finding.Severity, error) {
 	if o.format != "text" && o.format != "json" && o.format != "jsonl" {
-		return usagef("unknown --format %q (want text, json or jsonl)", o.format)
+		return "", usagef("unknown --format %q (want text, json or jsonl)", o.format)
 	}
 	failOn, err := finding.ParseSeverity(o.failOn)
 	if err != nil {
-		return usageError{err}
+		return "", usageError{err}
 	}
 	if o.uploadURL != "" && o.token == "" {
 		o.token = os.Getenv("EXHUNT_TOKEN")
 		if o.token == "" {
-			return usagef("--upload needs --token or EXHUNT_TOKEN")
+			return "", usagef("--upload needs --token or EXHUNT_TOKEN")
 		}
 	}
-	if o.host != "" && len(paths) > 1 {
-		return usagef("--host names one server: give one PATH with it")
+	if o.host != "" && paths > 1 {
+		return "", usagef("--host names one server: give one PATH with it")
+	}
+	return failOn, nil
+}
+
+func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []string) error {
+	opt, failOn, err := prepareHunt(g, o, len(paths))
+	if err != nil {
+		return err
+	}
+	return huntPaths(cmd, g, o, opt, failOn, paths)
+}
+
+// prepareHunt checks the flags and loads the rules, the file checks and
+// the build knowledge.
+func prepareHunt(g *globalOptions, o *huntOptions, paths int) (hunt.Options, finding.Severity, error) {
+	failOn, err := checkHuntFlags(o, paths)
+	if err != nil {
+		return hunt.Options{}, "", err
 	}
 	set, err := loadRules(g, o.rulesDirs)
 	if err != nil {
-		return err
+		return hunt.Options{}, "", err
 	}
 	kb, err := loadKB(g)
 	if err != nil {
-		return err
+		return hunt.Options{}, "", err
 	}
 	opt := hunt.Options{
 		Host:          o.host,
@@ -171,13 +248,18 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 		Log:           g.log,
 	}
 	if opt.Files, err = loadFileChecker(g, o); err != nil {
-		return err
+		return hunt.Options{}, "", err
 	}
 	opt.AllFiles, opt.MaxFileSize = o.allFiles, int64(o.maxFileSize)
 	opt.Version, _, _ = buildInfo()
 	if !o.noProgress && isTerminal(g.stderr) {
 		opt.Progress = newBarProgress(g.stderr)
 	}
+	return opt, failOn, nil
+}
+
+// huntPaths hunts, prints, records and sets the exit status.
+func huntPaths(cmd *cobra.Command, g *globalOptions, o *huntOptions, opt hunt.Options, failOn finding.Severity, paths []string) error {
 	tuneGC()
 	results, err := hunt.Run(cmd.Context(), paths, opt)
 	if err != nil {
