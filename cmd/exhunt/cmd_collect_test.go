@@ -2,16 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/exhunt/exhunt/internal/collect"
 	"github.com/exhunt/exhunt/internal/collect/collecttest"
 	"github.com/exhunt/exhunt/internal/finding"
 )
@@ -281,4 +284,108 @@ func diff(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// standInLive puts a stand-in live Windows system in place of
+// collect.Live for the test: drive C: is root, the EventLog service holds
+// no file open (no exporter needed), the process is elevated.
+func standInLive(t *testing.T, root string) {
+	t.Helper()
+	saved := liveSource
+	liveSource = func(context.Context) (collect.Source, error) {
+		return collect.Source{Live: true, Drives: map[string]string{"C": root}, Host: "EXCH01", Elevated: true}, nil
+	}
+	t.Cleanup(func() { liveSource = saved })
+}
+
+// TestHuntLive (issue 18, point 3): exhunt hunt --live on a stand-in live
+// server whose temp folder lies in the collected tree, as %TEMP% does on
+// Windows. The bundle goes to a new folder of its own there, which the
+// collection leaves out (listed as skipped); it verifies; hunting it gives
+// the findings, files read and build of hunting the tree itself; stderr
+// says where it is kept.
+func TestHuntLive(t *testing.T) {
+	root := simulatedServer(t)
+	temp := filepath.Join(root, "Users/Administrator/AppData/Local/Temp")
+	if err := os.MkdirAll(temp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tree := huntJSON(t, root) // before the bundle lies in the tree
+	standInLive(t, root)
+	t.Setenv("TMPDIR", temp)
+
+	code, stdout, stderr := cli(t, "", "hunt", "--live", "--no-store", "--format", "json")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var live finding.HostResult
+	if err := json.Unmarshal([]byte(stdout), &live); err != nil {
+		t.Fatal(err)
+	}
+	bundles, _ := filepath.Glob(filepath.Join(temp, "exhunt-live-*", "exhunt-EXCH01-*.zip"))
+	if len(bundles) != 1 {
+		t.Fatalf("bundles in the temp folder: %v\n%s", bundles, stderr)
+	}
+	b := bundles[0]
+	if !strings.Contains(stderr, "exhunt: the bundle is kept at "+b+" (SHA-256 ") || !strings.Contains(stderr, "move it to a safe place off the server") {
+		t.Errorf("stderr does not say where the bundle is:\n%s", stderr)
+	}
+	rep, err := collect.Verify(t.Context(), b)
+	if err != nil || !rep.OK() || rep.Manifest.Mode != "live" || rep.Manifest.Exchange.ExSetupVersion != "1.1.0.14" {
+		t.Fatalf("bundle: %v %+v", err, rep)
+	}
+	own := `C:\Users\Administrator\AppData\Local\Temp\` + filepath.Base(filepath.Dir(b))
+	if !slices.ContainsFunc(rep.Manifest.Skipped, func(s collect.Skipped) bool { return s.OriginalPath == own && s.ByChoice() }) {
+		t.Errorf("%s not listed as skipped: %+v", own, rep.Manifest.Skipped)
+	}
+	for _, e := range rep.Manifest.Files {
+		if strings.Contains(e.Path, "exhunt-live-") {
+			t.Errorf("the bundle collected its own folder: %s", e.Path)
+		}
+	}
+
+	if live.Verdict != tree.Verdict || live.Host != tree.Host || live.Build != tree.Build {
+		t.Errorf("verdict %s vs %s, host %s vs %s, build %q vs %q", tree.Verdict, live.Verdict, tree.Host, live.Host, tree.Build, live.Build)
+	}
+	tf, tfiles, _ := resultKeys(tree)
+	lf, lfiles, _ := resultKeys(live)
+	if !slices.Equal(tf, lf) || !slices.Equal(tfiles, lfiles) {
+		t.Errorf("findings only in the tree: %q; only live: %q; files only in the tree: %q; only live: %q", diff(tf, lf), diff(lf, tf), diff(tfiles, lfiles), diff(lfiles, tfiles))
+	}
+	// A live collection's file findings carry the server's creation and
+	// change times too.
+	for _, f := range live.Findings {
+		if f.Kind == finding.KindFile && (f.Details["changed"] == "" || !strings.Contains(f.Details["time_source"], "on the server")) {
+			t.Errorf("%s %s: %v", f.Rule, f.Source, f.Details)
+		}
+	}
+}
+
+// TestHuntLiveRefusals: what hunt --live refuses, with exit 2, before
+// collecting anything.
+func TestHuntLiveRefusals(t *testing.T) {
+	root := simulatedServer(t)
+	test := func(name string, args []string, errHas string) {
+		t.Helper()
+		code, _, stderr := cli(t, "", args...)
+		if code != 2 || !strings.Contains(stderr, errHas) {
+			t.Errorf("%s: exit %d, stderr %q, want 2 and %q", name, code, stderr, errHas)
+		}
+	}
+	if runtime.GOOS != "windows" {
+		test("off Windows", []string{"hunt", "--live", "--no-store"}, "hunt --live collects the server it runs on: it runs on Windows only")
+	}
+	test("a path too", []string{"hunt", "--live", root}, "give no PATH with it")
+	test("--bundle alone", []string{"hunt", "--bundle", "x.zip", root}, "--bundle is for --live")
+	test("no path", []string{"hunt"}, "requires at least 1 PATH (or --live on the Exchange server)")
+	standInLive(t, root)
+	test("bad format first", []string{"hunt", "--live", "--format", "xml"}, "unknown --format")
+	test("bundle in a collected folder", []string{"hunt", "--live", "--bundle", filepath.Join(root, "ProgramData", "b.zip")}, `is inside C:\ProgramData, which is being collected`)
+	if m, _ := filepath.Glob(filepath.Join(root, "ProgramData", "b.zip*")); len(m) > 0 {
+		t.Errorf("refused bundle written: %v", m)
+	}
+	out := filepath.Join(t.TempDir(), "EXCH01.zip")
+	if code, _, stderr := cli(t, "", "hunt", "--live", "-q", "--no-store", "--bundle", out); code != 1 || !strings.Contains(stderr, "the bundle is kept at "+out) {
+		t.Errorf("--bundle %s: exit %d\n%s", out, code, stderr)
+	}
 }

@@ -98,7 +98,7 @@ type Missing struct {
 // ExchangeInfo says where Exchange was found and how.
 type ExchangeInfo struct {
 	InstallPath string `json:"install_path,omitempty"`
-	FoundFrom   string `json:"found_from"` // registry, environment, --exchange-path, applicationHost.config, default folder, not found
+	FoundFrom   string `json:"found_from"`        // registry, environment, --exchange-path, applicationHost.config, default folder, not found
 	ExSetup     string `json:"exsetup,omitempty"` // where ExSetup.exe is in the bundle
 	// ExSetupVersion is ExSetup.exe's file version, read from the fixed
 	// part of its version resource (internal/peversion) on the bytes
