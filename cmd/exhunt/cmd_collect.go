@@ -369,6 +369,11 @@ func writeEstimate(w io.Writer, src collect.Source, p *collect.Plan, out string,
 	fmt.Fprintf(w, "exhunt: collecting %s from %s\n", termSafe(host), from)
 	if p.Exchange.InstallPath != "" {
 		fmt.Fprintf(w, "  Exchange   %s (from %s)\n", termSafe(p.Exchange.InstallPath), p.Exchange.FoundFrom)
+		if v := p.Exchange.ExSetupVersion; v != "" {
+			fmt.Fprintf(w, "  build      %s (ExSetup.exe file version; exhunt build %s tells its updates and CVEs)\n", v, v)
+		} else if p.Exchange.BuildNote != "" {
+			fmt.Fprintf(w, "  build      unknown: %s\n", termSafe(p.Exchange.BuildNote))
+		}
 	} else {
 		fmt.Fprintf(w, "  Exchange   not found\n")
 	}

@@ -61,6 +61,12 @@ func TestCollectCLI(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, "exhunt-*.zip")); len(m) > 0 {
 		t.Errorf("--dry-run wrote %v", m)
 	}
+	if !strings.Contains(stderr, "  build      unknown: ExSetup.exe's file version could not be read: peversion: not a PE file") {
+		t.Errorf("dry run estimate, stub ExSetup.exe:\n%s", stderr)
+	}
+	if _, _, stderr := cli(t, "", "collect", "--root", simulatedServer(t), "--dry-run"); !strings.Contains(stderr, "  build      1.1.0.14 (ExSetup.exe file version;") {
+		t.Errorf("dry run estimate, real PE as ExSetup.exe:\n%s", stderr)
+	}
 
 	// One flipped byte in a stored entry: verify names the file, exits 1.
 	data, _ := os.ReadFile(out)

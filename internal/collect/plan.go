@@ -86,6 +86,10 @@ func (s Skipped) ByChoice() bool {
 	return strings.HasPrefix(s.Reason, reasonSince) || strings.HasPrefix(s.Reason, reasonMaxSize) || s.Reason == reasonExcluded || s.Reason == reasonOwn
 }
 
+// OverMaxSize says whether the file was left out for --max-size: a hunt of
+// the tree would still have checked its head (an LSASS dump's header).
+func (s Skipped) OverMaxSize() bool { return strings.HasPrefix(s.Reason, reasonMaxSize) }
+
 // Missing is a place looked at that does not exist (or cannot be read):
 // what a hunt of the bundle will not be able to see.
 type Missing struct {

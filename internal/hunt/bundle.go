@@ -25,7 +25,7 @@ import (
 // every file the hunt reads whole is checked against the manifest (a
 // mismatch is a warning and is said in the verdict reason: exhunt collect
 // --verify checks every file and the zip itself); files the collector
-// could not read are listed as not examined.
+// could not read, or left out for --max-size, are listed as not examined.
 type bundle struct {
 	m       *collect.Manifest
 	files   map[string]*collect.FileEntry // by path in the bundle
@@ -149,11 +149,15 @@ func (h *hostHunt) bundleFacts() {
 	}
 	chosen := 0
 	for _, s := range m.Skipped {
-		if s.ByChoice() {
+		switch {
+		case s.OverMaxSize():
+			// A hunt of the tree would have checked its head at least.
+			h.unexamined(s.OriginalPath, fmt.Sprintf("not collected: %s; the file is %d bytes", s.Reason, s.Size))
+		case s.ByChoice():
 			chosen++
-			continue
+		default:
+			h.unexamined(s.OriginalPath, "not collected: "+s.Reason)
 		}
-		h.unexamined(s.OriginalPath, "not collected: "+s.Reason)
 	}
 	for _, ms := range m.Missing {
 		if ms.Error != "" {
@@ -175,7 +179,7 @@ func (h *hostHunt) bundleFacts() {
 		h.warnf("%d more bundle entries are not in %s", b.extraN-len(b.extra), collect.ManifestName)
 	}
 	if chosen > 0 {
-		h.warnf("the bundle leaves out %d files or folders by choice (--since, --max-size, caches, exhunt's own folder): listed under \"skipped\" in %s", chosen, collect.ManifestName)
+		h.warnf("the bundle leaves out %d files or folders by choice (--since, caches, exhunt's own folder): listed under \"skipped\" in %s", chosen, collect.ManifestName)
 	}
 	if v := m.Exchange.ExSetupVersion; v != "" {
 		var at time.Time
