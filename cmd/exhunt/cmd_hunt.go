@@ -51,7 +51,7 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.rulesDirs, "rules", nil, "folder of extra Sigma rules (YAML), loaded next to the built-in pack; repeatable")
 	f.StringArrayVar(&o.rulesDirs, "sigma", nil, "folder of SigmaHQ rules (e.g. sigma/rules/windows), same as --rules; repeatable")
 	f.StringVar(&o.host, "host", "", "host name to report (default: from the logs, else the evidence name); only with one PATH")
-	f.StringArrayVar(&o.exPaths, "exchange-path", nil, "folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable")
+	f.StringArrayVar(&o.exPaths, "exchange-path", nil, `folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable. With --live: the install folder as the server sees it (e.g. D:\Exchange), when the registry does not say`)
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has at least this severity: informational, low, medium, high, critical")
 	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: twice the number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it shows only on a terminal)")
@@ -65,7 +65,7 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.Var(&o.maxFileSize, "max-file-size", "largest file checked for web shells, dumps and tools (64MiB, 64MB or 67108864)")
 	f.BoolVar(&o.noDefaultYARA, "no-default-yara", false, "leave out the built-in YARA pack (the IOC hash and name lists stay)")
 	f.BoolVar(&o.live, "live", false, "on the Exchange server itself (Windows, elevated prompt): collect it as exhunt collect does into a bundle, then hunt the bundle; no PATH")
-	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:	riage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
+	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:\triage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
 }
 
 func newHuntCommand(g *globalOptions) *cobra.Command {
