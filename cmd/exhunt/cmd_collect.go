@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/exhunt/exhunt/internal/safetext"
 	"io"
 	"maps"
 	"os"
@@ -369,13 +370,13 @@ func writeEstimate(w io.Writer, src collect.Source, p *collect.Plan, out string,
 	fmt.Fprintf(w, "exhunt: collecting %s from %s\n", termSafe(host), from)
 	if p.Exchange.InstallPath != "" {
 		fmt.Fprintf(w, "  Exchange   %s (from %s)\n", termSafe(p.Exchange.InstallPath), p.Exchange.FoundFrom)
-		if v := p.Exchange.ExSetupVersion; v != "" {
-			fmt.Fprintf(w, "  build      %s (ExSetup.exe file version; exhunt build %s tells its updates and CVEs)\n", v, v)
-		} else if p.Exchange.BuildNote != "" {
-			fmt.Fprintf(w, "  build      unknown: %s\n", termSafe(p.Exchange.BuildNote))
-		}
 	} else {
 		fmt.Fprintf(w, "  Exchange   not found\n")
+	}
+	if v := p.Exchange.ExSetupVersion; v != "" {
+		fmt.Fprintf(w, "  build      %s (ExSetup.exe file version; exhunt build %s tells its updates and CVEs)\n", v, v)
+	} else if p.Exchange.BuildNote != "" {
+		fmt.Fprintf(w, "  build      unknown: %s\n", safetext.Line(p.Exchange.BuildNote))
 	}
 	fmt.Fprintf(w, "  IIS logs   folders from %s\n", p.IIS.From)
 	e := p.Estimate()

@@ -50,6 +50,8 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json (one object, or an array for several hosts) or jsonl (one host per line)")
 	f.StringArrayVar(&o.rulesDirs, "rules", nil, "folder of extra Sigma rules (YAML), loaded next to the built-in pack; repeatable")
 	f.StringArrayVar(&o.rulesDirs, "sigma", nil, "folder of SigmaHQ rules (e.g. sigma/rules/windows), same as --rules; repeatable")
+	f.BoolVar(&o.live, "live", false, "on the Exchange server itself (Windows, elevated prompt): collect it as exhunt collect does into a bundle, then hunt the bundle; no PATH")
+	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:\triage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
 	f.StringVar(&o.host, "host", "", "host name to report (default: from the logs, else the evidence name); only with one PATH")
 	f.StringArrayVar(&o.exPaths, "exchange-path", nil, `folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable. With --live: the install folder as the server sees it (e.g. D:\Exchange), when the registry does not say`)
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has at least this severity: informational, low, medium, high, critical")
@@ -64,8 +66,6 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	o.maxFileSize = 64 << 20
 	f.Var(&o.maxFileSize, "max-file-size", "largest file checked for web shells, dumps and tools (64MiB, 64MB or 67108864)")
 	f.BoolVar(&o.noDefaultYARA, "no-default-yara", false, "leave out the built-in YARA pack (the IOC hash and name lists stay)")
-	f.BoolVar(&o.live, "live", false, "on the Exchange server itself (Windows, elevated prompt): collect it as exhunt collect does into a bundle, then hunt the bundle; no PATH")
-	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:\triage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
 }
 
 func newHuntCommand(g *globalOptions) *cobra.Command {
@@ -112,11 +112,6 @@ resource paths), the most reliable and precise first; placeholders such as the
 15.0.0.0 of ECP log headers are ignored, and disagreements are reported
 (build_sources in JSON).
 
-Evidence that names several computers (event logs of six machines, IIS logs
-with s-computername, Exchange logs with ServerHostName) is reported as one
-host per computer, with a warning; --host NAME reports a single PATH as one
-host.
-
 A bundle written by exhunt collect is recognised by its manifest.json: file
 times are the server's as the manifest records them (not the zip's
 one-second times), findings name the server's paths (C:\inetpub\...), the
@@ -132,6 +127,11 @@ it as exhunt collect does (the --max-file-size bound applies) into a bundle
 in a new folder of its own in the temp folder (or --bundle PATH), hunts the
 bundle, and prints where it is kept. It has not been run on Windows yet:
 it is cross-built and vetted; its logic is tested on Linux.
+
+Evidence that names several computers (event logs of six machines, IIS logs
+with s-computername, Exchange logs with ServerHostName) is reported as one
+host per computer, with a warning; --host NAME reports a single PATH as one
+host.
 
 Examples:
   exhunt.exe hunt --live                   # on the server, elevated prompt
@@ -166,9 +166,6 @@ EXIT STATUS
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.live {
-				return runLiveHunt(cmd, g, &o)
-			}
 			return runHunt(cmd, g, &o, args)
 		},
 	}
@@ -176,68 +173,30 @@ EXIT STATUS
 	return cmd
 }
 
-// runLiveHunt collects the server into a bundle and hunts it, then says
-// where the bundle is kept, whatever the hunt's outcome.
-func runLiveHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions) error {
-	opt, failOn, err := prepareHunt(g, o, 1)
-	if err != nil {
-		return err
-	}
-	// --exchange-path went to the collector as the install folder; the
-	// bundle's manifest gives it to the hunt.
-	opt.ExchangePaths = nil
-	b, err := collectForHunt(cmd.Context(), g, o)
-	if err != nil {
-		return err
-	}
-	defer keptBundle(g.stderr, b)
-	return huntPaths(cmd, g, o, opt, failOn, []string{b.Path})
-}
-
-// checkHuntFlags settles the flags that need no evidence, before any
-// (for --live, before the collection).
-func checkHuntFlags(o *huntOptions, paths int) (finding.Severity, error) {
+func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []string) error {
 	if o.format != "text" && o.format != "json" && o.format != "jsonl" {
-		return "", usagef("unknown --format %q (want text, json or jsonl)", o.format)
+		return usagef("unknown --format %q (want text, json or jsonl)", o.format)
 	}
 	failOn, err := finding.ParseSeverity(o.failOn)
 	if err != nil {
-		return "", usageError{err}
+		return usageError{err}
 	}
 	if o.uploadURL != "" && o.token == "" {
 		o.token = os.Getenv("EXHUNT_TOKEN")
 		if o.token == "" {
-			return "", usagef("--upload needs --token or EXHUNT_TOKEN")
+			return usagef("--upload needs --token or EXHUNT_TOKEN")
 		}
 	}
-	if o.host != "" && paths > 1 {
-		return "", usagef("--host names one server: give one PATH with it")
-	}
-	return failOn, nil
-}
-
-func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []string) error {
-	opt, failOn, err := prepareHunt(g, o, len(paths))
-	if err != nil {
-		return err
-	}
-	return huntPaths(cmd, g, o, opt, failOn, paths)
-}
-
-// prepareHunt checks the flags and loads the rules, the file checks and
-// the build knowledge.
-func prepareHunt(g *globalOptions, o *huntOptions, paths int) (hunt.Options, finding.Severity, error) {
-	failOn, err := checkHuntFlags(o, paths)
-	if err != nil {
-		return hunt.Options{}, "", err
+	if o.host != "" && len(paths) > 1 {
+		return usagef("--host names one server: give one PATH with it")
 	}
 	set, err := loadRules(g, o.rulesDirs)
 	if err != nil {
-		return hunt.Options{}, "", err
+		return err
 	}
 	kb, err := loadKB(g)
 	if err != nil {
-		return hunt.Options{}, "", err
+		return err
 	}
 	opt := hunt.Options{
 		Host:          o.host,
@@ -248,18 +207,24 @@ func prepareHunt(g *globalOptions, o *huntOptions, paths int) (hunt.Options, fin
 		Log:           g.log,
 	}
 	if opt.Files, err = loadFileChecker(g, o); err != nil {
-		return hunt.Options{}, "", err
+		return err
 	}
 	opt.AllFiles, opt.MaxFileSize = o.allFiles, int64(o.maxFileSize)
 	opt.Version, _, _ = buildInfo()
 	if !o.noProgress && isTerminal(g.stderr) {
 		opt.Progress = newBarProgress(g.stderr)
 	}
-	return opt, failOn, nil
-}
-
-// huntPaths hunts, prints, records and sets the exit status.
-func huntPaths(cmd *cobra.Command, g *globalOptions, o *huntOptions, opt hunt.Options, failOn finding.Severity, paths []string) error {
+	if o.live {
+		// Flags, rules and YARA folders are settled: collect, then hunt
+		// the bundle, and say where it is kept whatever the outcome.
+		b, err := collectForHunt(cmd.Context(), g, o)
+		if err != nil {
+			return err
+		}
+		defer keptBundle(g.stderr, b)
+		paths = []string{b.Path}
+		opt.ExchangePaths = nil // went to the collector; the manifest gives it to the hunt
+	}
 	tuneGC()
 	results, err := hunt.Run(cmd.Context(), paths, opt)
 	if err != nil {
