@@ -29,7 +29,6 @@ import (
 type bundle struct {
 	m       *collect.Manifest
 	files   map[string]*collect.FileEntry // by path in the bundle
-	log     string                        // collection.log's path in the bundle
 	install string                        // the Exchange install folder, lower-case bundle path ("d/exchange"), "" if none
 	seen    map[string]bool               // manifest entries the walk handed out
 	extra   []string                      // entries in the bundle, not in the manifest
@@ -72,12 +71,9 @@ func (h *hostHunt) readBundle(ctx context.Context) (*bundle, error) {
 		h.warnf("%s is not a readable exhunt bundle manifest (%v): hunted as a zip of a copied tree, with the zip's one-second file times", collect.ManifestName, err)
 		return nil, nil
 	}
-	b := &bundle{m: m, files: make(map[string]*collect.FileEntry, len(m.Files)), log: collect.LogName, seen: map[string]bool{}}
+	b := &bundle{m: m, files: make(map[string]*collect.FileEntry, len(m.Files)), seen: map[string]bool{}}
 	for i := range m.Files {
 		b.files[m.Files[i].Path] = &m.Files[i]
-	}
-	if m.Log != nil && m.Log.Path != "" {
-		b.log = m.Log.Path
 	}
 	if p := m.Exchange.InstallPath; len(p) > 2 && p[1] == ':' {
 		b.install = strings.ToLower(strings.Trim(p[:1]+"/"+strings.ReplaceAll(p[2:], `\`, "/"), "/"))
@@ -114,7 +110,9 @@ func (h *hostHunt) fromBundle(f *evidence.File) bool {
 	if b == nil {
 		return true
 	}
-	if f.Path == collect.ManifestName || f.Path == b.log {
+	// Only the two names the collector writes at the root are its own: a
+	// manifest naming another entry as its log cannot hide that entry.
+	if f.Path == collect.ManifestName || f.Path == collect.LogName {
 		return false
 	}
 	e := b.files[f.Path]

@@ -286,3 +286,24 @@ func TestLinkCreatorsDriveFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleLogCannotHide: a manifest that names a web shell as its
+// collection log does not keep the hunt from reading it: only the root
+// manifest.json and collection.log are the collector's.
+func TestBundleLogCannotHide(t *testing.T) {
+	out := collectBundle(t, false, collect.Options{})
+	edited := rezip(t, out, func(name string, data []byte) []byte {
+		if name == collect.ManifestName {
+			d := bytes.Replace(data, []byte(`"path": "collection.log"`), []byte(`"path": "C/inetpub/wwwroot/aspnet_client/system_web/errorcheck.aspx"`), 1)
+			if bytes.Equal(d, data) {
+				t.Fatal("log entry not found in the manifest")
+			}
+			return d
+		}
+		return data
+	}, nil)
+	res := hunt1(t, edited, testOptions(t))[0]
+	if !slices.ContainsFunc(res.Findings, func(f finding.Finding) bool { return f.Rule == "test-file" && f.Source == shellPath }) {
+		t.Errorf("web shell hidden by the manifest: %+v", res.Findings)
+	}
+}
