@@ -89,12 +89,15 @@ not found; collector, host, start and end) and collection.log; BUNDLE.zip.sha256
 is written beside it. Files are opened read-only; the bundle is never
 written inside the evidence. A size estimate is printed before copying.
 
-Not yet: exhunt hunt BUNDLE.zip using the manifest's timestamps and the
-ExSetup build (today it hunts the bundle as a zip of a copied tree, with the
-zip's times), exhunt hunt --live, reading ExSetup.exe's version, and
-reading files locked by other processes through a volume shadow copy or
-raw NTFS. The Windows code paths are cross-built and vetted, not yet run
-on Windows.
+ExSetup.exe's file version (its version resource) is recorded in
+manifest.json as exsetup_version. exhunt hunt BUNDLE.zip reads the bundle
+with the manifest's times (the server's, not the zip's one-second ones),
+the server's paths and the ExSetup version; exhunt hunt --live collects and
+hunts in one step.
+
+Not yet: reading files locked by other processes (other than event logs)
+through a volume shadow copy or raw NTFS. The Windows code paths are
+cross-built and vetted, never run on Windows.
 
 Examples:
   exhunt.exe collect -o D:\triage\EXCH01.zip         # on the server, elevated prompt
@@ -142,12 +145,16 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: want a day (2021-01-01), an RFC 3339 time or a number of days (90d)", s)
 }
 
+// liveSource describes the running system (collect.Live); tests put a
+// stand-in live system in its place.
+var liveSource = collect.Live
+
 func collectSource(ctx context.Context, o *collectOptions) (collect.Source, error) {
 	if o.root == "" {
 		if len(o.drives) > 0 {
 			return collect.Source{}, usagef("--drive needs --root")
 		}
-		src, err := collect.Live(ctx)
+		src, err := liveSource(ctx)
 		if err != nil {
 			return src, usageError{err}
 		}
@@ -196,38 +203,53 @@ func runCollect(ctx context.Context, g *globalOptions, o *collectOptions) error 
 	if out == "" {
 		out = defaultBundleName(src, started)
 	}
-	if !o.dryRun {
-		if err := plan.CheckOutput(out); err != nil {
-			return usageError{err}
-		}
+	if o.dryRun {
+		writeEstimate(g.stderr, src, plan, out, true)
+		writePlanList(g.stdout, plan)
+		return nil
+	}
+	b, err := writeBundle(ctx, g, src, plan, out, o.noProgress)
+	if err != nil {
+		return err
+	}
+	if !g.quiet {
+		fmt.Fprintf(g.stderr, "exhunt: wrote %s (%d files, %s, in %s; %d skipped, %d places not found: see manifest.json)\n",
+			out, b.Manifest.Totals.Files, size(b.Manifest.Totals.Bytes), time.Since(started).Round(time.Millisecond), b.Manifest.Totals.Skipped, b.Manifest.Totals.Missing)
+		fmt.Fprintf(g.stderr, "exhunt: SHA-256 %s (in %s.sha256); check it later with: exhunt collect --verify %s\n", b.SHA256, out, out)
+	}
+	return nil
+}
+
+// writeBundle checks where the bundle goes, prints the estimate (on a
+// terminal) or the warnings, writes the bundle with a progress bar, and
+// lists on stderr what could not be read.
+func writeBundle(ctx context.Context, g *globalOptions, src collect.Source, plan *collect.Plan, out string, noProgress bool) (*collect.Bundle, error) {
+	if err := plan.CheckOutput(out); err != nil {
+		return nil, usageError{err}
 	}
 	// The estimate is for a person watching; scripts get the warnings and
 	// the summary line only.
-	if o.dryRun || !g.quiet && isTerminal(g.stderr) {
-		writeEstimate(g.stderr, src, plan, out, o.dryRun)
+	if !g.quiet && isTerminal(g.stderr) {
+		writeEstimate(g.stderr, src, plan, out, false)
 	} else {
 		for _, w := range plan.Warnings {
 			fmt.Fprintf(g.stderr, "exhunt: warning: %s\n", safetext.Line(w))
 		}
-	}
-	if o.dryRun {
-		writePlanList(g.stdout, plan)
-		return nil
 	}
 	ver, rev, _ := buildInfo()
 	wo := collect.WriteOptions{
 		Collector:   collect.Collector{Name: "exhunt", Version: ver, Commit: rev, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH},
 		CommandLine: os.Args,
 	}
-	if !o.noProgress && isTerminal(g.stderr) {
+	if !noProgress && isTerminal(g.stderr) {
 		wo.Progress = newBarProgress(g.stderr)
 	}
 	b, err := plan.Write(ctx, out, wo)
 	if err != nil {
 		if errors.Is(err, collect.ErrOutput) {
-			return usageError{err}
+			return nil, usageError{err}
 		}
-		return err
+		return nil, err
 	}
 	m := b.Manifest
 	var unread []collect.Skipped
@@ -246,12 +268,65 @@ func runCollect(ctx context.Context, g *globalOptions, o *collectOptions) error 
 			fmt.Fprintf(g.stderr, "  %s: %s\n", safetext.Line(s.OriginalPath), safetext.Line(s.Reason))
 		}
 	}
-	if !g.quiet {
-		fmt.Fprintf(g.stderr, "exhunt: wrote %s (%d files, %s, in %s; %d skipped, %d places not found: see manifest.json)\n",
-			out, m.Totals.Files, size(m.Totals.Bytes), time.Since(started).Round(time.Millisecond), m.Totals.Skipped, m.Totals.Missing)
-		fmt.Fprintf(g.stderr, "exhunt: SHA-256 %s (in %s.sha256); check it later with: exhunt collect --verify %s\n", b.SHA256, out, out)
+	return b, nil
+}
+
+// collectForHunt is the collection half of exhunt hunt --live: the
+// running server into the --bundle path, or else into a new folder of its
+// own in the temp folder, which the collection leaves out (on Windows the
+// temp folders are collected). The folder is removed if nothing was
+// written in it.
+func collectForHunt(ctx context.Context, g *globalOptions, o *huntOptions) (*collect.Bundle, error) {
+	started := time.Now()
+	src, err := liveSource(ctx)
+	if errors.Is(err, collect.ErrLiveUnsupported) {
+		return nil, usagef("hunt --live collects the server it runs on: it runs on Windows only, on the Exchange server, from an elevated prompt; elsewhere hunt a bundle (exhunt collect) or a copied tree: exhunt hunt PATH")
 	}
-	return nil
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if o.host != "" {
+		src.Host = o.host
+	}
+	switch len(o.exPaths) {
+	case 0:
+	case 1:
+		src.ExchangeInstall, src.ExchangeFrom = o.exPaths[0], "--exchange-path"
+	default:
+		return nil, usagef("with --live, --exchange-path names the one Exchange install folder as the server sees it (e.g. D:\\Exchange)")
+	}
+	opt := collect.Options{MaxSize: int64(o.maxFileSize), Log: g.log}
+	out := o.bundle
+	if out == "" {
+		dir, err := os.MkdirTemp("", "exhunt-live-")
+		if err != nil {
+			return nil, fmt.Errorf("a folder for the bundle in the temp folder: %w", err)
+		}
+		defer os.Remove(dir) // only when empty: a written bundle stays
+		opt.Exclude = []string{dir}
+		out = filepath.Join(dir, defaultBundleName(src, started))
+	}
+	plan, err := collect.NewPlan(ctx, src, opt)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	defer plan.Close()
+	b, err := writeBundle(ctx, g, src, plan, out, o.noProgress)
+	if err != nil {
+		return nil, err
+	}
+	if !g.quiet {
+		fmt.Fprintf(g.stderr, "exhunt: collected %d files (%s) in %s; hunting them\n", b.Manifest.Totals.Files, size(b.Manifest.Totals.Bytes), time.Since(started).Round(time.Millisecond))
+	}
+	return b, nil
+}
+
+// keptBundle tells where the bundle of hunt --live is, and what to do
+// with it; it is printed even with -q, since it holds the server's logs.
+func keptBundle(w io.Writer, b *collect.Bundle) {
+	fmt.Fprintf(w, "exhunt: the bundle is kept at %s (SHA-256 %s, in %s.sha256; check it with: exhunt collect --verify %s).\n"+
+		"exhunt: it holds this server's logs and files: move it to a safe place off the server (a later collection would take it like any file in the temp folder) or delete it\n",
+		b.Path, b.SHA256, filepath.Base(b.Path), b.Path)
 }
 
 func defaultBundleName(src collect.Source, now time.Time) string {
@@ -286,6 +361,11 @@ func writeEstimate(w io.Writer, src collect.Source, p *collect.Plan, out string,
 		fmt.Fprintf(w, "  Exchange   %s (from %s)\n", safetext.Line(p.Exchange.InstallPath), p.Exchange.FoundFrom)
 	} else {
 		fmt.Fprintf(w, "  Exchange   not found\n")
+	}
+	if v := p.Exchange.ExSetupVersion; v != "" {
+		fmt.Fprintf(w, "  build      %s (ExSetup.exe file version; exhunt build %s tells its updates and CVEs)\n", v, v)
+	} else if p.Exchange.BuildNote != "" {
+		fmt.Fprintf(w, "  build      unknown: %s\n", safetext.Line(p.Exchange.BuildNote))
 	}
 	fmt.Fprintf(w, "  IIS logs   folders from %s\n", p.IIS.From)
 	e := p.Estimate()

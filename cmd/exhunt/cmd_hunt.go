@@ -40,6 +40,10 @@ type huntOptions struct {
 	allFiles      bool
 	maxFileSize   sizeFlag
 	noDefaultYARA bool
+
+	// exhunt hunt --live (Windows): collect, then hunt the bundle.
+	live   bool
+	bundle string
 }
 
 func (o *huntOptions) AddFlags(cmd *cobra.Command) {
@@ -47,8 +51,10 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json (one object, or an array for several hosts) or jsonl (one host per line)")
 	f.StringArrayVar(&o.rulesDirs, "rules", nil, "folder of extra Sigma rules (YAML), loaded next to the built-in pack; repeatable")
 	f.StringArrayVar(&o.rulesDirs, "sigma", nil, "folder of SigmaHQ rules (e.g. sigma/rules/windows), same as --rules; repeatable")
+	f.BoolVar(&o.live, "live", false, "on the Exchange server itself (Windows, elevated prompt): collect it as exhunt collect does into a bundle, then hunt the bundle; no PATH")
+	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:\triage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
 	f.StringVar(&o.host, "host", "", "host name to report (default: from the logs, else the evidence name); only with one PATH")
-	f.StringArrayVar(&o.exPaths, "exchange-path", nil, "folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable")
+	f.StringArrayVar(&o.exPaths, "exchange-path", nil, `folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable. With --live: the install folder as the server sees it (e.g. D:\Exchange), when the registry does not say`)
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has at least this severity: informational, low, medium, high, critical")
 	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: twice the number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it shows only on a terminal)")
@@ -67,7 +73,7 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 func newHuntCommand(g *globalOptions) *cobra.Command {
 	var o huntOptions
 	cmd := &cobra.Command{
-		Use:   "hunt PATH...",
+		Use:   "hunt PATH... | hunt --live",
 		Short: "Hunt evidence (folder trees, zips, logs, EVTX) for Exchange exploitation and compromise",
 		Long: `Hunt the evidence of one or more Exchange servers for exploitation and
 compromise. Each PATH is one server: a folder tree copied from it (a mirror of
@@ -108,6 +114,22 @@ resource paths), the most reliable and precise first; placeholders such as the
 15.0.0.0 of ECP log headers are ignored, and disagreements are reported
 (build_sources in JSON).
 
+A bundle written by exhunt collect is recognised by its manifest.json: file
+times are the server's as the manifest records them (not the zip's
+one-second times), findings name the server's paths (C:\inetpub\...), the
+manifest's host names the report when the logs name no computer,
+ExSetup.exe's version is a build signal, files the collector could not read
+are listed under "Not examined", and the hash of every file the hunt reads
+whole is checked against the manifest: a difference is a warning and is
+said in the verdict reason (exhunt collect --verify checks every file and
+the zip itself).
+
+--live, on the Exchange server itself (Windows, elevated prompt), collects
+it as exhunt collect does (the --max-file-size bound applies) into a bundle
+in a new folder of its own in the temp folder (or --bundle PATH), hunts the
+bundle, and prints where it is kept. It has not been run on Windows yet:
+it is cross-built and vetted; its logic is tested on Linux.
+
 Evidence that names several computers (event logs of six machines, IIS logs
 with s-computername, Exchange logs with ServerHostName) is reported as one
 host per computer, with a warning; --host NAME reports a single PATH as one
@@ -118,7 +140,10 @@ worker processes (unique by the bundle's SHA-256 and the rule-pack version)
 and prints the batch id; exhunt queue status shows progress.
 
 Examples:
+  exhunt.exe hunt --live                   # on the server, elevated prompt
+  exhunt.exe hunt --live --bundle D:\triage\EXCH01.zip
   exhunt hunt examples/evidence
+  exhunt hunt EXCH01.zip                   # a bundle from exhunt collect
   exhunt hunt --format json server1.zip server2/ > results.json
   exhunt hunt --sigma ~/sigma/rules/windows C:\triage\EXCH01
   exhunt hunt --host EXCH01 Security.evtx
@@ -130,11 +155,24 @@ EXIT STATUS
   2  bad input: missing path, unreadable rules folder, a PATH that is not a
      folder, zip or regular file (a FIFO, a device), or a PATH where nothing
      could be examined (the report is still printed, with the reasons); this
-     wins over 1, so a script never takes an unexamined server for a checked one
+     wins over 1, so a script never takes an unexamined server for a checked one;
+     --live off Windows, or a --bundle path inside the evidence or existing
   3  a failed --upload, or another internal error
   4  the results were printed but could not be recorded in the result
      database (it could not be opened, or a save failed); wins over 1, 2 and 3`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case o.live && len(args) > 0:
+				return errors.New("--live hunts the server it runs on: give no PATH with it")
+			case o.live && o.queue.queue != "":
+				return errors.New("--live hunts this server here and now: it cannot be queued (collect a bundle, then hunt --queue it)")
+			case !o.live && o.bundle != "":
+				return errors.New("--bundle is for --live")
+			case !o.live && len(args) == 0:
+				return errors.New("requires at least 1 PATH (or --live on the Exchange server)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHunt(cmd, g, &o, args)
 		},
@@ -186,6 +224,17 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	opt.Version, _, _ = buildInfo()
 	if !o.noProgress && isTerminal(g.stderr) {
 		opt.Progress = newBarProgress(g.stderr)
+	}
+	if o.live {
+		// Flags, rules and YARA folders are settled: collect, then hunt
+		// the bundle, and say where it is kept whatever the outcome.
+		b, err := collectForHunt(cmd.Context(), g, o)
+		if err != nil {
+			return err
+		}
+		defer keptBundle(g.stderr, b)
+		paths = []string{b.Path}
+		opt.ExchangePaths = nil // went to the collector; the manifest gives it to the hunt
 	}
 	tuneGC()
 	results, err := hunt.Run(cmd.Context(), paths, opt)

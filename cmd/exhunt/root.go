@@ -120,6 +120,7 @@ Examples:
   exhunt build 15.1.2176.2                 # what is Exchange 2016 CU19 RTM missing?
   exhunt build --format json 15.02.0986.005
   exhunt hunt examples/evidence            # hunt a copied server folder tree (or a zip, or .evtx)
+  exhunt.exe hunt --live                   # on the server: collect it and hunt it in one step
   exhunt.exe collect -o D:\triage\EXCH01.zip # on the server: a verifiable triage bundle to hunt elsewhere
   exhunt scan --webshells 192.0.2.0/24     # find and fingerprint servers you are responsible for
   exhunt report EXCH01 --html exch01.html  # one self-contained report from the result database

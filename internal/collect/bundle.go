@@ -65,24 +65,30 @@ func (p *Plan) CheckOutput(out string) error {
 			return fmt.Errorf("%w: %s already exists; give another -o or remove it", ErrOutput, side)
 		}
 	}
-	dir := realDir(filepath.Dir(abs))
-	if !p.sys.src.Live {
-		for l, d := range p.sys.src.Drives {
-			root := realDir(d)
-			if rel, err := filepath.Rel(root, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				return fmt.Errorf("%w: %s is inside drive %s: (%s), the evidence being collected; write the bundle elsewhere", ErrOutput, out, l, d)
-			}
-		}
+	wp, ok := p.sys.winPathOf(filepath.Join(realDir(filepath.Dir(abs)), filepath.Base(abs)))
+	switch {
+	case !ok:
 		return nil
-	}
-	wp, err := parseWinPath(filepath.Join(dir, filepath.Base(abs)))
-	if err != nil {
+	case !p.sys.src.Live:
+		return fmt.Errorf("%w: %s is inside drive %s: (%s), the evidence being collected; write the bundle elsewhere", ErrOutput, out, wp.drive, p.sys.src.Drives[wp.drive])
+	case p.excluded(wp):
 		return nil
 	}
 	if d, inside := p.insideCollected(wp); inside {
 		return fmt.Errorf("%w: %s is inside %s, which is being collected; write the bundle elsewhere (e.g. another drive or a folder of its own)", ErrOutput, out, d)
 	}
 	return nil
+}
+
+// excluded says whether wp lies in a folder Options.Exclude keeps out of
+// the collection.
+func (p *Plan) excluded(wp winPath) bool {
+	for _, x := range p.exclude {
+		if wp.within(x) {
+			return true
+		}
+	}
+	return false
 }
 
 // insideCollected says whether a file at wp would sit in a folder the
@@ -279,6 +285,9 @@ func (c *copier) copyItem(ctx context.Context, it *Item, m *Manifest) error {
 			s.Size, s.Times = it.Size, &tm
 		}
 		m.Skipped = append(m.Skipped, s)
+		if it.Category == CatExchangeBin && m.Exchange.ExSetupVersion != "" {
+			m.Exchange.BuildNote = "exsetup_version was read when the collection was planned; ExSetup.exe itself could not be copied: " + reason
+		}
 		if it.Size > 0 && c.progress != nil {
 			c.progress.Add(it.Size)
 		}
@@ -331,6 +340,10 @@ func (c *copier) copyItem(ctx context.Context, it *Item, m *Manifest) error {
 		return werr
 	}
 	e.Size, e.SHA256 = size, sum
+	if it.Category == CatExchangeBin && rerr == nil {
+		// The version of the bytes just hashed, not of the file at plan time.
+		readExSetup(&m.Exchange, f, size)
+	}
 	if rerr != nil {
 		e.Error = fmt.Sprintf("read stopped after %d bytes: %s; the bundle holds those bytes", size, p.reason(rerr))
 	} else if e.Method == "read" && it.Size >= 0 && size != it.Size {

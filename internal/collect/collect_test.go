@@ -481,3 +481,101 @@ func TestReason(t *testing.T) {
 		t.Error("--drive DD accepted")
 	}
 }
+
+// TestExSetupVersion: the file version of ExSetup.exe is read from its
+// version resource, at plan time for the estimate and again from the
+// bytes copied, into the manifest. The PE file is a real one
+// (internal/peversion/testdata: distlib's launcher, file version
+// 1.1.0.14, not an Exchange build; no Exchange binary can be shipped
+// here); the simulated tree's ExSetup.exe, a stub, gives the reason
+// instead.
+func TestExSetupVersion(t *testing.T) {
+	exe, err := os.ReadFile("../peversion/testdata/distlib-w32.exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := collecttest.SimulatedC(t)
+	stub := plan(t, root, Options{})
+	if stub.Exchange.ExSetupVersion != "" || !strings.Contains(stub.Exchange.BuildNote, "could not be read: peversion: not a PE file") {
+		t.Errorf("stub ExSetup.exe: %+v", stub.Exchange)
+	}
+	if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(ex, "C/")), "bin/ExSetup.exe"), exe, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := plan(t, root, Options{})
+	if p.Exchange.ExSetupVersion != "1.1.0.14" || p.Exchange.BuildNote != exsetupNote {
+		t.Errorf("plan: %+v", p.Exchange)
+	}
+	b, err := p.Write(t.Context(), filepath.Join(t.TempDir(), "b.zip"), WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Manifest.Exchange; got.ExSetupVersion != "1.1.0.14" || got.ExSetup != ex+"bin/ExSetup.exe" {
+		t.Errorf("manifest: %+v", got)
+	}
+	rep, err := Verify(t.Context(), b.Path)
+	if err != nil || !rep.OK() || rep.Manifest.Exchange.ExSetupVersion != "1.1.0.14" {
+		t.Errorf("bundle read back: %v %+v", err, rep)
+	}
+}
+
+// TestExcludeOwnFolder: a stand-in live system whose temp folder lies in
+// the collected tree (as %TEMP% does on Windows: Users\*\AppData\Local\Temp
+// is collected). A bundle in that folder is refused; in a folder of its own
+// named by Options.Exclude it is written, the folder is listed as skipped,
+// and nothing of it is collected.
+func TestExcludeOwnFolder(t *testing.T) {
+	root := collecttest.SimulatedC(t)
+	temp := filepath.Join(root, "Users/Administrator/AppData/Local/Temp")
+	own := filepath.Join(temp, "exhunt-live-1")
+	if err := os.Mkdir(own, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(own, "old.zip"), []byte("PK\x05\x06"+strings.Repeat("\x00", 18)), 0o644)
+	src := Source{Live: true, Drives: map[string]string{"C": root}, Host: "EXCH01", Exporter: &fakeExporter{}, Elevated: true}
+	p, err := NewPlan(t.Context(), src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.CheckOutput(filepath.Join(own, "b.zip")); err == nil || !strings.Contains(err.Error(), `is inside C:\Users\Administrator\AppData\Local\Temp, which is being collected`) {
+		t.Errorf("without Exclude: %v", err)
+	}
+	if !slices.ContainsFunc(p.Items, func(it Item) bool { return strings.HasSuffix(it.Path, "exhunt-live-1/old.zip") }) {
+		t.Fatal("without Exclude the folder's files are collected: the test tree is wrong")
+	}
+
+	p2, err := NewPlan(t.Context(), src, Options{Exclude: []string{own}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p2.Close()
+	out := filepath.Join(own, "b.zip")
+	if err := p2.CheckOutput(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.CheckOutput(filepath.Join(temp, "b.zip")); err == nil {
+		t.Error("the temp folder itself was accepted")
+	}
+	b, err := p2.Write(t.Context(), out, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var skipped *Skipped
+	for i, s := range b.Manifest.Skipped {
+		if s.OriginalPath == `C:\Users\Administrator\AppData\Local\Temp\exhunt-live-1` {
+			skipped = &b.Manifest.Skipped[i]
+		}
+	}
+	if skipped == nil || skipped.Reason != reasonOwn || !skipped.ByChoice() {
+		t.Errorf("own folder not listed as skipped by choice: %+v", b.Manifest.Skipped)
+	}
+	for _, e := range b.Manifest.Files {
+		if strings.Contains(e.Path, "exhunt-live-1") {
+			t.Errorf("collected from the own folder: %s", e.Path)
+		}
+	}
+	if !slices.ContainsFunc(b.Manifest.Files, func(e FileEntry) bool { return strings.HasSuffix(e.Path, "Temp/procdump64.exe") }) {
+		t.Error("the rest of the temp folder was not collected")
+	}
+}

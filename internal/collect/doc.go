@@ -15,6 +15,7 @@
 // check, NTFS times) sits in build-tagged files; everything else is
 // portable and tested on Linux.
 //
-// It does not hunt (internal/hunt does) and does not read ExSetup.exe's
-// version resource yet (the PE version reader is another package's job).
+// ExSetup.exe's file version (internal/peversion) is recorded in the
+// manifest. It does not hunt: internal/hunt reads bundles, with the
+// manifest's times and original paths.
 package collect

@@ -87,7 +87,16 @@ func readManifest(zf *zip.File) (*Manifest, error) {
 		return nil, fmt.Errorf("%s: %w", ManifestName, err)
 	}
 	defer rc.Close()
-	return ParseManifest(io.LimitReader(rc, maxManifestSize))
+	return ReadManifest(rc, int64(zf.UncompressedSize64))
+}
+
+// ReadManifest reads and checks a manifest of the given size (as its zip
+// entry declares it), never reading more than the 1 GiB bound.
+func ReadManifest(r io.Reader, size int64) (*Manifest, error) {
+	if size > maxManifestSize {
+		return nil, fmt.Errorf("%s: %d bytes is over the %d byte limit", ManifestName, size, maxManifestSize)
+	}
+	return ParseManifest(io.LimitReader(r, maxManifestSize))
 }
 
 // ParseManifest reads and checks a manifest.

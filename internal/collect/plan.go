@@ -31,7 +31,12 @@ type Options struct {
 	MaxSize int64
 	// AllEventLogs takes every .evtx, not only the channels hunts use.
 	AllEventLogs bool
-	Log          *slog.Logger
+	// Exclude are folders of this machine never entered (listed as
+	// skipped), in which the bundle may then be written although they lie
+	// in a folder being collected: exhunt hunt --live keeps its bundle in
+	// a folder of its own in the temp folder, which is collected too.
+	Exclude []string
+	Log     *slog.Logger
 }
 
 // Times are a file's timestamps as the collecting system reported them
@@ -72,13 +77,18 @@ const (
 	reasonSince    = "last written before --since "
 	reasonMaxSize  = "larger than --max-size"
 	reasonExcluded = "excluded by default: a bulky Windows cache"
+	reasonOwn      = "exhunt's own output folder (exhunt hunt --live writes its bundle there)"
 )
 
 // ByChoice says whether the file was left out by --since, --max-size or
 // a default exclusion, rather than because it could not be read.
 func (s Skipped) ByChoice() bool {
-	return strings.HasPrefix(s.Reason, reasonSince) || strings.HasPrefix(s.Reason, reasonMaxSize) || s.Reason == reasonExcluded
+	return strings.HasPrefix(s.Reason, reasonSince) || strings.HasPrefix(s.Reason, reasonMaxSize) || s.Reason == reasonExcluded || s.Reason == reasonOwn
 }
+
+// OverMaxSize says whether the file was left out for --max-size: a hunt of
+// the tree would still have checked its head (an LSASS dump's header).
+func (s Skipped) OverMaxSize() bool { return strings.HasPrefix(s.Reason, reasonMaxSize) }
 
 // Missing is a place looked at that does not exist (or cannot be read):
 // what a hunt of the bundle will not be able to see.
@@ -92,9 +102,15 @@ type Missing struct {
 // ExchangeInfo says where Exchange was found and how.
 type ExchangeInfo struct {
 	InstallPath string `json:"install_path,omitempty"`
-	FoundFrom   string `json:"found_from"` // registry, environment, --exchange-path, applicationHost.config, default folder, not found
-	ExSetup     string `json:"exsetup,omitempty"`
-	// BuildNote says the build is not read from ExSetup.exe yet.
+	FoundFrom   string `json:"found_from"`        // registry, environment, --exchange-path, applicationHost.config, default folder, not found
+	ExSetup     string `json:"exsetup,omitempty"` // where ExSetup.exe is in the bundle
+	// ExSetupVersion is ExSetup.exe's file version, read from the fixed
+	// part of its version resource (internal/peversion) on the bytes
+	// copied: for Exchange's own ExSetup.exe, the build the server runs.
+	ExSetupVersion string `json:"exsetup_version,omitempty"`
+	// BuildNote says where the build comes from, or why it could not be
+	// read. (Bundles of exhunt before ExSetupVersion existed said here
+	// that the version was not read yet.)
 	BuildNote string `json:"build_note,omitempty"`
 }
 
@@ -115,10 +131,11 @@ type Plan struct {
 	IIS      IISInfo
 	Warnings []string
 
-	sys  *system
-	opt  Options
-	seen map[string]bool
-	dirs []collectedDir
+	sys     *system
+	opt     Options
+	seen    map[string]bool
+	dirs    []collectedDir
+	exclude []winPath
 }
 
 type collectedDir struct {
@@ -141,6 +158,11 @@ func NewPlan(ctx context.Context, src Source, opt Options) (*Plan, error) {
 		p.sys.close()
 		return nil, fmt.Errorf("collect: %w", err)
 	}
+	for _, x := range opt.Exclude {
+		if wp, ok := p.sys.winPathOf(x); ok {
+			p.exclude = append(p.exclude, wp)
+		}
+	}
 	if src.Live && !src.Elevated {
 		p.Warnings = append(p.Warnings, "not running as administrator: the Security event log, Exchange's Logging folder, "+
 			`C:\Windows\Temp and other users' temp folders need administrator rights and will be skipped; run exhunt from an elevated prompt ("Run as administrator")`)
@@ -160,6 +182,7 @@ func NewPlan(ctx context.Context, src Source, opt Options) (*Plan, error) {
 	for _, it := range p.Items {
 		if it.Category == CatExchangeBin {
 			p.Exchange.ExSetup = it.Path
+			p.planExSetup(it)
 		}
 	}
 	if p.Exchange.InstallPath != "" && p.Exchange.ExSetup == "" {
@@ -214,7 +237,6 @@ func (p *Plan) findExchange(cfg *IISConfig) {
 		p.Exchange.FoundFrom = from
 		p.sys.env["exchangeinstallpath"] = p.Exchange.InstallPath
 	}
-	p.Exchange.BuildNote = "not read yet: ExSetup.exe is in the bundle; its version resource is read by exhunt in a later release"
 	if d := p.sys.src.ExchangeInstall; d != "" {
 		set(d, p.sys.src.ExchangeFrom)
 		return
@@ -362,8 +384,12 @@ func (p *Plan) walk(t target, drive, base string) {
 }
 
 // excludedDir says whether dir (under base) is one of t's excluded
-// folders, and records it as skipped.
+// folders or an Options.Exclude folder, and records it as skipped.
 func (p *Plan) excludedDir(t target, drive, base, dir string) bool {
+	if p.excluded(winPathOf(drive, dir)) {
+		p.skip(t, winPathOf(drive, dir), reasonOwn, nil)
+		return true
+	}
 	sub := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(dir, base), "/"))
 	for _, x := range t.exclude {
 		if strings.ReplaceAll(sub, "/", `\`) == x {

@@ -233,6 +233,24 @@ func (s *system) resolve(p winPath) ([]string, error) {
 	return out, nil
 }
 
+// winPathOf maps a path of this machine to the Windows path it has on the
+// source: below the folder of one of its drives, or, on a live system, the
+// path itself. ok is false for a path the source does not hold.
+func (s *system) winPathOf(p string) (wp winPath, ok bool) {
+	dir := realDir(p)
+	for l, d := range s.src.Drives {
+		rel, err := filepath.Rel(realDir(d), dir)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return winPathOf(l, filepath.ToSlash(rel)), true
+		}
+	}
+	if !s.src.Live {
+		return winPath{}, false
+	}
+	wp, err := parseWinPath(dir)
+	return wp, err == nil
+}
+
 // winPathOf is the Windows path of rel (as resolve returns it) on drive l.
 func winPathOf(l, rel string) winPath {
 	return winPath{drive: l}.join(rel)

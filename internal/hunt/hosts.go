@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -100,8 +99,7 @@ func (h *hostHunt) split(path string) []*hostHunt {
 	if primary == "" {
 		switch {
 		case len(names) == 0:
-			base := filepath.Base(filepath.Clean(path))
-			primary = strings.TrimSuffix(base, filepath.Ext(base))
+			primary = h.evidenceName(path)
 		default:
 			primary = names[0]
 			for _, c := range names {

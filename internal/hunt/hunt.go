@@ -139,6 +139,7 @@ type hostHunt struct {
 	webFiles  []fileFinding    // suspicious files, for correlation
 	exchange  bool             // the host shows Exchange (after split)
 	examined  int              // files examined (after split)
+	bundle    *bundle          // the manifest of an exhunt bundle, nil for other evidence
 }
 
 // note is a warning, with the evidence file it is about ("" for none).
@@ -167,6 +168,10 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 	}
 	defer tree.Close()
 	h := newHostHunt(opt, tree)
+	if h.bundle, err = h.readBundle(ctx); err != nil {
+		return nil, err
+	}
+	h.opt = h.bundle.options(opt)
 
 	jobs, total, err := h.plan(ctx)
 	if err != nil {
@@ -190,6 +195,7 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	h.bundleFacts()
 	for rule, n := range h.perRule {
 		if n > maxPerRule {
 			h.trim(rule)
@@ -201,6 +207,7 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 		if err != nil {
 			return nil, err
 		}
+		h.bundle.finish(&res)
 		out = append(out, res)
 	}
 	return out, nil
@@ -343,6 +350,9 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	head := make([]byte, headSize)
 	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
+		if !h.fromBundle(f) {
+			return nil
+		}
 		j := job{f: f}
 		if exchangeInstallPath(f) {
 			h.facts(f.Path).exchange = true
