@@ -30,10 +30,6 @@ import (
 	"github.com/exhunt/exhunt/internal/store/pgtest"
 )
 
-// subprocessEnv, when set to a JSON array of arguments, makes the test
-// binary run exhunt with them (see TestMain).
-const subprocessEnv = "EXHUNT_TEST_EXHUNT_ARGS"
-
 // testQueueURL gives the test its own schema in the test database: the
 // queue URL names it in search_path, so River's tables and the store's go
 // there. conn is a connection to that schema, for the checks.

@@ -16,6 +16,10 @@ import (
 
 // TestMain points the default result database at a temporary file, so
 // in-process hunts never write to the user's data directory.
+// subprocessEnv, when set to a JSON array of arguments, makes the test
+// binary run exhunt with them (see TestMain).
+const subprocessEnv = "EXHUNT_TEST_EXHUNT_ARGS"
+
 func TestMain(m *testing.M) {
 	// The fleet tests start this test binary as exhunt processes (workers
 	// they can kill -9) instead of building the command.
