@@ -10,6 +10,9 @@ FUZZ = \
 	./internal/eventlog:FuzzRead \
 	./internal/eventlog:FuzzChunk \
 	./internal/exchange:FuzzParseBuild \
+	./internal/kbfeed:FuzzParseCVERecord \
+	./internal/kbfeed:FuzzParseKEV \
+	./internal/mailhdr:FuzzParse \
 	./internal/rules:FuzzParse \
 	./internal/rules:FuzzCondition \
 	./internal/rules:FuzzCandidate \
@@ -20,11 +23,17 @@ FUZZ = \
 	./internal/store/result:FuzzReadResults \
 	./internal/schema:FuzzValidate \
 	./internal/report:FuzzExports \
+	./internal/safetext:FuzzLine \
 	./internal/scan:FuzzParseEntry \
 	./internal/scan:FuzzNTLMChallenge \
 	./internal/scan:FuzzBuildParsers \
 	./internal/scan:FuzzObserve \
-	./internal/jsonfmt:FuzzIndent
+	./internal/jsonfmt:FuzzIndent \
+	./internal/collect:FuzzVerify \
+	./internal/collect:FuzzParseManifest \
+	./internal/collect:FuzzApplicationHost \
+	./internal/peversion:FuzzRead \
+	./internal/web:FuzzFleetQuery
 
 .PHONY: help build test vet fmt fuzz windows ci
 help: ## list the targets
@@ -37,8 +46,9 @@ vet: ## go vet
 	$(GO) vet ./...
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
-windows: ## cross-build the Windows binary without cgo
+windows: ## cross-build the Windows binary without cgo, and vet the Windows code
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -o exhunt.exe ./cmd/exhunt
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) vet $$($(GO) list ./... | grep -v -x -F -f .ci/windows-vet-skip)
 fuzz: ## run every fuzz target for FUZZTIME (default 60s)
 	@for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "== $$pkg $$fn"; \

@@ -14,7 +14,8 @@
 # 2% slow (300 ms per response), 5% "CU known only" (no manifest, no header),
 # the rest patched builds that send X-OWA-Version.
 # nmap and WhatWeb come from Debian (apt-get install nmap whatweb); a peer
-# that is missing is skipped and said so.
+# that is missing is skipped and said so. exhunt runs with --no-store: the
+# result database is not part of what is compared.
 set -euo pipefail
 
 HOSTS=${HOSTS:-1000}
@@ -38,7 +39,8 @@ ulimit -n 65536 2>/dev/null || true
 
 now() { date +%s.%N; }
 
-echo "== load average: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) cores"
+loadavg() { echo "== load average: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) cores ($1)"; }
+loadavg start
 echo "== fleet: $HOSTS hosts from $FIRST_IP port $PORT (seed $SEED), work dir $work"
 "$EXHUNT" emulate -n "$HOSTS" --first-ip "$FIRST_IP" --port "$PORT" --seed "$SEED" \
 	--targets "$work/targets.txt" --truth "$work/truth.jsonl" 2>"$work/emulate.log" &
@@ -54,16 +56,16 @@ cut -d: -f1 "$work/targets.txt" >"$work/ips.txt"
 sed 's|^|https://|; s|$|/|' "$work/targets.txt" >"$work/urls.txt"
 
 declare -A secs
-echo "== exhunt scan (passive fingerprint + exposure), concurrency $CONC"
+echo "== exhunt scan (passive fingerprint over every door + exposure), concurrency $CONC"
 t0=$(now)
-"$EXHUNT" scan -i "$work/targets.txt" --format jsonl --concurrency "$CONC" --host-rate 0 --timeout 3s \
+"$EXHUNT" scan -i "$work/targets.txt" --no-store --format jsonl --concurrency "$CONC" --host-rate 0 --timeout 3s \
 	>"$work/exhunt.jsonl" 2>"$work/exhunt.err" || true
 secs[exhunt]=$(echo "$(now) - $t0" | bc)
 tail -1 "$work/exhunt.err"
 
 echo "== exhunt scan --active --webshells (for information)"
 t0=$(now)
-"$EXHUNT" scan -i "$work/targets.txt" --format jsonl --concurrency "$CONC" --host-rate 0 --timeout 3s --active --webshells \
+"$EXHUNT" scan -i "$work/targets.txt" --no-store --format jsonl --concurrency "$CONC" --host-rate 0 --timeout 3s --active --webshells \
 	>"$work/exhunt-full.jsonl" 2>"$work/exhunt-full.err" || true
 secs[exhunt_full]=$(echo "$(now) - $t0" | bc)
 tail -1 "$work/exhunt-full.err"
@@ -89,6 +91,7 @@ else
 	echo "== whatweb skipped (SKIP_PEERS set, or not installed: apt-get install whatweb)"
 fi
 
+loadavg end
 kill "$emu_pid" 2>/dev/null || true
 wait "$emu_pid" 2>/dev/null || true
 emu_pid=""

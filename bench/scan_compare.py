@@ -122,6 +122,13 @@ def main():
     got = {k for k, r in ex.items() if r.get("exchange")}
     print(f"\nground truth: {len(truth)} hosts, {len(tex)} Exchange")
     print(f"exhunt: Exchange found {len(got & tex)}/{len(tex)}, false positives {len(got - tex)}, errors {sum(1 for r in ex.values() if r.get('error'))}")
+    states = {}
+    for k, r in ex.items():
+        kind = "exchange" if truth.get(k, {}).get("kind") == "exchange" else "other"
+        states.setdefault((kind, r.get("exchange_state") or "error"), []).append(r.get("requests", 0))
+    for (kind, st), reqs in sorted(states.items()):
+        print(f"exhunt: truth {kind:<8} exchange_state {st:<12} {len(reqs):>5} hosts, {sum(reqs) / len(reqs):.1f} requests per host")
+    print(f"exhunt: {sum(r.get('requests', 0) for r in ex.values())} requests in all")
     hits = exact = cu_only = 0
     for k, t in truth.items():
         if t["kind"] != "exchange" or not t.get("build"):

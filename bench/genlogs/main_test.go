@@ -69,7 +69,7 @@ func TestGenerated(t *testing.T) {
 	t.Log(report)
 	for title, kind := range map[string]string{
 		"ProxyLogon SSRF request to a short .js name under /ecp or /owa/auth": "iis-ssrf-js",
-		"Web shell command in the query of a non-stock .aspx":                 "iis-webshell-cmd",
+		"Web shell command in the query of a non-stock script page":           "iis-webshell-cmd",
 		"ProxyShell autodiscover.json path confusion":                         "iis-proxyshell",
 		"ProxyLogon SSRF AnchorMailbox in HttpProxy log":                      "httpproxy-serverinfo",
 	} {
@@ -88,9 +88,9 @@ func TestGenerated(t *testing.T) {
 	// benign traffic.
 	for title := range fired {
 		switch title {
-		case "ProxyLogon SSRF request to a short .js name under /ecp or /owa/auth", "Web shell command in the query of a non-stock .aspx",
+		case "ProxyLogon SSRF request to a short .js name under /ecp or /owa/auth", "Web shell command in the query of a non-stock script page",
 			"ProxyShell autodiscover.json path confusion", "ProxyLogon SSRF AnchorMailbox in HttpProxy log",
-			"Request to a non-stock .aspx in an Exchange web shell folder", "ProxyLogon-era attacker user agent (IIS)",
+			"Request to a non-stock script page in an Exchange web shell folder", "ProxyLogon-era attacker user agent (IIS)",
 			"ProxyLogon-era attacker user agent (HttpProxy)":
 		default:
 			t.Errorf("rule %q fired %d times on generated traffic", title, fired[title])

@@ -70,6 +70,7 @@ Examples:
   exhunt emulate -n 20 --targets fleet.txt --truth truth.jsonl &
   exhunt scan -i fleet.txt --active --webshells
   exhunt emulate --profile webshelled-2016cu19 -n 1 --duration 10m
+  exhunt emulate --profile recorded/owa-honeypot -n 1   # answers recorded from a real host
   exhunt emulate --list-profiles
 
 EXIT STATUS

@@ -12,12 +12,14 @@ type exportOptions struct {
 	hostSelection
 	format string
 	output string
+	scans  bool // --scans: the newest scan record per target (export_scans.go)
 }
 
 func (o *exportOptions) AddFlags(cmd *cobra.Command) {
 	o.hostSelection.AddFlags(cmd)
 	cmd.Flags().StringVarP(&o.format, "format", "f", "jsonl", "sarif, stix, csv or jsonl (Elastic Common Schema)")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "-", "write to this file instead of standard output")
+	cmd.Flags().BoolVar(&o.scans, "scans", false, "export the newest scan record of every target instead of findings (jsonl or csv): the notification list of a survey")
 }
 
 func newExportCommand(g *globalOptions) *cobra.Command {
@@ -38,7 +40,14 @@ for other tools:
   jsonl   one JSON object per finding with Elastic Common Schema field names
           (@timestamp, host.name, source.ip, user_agent.original, rule.id, ...)
 
+--scans lists the newest scan of every target (host and port) in the
+database instead: target as given, port, ip, exchange_state (exchange,
+not-exchange, unreachable), build, product, cves, kev_cves (in CISA's Known
+Exploited Vulnerabilities catalog), webshells (paths found), scanned_at,
+scan_id (of a queued scan) and error, as jsonl or csv.
+
 Examples:
+  exhunt export --scans --format csv -o notify.csv --db postgres://exhunt@db/exhunt
   exhunt export --format sarif -o fleet.sarif
   exhunt export EX01 --format stix -o ex01-stix.json
   exhunt export --format jsonl --from hunt.json | curl -T - ...
@@ -56,6 +65,9 @@ EXIT STATUS
 }
 
 func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
+	if o.scans {
+		return exportScans(ctx, g, o)
+	}
 	f, err := report.ParseFormat(o.format)
 	if err != nil || f == report.FormatHTML {
 		return usagef("unknown --format %q (want sarif, stix, csv or jsonl; for HTML use exhunt report)", o.format)

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,7 @@ type huntOptions struct {
 	noStore    bool
 	uploadURL  string
 	token      string
+	queue      queueFlags // --queue: enqueue for exhunt worker (cmd_queue.go)
 
 	// File hunting (internal/filecheck).
 	yaraDirs      []string
@@ -45,6 +47,9 @@ type huntOptions struct {
 	// Community rule sets installed by exhunt rules update.
 	noCommunity bool
 	dataDir     string
+	// exhunt hunt --live (Windows): collect, then hunt the bundle.
+	live   bool
+	bundle string
 }
 
 func (o *huntOptions) AddFlags(cmd *cobra.Command) {
@@ -52,8 +57,10 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json (one object, or an array for several hosts) or jsonl (one host per line)")
 	f.StringArrayVar(&o.rulesDirs, "rules", nil, "folder of extra Sigma rules (YAML), loaded next to the built-in pack; repeatable")
 	f.StringArrayVar(&o.rulesDirs, "sigma", nil, "folder of SigmaHQ rules (e.g. sigma/rules/windows), same as --rules; repeatable")
+	f.BoolVar(&o.live, "live", false, "on the Exchange server itself (Windows, elevated prompt): collect it as exhunt collect does into a bundle, then hunt the bundle; no PATH")
+	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:\triage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
 	f.StringVar(&o.host, "host", "", "host name to report (default: from the logs, else the evidence name); only with one PATH")
-	f.StringArrayVar(&o.exPaths, "exchange-path", nil, "folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable")
+	f.StringArrayVar(&o.exPaths, "exchange-path", nil, `folder inside the evidence with a non-default Exchange install (e.g. D/Exchange): every file under it is checked for log headers; repeatable. With --live: the install folder as the server sees it (e.g. D:\Exchange), when the registry does not say`)
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding has at least this severity: informational, low, medium, high, critical")
 	f.IntVar(&o.workers, "workers", 0, "files read in parallel (default: twice the number of CPUs)")
 	f.BoolVar(&o.noProgress, "no-progress", false, "never show the progress bar (it shows only on a terminal)")
@@ -68,12 +75,13 @@ func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.noDefaultYARA, "no-default-yara", false, "leave out the built-in YARA pack (the IOC hash and name lists stay)")
 	f.BoolVar(&o.noCommunity, "no-community-rules", false, "leave out the community rule sets installed by exhunt rules update")
 	f.StringVar(&o.dataDir, "data-dir", "", "data directory holding the community rule sets (env EXHUNT_DATA_DIR; default: the user's data directory)")
+	o.queue.AddFlags(cmd, "one hunt job per PATH (a path or http(s) URL the workers can read)")
 }
 
 func newHuntCommand(g *globalOptions) *cobra.Command {
 	var o huntOptions
 	cmd := &cobra.Command{
-		Use:   "hunt PATH...",
+		Use:   "hunt PATH... | hunt --live",
 		Short: "Hunt evidence (folder trees, zips, logs, EVTX) for Exchange exploitation and compromise",
 		Long: `Hunt the evidence of one or more Exchange servers for exploitation and
 compromise. Each PATH is one server: a folder tree copied from it (a mirror of
@@ -104,22 +112,82 @@ out); add YARA folders with --yara; rules that cannot be compiled are listed
 with the reason.
 
 Each finding says whether the exploitation was attempted or succeeded; each
-host gets a verdict: compromised, exploitation-attempted or no-evidence. The
-report shows when each log source starts and ends, its gaps, and warns when the
-logs start after the first known exploitation of a CVE they cover.
+host gets a verdict (compromised, exploitation-attempted or no-evidence) and a
+one-line reason. The report shows when each log source starts and ends, its
+gaps, and warns when the logs start after the first known exploitation of a CVE
+they cover. Every input that could not be examined (an unknown format such as an
+Apache log, a log without a header, a file that cannot be read, a zip entry
+skipped by a guard, a file over --max-file-size) is listed with the reason
+under "Not examined" (not_examined in JSON), and the verdict reason says the
+evidence was incomplete. An IIS excerpt without its #Fields: header is read
+with IIS's default Exchange fields when its lines fit them, and the coverage
+says so.
+
+The build comes from every signal the evidence holds (Exchange log columns
+and headers, ECP S:BLD, ExSetup.exe's file version, MSExchange events, OWA/ECP
+resource paths), the most reliable and precise first; placeholders such as the
+15.0.0.0 of ECP log headers are ignored, and disagreements are reported
+(build_sources in JSON).
+
+A bundle written by exhunt collect is recognised by its manifest.json: file
+times are the server's as the manifest records them (not the zip's
+one-second times), findings name the server's paths (C:\inetpub\...), the
+manifest's host names the report when the logs name no computer,
+ExSetup.exe's version is a build signal, files the collector could not read
+are listed under "Not examined", and the hash of every file the hunt reads
+whole is checked against the manifest: a difference is a warning and is
+said in the verdict reason (exhunt collect --verify checks every file and
+the zip itself).
+
+--live, on the Exchange server itself (Windows, elevated prompt), collects
+it as exhunt collect does (the --max-file-size bound applies) into a bundle
+in a new folder of its own in the temp folder (or --bundle PATH), hunts the
+bundle, and prints where it is kept. It has not been run on Windows yet:
+it is cross-built and vetted; its logic is tested on Linux.
+
+Evidence that names several computers (event logs of six machines, IIS logs
+with s-computername, Exchange logs with ServerHostName) is reported as one
+host per computer, with a warning; --host NAME reports a single PATH as one
+host.
+
+Many machines: --queue postgres://... enqueues one job per PATH for exhunt
+worker processes (unique by the bundle's SHA-256 and the rule-pack version)
+and prints the batch id; exhunt queue status shows progress.
 
 Examples:
+  exhunt.exe hunt --live                   # on the server, elevated prompt
+  exhunt.exe hunt --live --bundle D:\triage\EXCH01.zip
   exhunt hunt examples/evidence
+  exhunt hunt EXCH01.zip                   # a bundle from exhunt collect
   exhunt hunt --format json server1.zip server2/ > results.json
   exhunt hunt --sigma ~/sigma/rules/windows C:\triage\EXCH01
   exhunt hunt --host EXCH01 Security.evtx
   exhunt hunt --yara ~/signature-base/yara --all-files EXCH01/
 
 EXIT STATUS
-  0  no finding at or above --fail-on (default high)
+  0  no finding at or above --fail-on (default high), and something was examined
   1  at least one finding at or above --fail-on
-  2  bad input: missing path, nothing to examine, unreadable rules folder`,
-		Args: cobra.MinimumNArgs(1),
+  2  bad input: missing path, unreadable rules folder, a PATH that is not a
+     folder, zip or regular file (a FIFO, a device), or a PATH where nothing
+     could be examined (the report is still printed, with the reasons); this
+     wins over 1, so a script never takes an unexamined server for a checked one;
+     --live off Windows, or a --bundle path inside the evidence or existing
+  3  a failed --upload, or another internal error
+  4  the results were printed but could not be recorded in the result
+     database (it could not be opened, or a save failed); wins over 1, 2 and 3`,
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case o.live && len(args) > 0:
+				return errors.New("--live hunts the server it runs on: give no PATH with it")
+			case o.live && o.queue.queue != "":
+				return errors.New("--live hunts this server here and now: it cannot be queued (collect a bundle, then hunt --queue it)")
+			case !o.live && o.bundle != "":
+				return errors.New("--bundle is for --live")
+			case !o.live && len(args) == 0:
+				return errors.New("requires at least 1 PATH (or --live on the Exchange server)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runHunt(cmd, g, &o, args)
 		},
@@ -144,6 +212,9 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	}
 	if o.host != "" && len(paths) > 1 {
 		return usagef("--host names one server: give one PATH with it")
+	}
+	if o.queue.queue != "" {
+		return runHuntQueue(cmd.Context(), g, o, paths)
 	}
 	var community communitySets
 	if !o.noCommunity {
@@ -176,6 +247,17 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	if !o.noProgress && isTerminal(g.stderr) {
 		opt.Progress = newBarProgress(g.stderr)
 	}
+	if o.live {
+		// Flags, rules and YARA folders are settled: collect, then hunt
+		// the bundle, and say where it is kept whatever the outcome.
+		b, err := collectForHunt(cmd.Context(), g, o)
+		if err != nil {
+			return err
+		}
+		defer keptBundle(g.stderr, b)
+		paths = []string{b.Path}
+		opt.ExchangePaths = nil // went to the collector; the manifest gives it to the hunt
+	}
 	defer tuneGC()()
 	results, err := hunt.Run(cmd.Context(), paths, opt)
 	if err != nil {
@@ -188,17 +270,41 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	if err := writeHunt(g.stdout, o.format, results, opt); err != nil {
 		return err
 	}
-	if err := keepHunt(cmd.Context(), g, o, results); err != nil {
+	var examined []finding.HostResult
+	var nothing []string
+	for _, r := range results {
+		if r.FilesExamined == 0 {
+			nothing = append(nothing, r.Host)
+			continue
+		}
+		examined = append(examined, r)
+	}
+	if err := keepHunt(cmd.Context(), g, o, examined); err != nil {
+		if n := countAtLeast(results, failOn); n > 0 {
+			err = errors.Join(err, fmt.Errorf("%d findings at or above --fail-on %s were found (and printed)", n, failOn))
+		}
 		return err
 	}
+	if len(nothing) > 0 {
+		return usagef("nothing could be examined for %s (see \"Not examined\" above; not recorded)", strings.Join(nothing, ", "))
+	}
+	if countAtLeast(results, failOn) > 0 {
+		return errFound
+	}
+	return nil
+}
+
+// countAtLeast counts the findings of at least severity min.
+func countAtLeast(results []finding.HostResult, min finding.Severity) int {
+	n := 0
 	for _, r := range results {
 		for _, f := range r.Findings {
-			if f.Severity.Rank() >= failOn.Rank() {
-				return errFound
+			if f.Severity.Rank() >= min.Rank() {
+				n++
 			}
 		}
 	}
-	return nil
+	return n
 }
 
 // communitySets are the installed community rule folders for a hunt.
@@ -319,31 +425,44 @@ func writeIndented(w io.Writer, v any) error {
 }
 
 // keepHunt records the results in the result database (unless --no-store)
-// and sends them to a dashboard (with --upload). A database that cannot be
-// opened is a warning, not a failure: the results are on stdout. A failed
-// upload is an error, since the caller asked for it.
+// and sends them to a dashboard (with --upload). Results that could not be
+// recorded are an error wrapping errNotSaved (exit 4), never only a
+// warning: a script must know that a run is missing from the database. A
+// failed upload is an error too (exit 3, as before), since the caller asked
+// for it; the upload is tried even when the database failed.
 func keepHunt(ctx context.Context, g *globalOptions, o *huntOptions, results []finding.HostResult) error {
+	var notSaved error
 	if !o.noStore {
-		st, err := openStore(ctx, o.db)
-		if err != nil {
-			fmt.Fprintf(g.stderr, "exhunt: warning: results not recorded: %v (use --no-store to skip)\n", err)
-		} else {
-			defer st.Close()
-			for _, r := range results {
-				saved, err := st.SaveHunt(ctx, r)
-				if err != nil {
-					fmt.Fprintf(g.stderr, "exhunt: warning: %s not recorded: %v\n", r.Host, err)
-					continue
-				}
-				g.log.Info("recorded", "host", r.Host, "run", saved.ID, "new", saved.New)
-			}
-		}
+		notSaved = storeHunts(ctx, g, o.db, results)
 	}
 	if o.uploadURL != "" {
 		if err := web.Upload(ctx, o.uploadURL, o.token, results); err != nil {
-			return fmt.Errorf("upload to %s: %w", o.uploadURL, err)
+			return errors.Join(notSaved, fmt.Errorf("upload to %s: %w", o.uploadURL, err))
 		}
 		g.log.Info("uploaded", "url", o.uploadURL, "hosts", len(results))
+	}
+	return notSaved
+}
+
+// storeHunts saves every result and returns an error wrapping errNotSaved
+// that names each host not recorded and why.
+func storeHunts(ctx context.Context, g *globalOptions, db string, results []finding.HostResult) error {
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return fmt.Errorf("%w: %v (the results are on standard output; use --no-store to skip the database)", errNotSaved, err)
+	}
+	defer st.Close()
+	var failed []string
+	for _, r := range results {
+		saved, err := st.SaveHunt(ctx, r)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", r.Host, err))
+			continue
+		}
+		g.log.Info("recorded", "host", r.Host, "run", saved.ID, "new", saved.New)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%w: %d of %d hosts: %s", errNotSaved, len(failed), len(results), strings.Join(failed, "; "))
 	}
 	return nil
 }

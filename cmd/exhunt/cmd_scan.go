@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/queue"
 	"github.com/exhunt/exhunt/internal/scan"
 	"github.com/exhunt/exhunt/internal/store"
 	"github.com/exhunt/exhunt/internal/store/result"
@@ -37,8 +39,14 @@ type scanOptions struct {
 	resume      string
 	active      bool
 	webshells   bool
+	shellsAll   bool
+	keepOrder   bool
 	db          string
 	noStore     bool
+	queue       queueFlags // --queue: enqueue for exhunt worker (cmd_queue.go)
+	wait        bool
+	scanID      string
+	chunk       int
 }
 
 func (o *scanOptions) AddFlags(cmd *cobra.Command) {
@@ -55,55 +63,104 @@ func (o *scanOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.shard, "shard", "", "scan only part K of N of the targets (K/N, e.g. 2/8): shards never overlap and together cover everything")
 	f.StringVar(&o.resume, "resume", "", "keep progress in STATE (a file) and skip what an earlier run of the same command finished")
 	f.BoolVar(&o.active, "active", false, "also run the safe in-band probes (intrusive but non-destructive; see ACTIVE PROBES)")
-	f.BoolVar(&o.webshells, "webshells", false, "also request the published 2021 web shell paths, each checked against a random-name baseline")
+	f.BoolVar(&o.webshells, "webshells", false, "also request the published 2021 web shell paths on hosts judged Exchange, each checked against a random-name baseline")
+	f.BoolVar(&o.shellsAll, "webshells-all", false, "run the web shell census on every responding host, not only those judged Exchange")
+	f.BoolVar(&o.keepOrder, "keep-order", false, "write results in input order (default: as hosts finish, for streaming); a slow host then holds back later ones")
 	f.StringVar(&o.db, "db", "", dbFlagHelp)
 	f.BoolVar(&o.noStore, "no-store", false, "do not record the results in the result database")
+	o.queue.AddFlags(cmd, "the targets as chunk jobs")
+	f.BoolVar(&o.wait, "wait", false, "with --queue: wait for the workers, then print the results as a local scan does")
+	f.StringVar(&o.scanID, "scan-id", "", "with --queue: name the scan (default: derived from the targets and options, so the same list enqueued twice is one scan; a new name scans it again)")
+	f.IntVar(&o.chunk, "chunk-size", 256, "with --queue: targets per job")
 }
 
 func newScanCommand(g *globalOptions) *cobra.Command {
 	var o scanOptions
-	var probes strings.Builder
+	var probes, doors, verdicts strings.Builder
 	for _, p := range scan.Probes() {
-		fmt.Fprintf(&probes, "  %s\n    sends:  %s\n    judges: %s\n", p.Check, p.Request, p.Judge)
+		fmt.Fprintf(&probes, "  %s\n    sends:          %s\n    vulnerable:     %s\n    not-vulnerable: %s\n", p.Check, p.Request, p.Vulnerable, p.NotVulnerable)
+	}
+	for _, d := range scan.Doors() {
+		fmt.Fprintf(&doors, "  GET %-30s %s\n", d.Path, d.What)
+	}
+	for _, v := range scan.Verdicts() {
+		fmt.Fprintf(&verdicts, "  %-15s %s\n", v.Result, v.Meaning)
 	}
 	cmd := &cobra.Command{
 		Use:   "scan [TARGET...]",
 		Short: "Find Exchange servers on the network, read their exact build, judge exposure",
 		Long: `Scan hosts for Microsoft Exchange without logging in. For each target exhunt
-tells whether it is Exchange, its build and how that was read (X-OWA-Version
-header, ECP export-tool manifest, OWA resource paths; disagreements are listed),
-the CVEs and security updates it misses (from the build knowledge base), the
-TLS certificate's names (they often reveal the internal host name) and the
-host names in its NTLM challenge.
-
-OWA resource paths show only the CU (a.b.c). When nothing better answers,
-exhunt says "CU known, security update unknown" and lists in su_dependent_cves
-the CVEs that depend on which security update is installed, instead of
-calling the server vulnerable or patched.
+tells whether it is Exchange (yes, no or unidentified, with the signals behind
+it), its build and how that was read (X-OWA-Version header, ECP export-tool
+manifest, OWA resource paths; disagreements are listed), the CVEs and security
+updates it misses (from the build knowledge base), the TLS certificate's names
+(they often reveal the internal host name) and the host names in its NTLM
+challenge.
 
 TARGET is an IP, a CIDR (IPv4 or IPv6, up to 2^24 addresses), a host name,
-host:port, [IPv6]:port or a URL; - reads targets from stdin.
+host:port, [IPv6]:port or a URL; - reads targets from stdin. A URL's path is
+honoured: https://portal.example.com/mail/ scans OWA published under /mail
+(a path into an Exchange directory, /owa/ or /ecp/..., is cut before it).
+A host:port or name without a scheme is tried in HTTPS, then in plain HTTP if
+the port does not speak TLS (port 80: HTTP only).
 
 Examples:
   exhunt scan mail.example.com                       # one server, port 443
   exhunt scan --ports 443,8443 10.0.0.0/24 2001:db8::/120
-  exhunt scan -i hosts.txt --format jsonl > scan.jsonl
+  exhunt scan https://portal.example.com/mail/       # OWA published under /mail
+  exhunt scan -i hosts.txt --format jsonl --keep-order > scan.jsonl
   exhunt scan -i hosts.txt --format csv --active --webshells > notify.csv
   exhunt scan -i big.txt --shard 3/16 --resume s3.state --rate 2000 --format jsonl >> s3.jsonl
   cat hosts.txt | exhunt scan - --timeout 2s --concurrency 300
 
-Output goes to stdout; the summary counts and the progress bar (only when
-stderr is a terminal) go to stderr, so stdout stays machine-readable.
-jsonl: one object per host with target, ip, port, exchange, build,
-build_methods, product, cu, update, cves, su_dependent_cves, missing_updates,
-active [{check, result, evidence, request}], webshells [{path, status
-(found, or inconclusive), evidence, http_status}], tls {names, expired,
-self_signed}, ntlm, fe_server, exposed, webshelled, error. Malformed stdin
-lines appear as objects with only target and error.
+THREE STATES (exchange_state; exchange is true only for yes)
+  yes           a header or manifest only Exchange sends (X-OWA-Version,
+                X-FEServer, X-BEServer, X-CalculatedBETarget, the export-tool
+                manifest), or an OWA logon page of this host's own confirmed by
+                an Exchange door behaviour (logon redirect, ActiveSync 401, an
+                NTLM challenge on EWS, autodiscover, RPC or MAPI while a random
+                path needs no login), or two such behaviours
+  no            a known other product or nothing Exchange-like (every door
+                answers like a random path), or an OWA look-alike: a logon page
+                copied from another host (resources loaded from it, a form
+                posting elsewhere), e.g. a phishing kit (owa_lookalike: true)
+  unidentified  answers like IIS/Exchange but no Exchange signal held (an OWA
+                page with no second signal, a single behaviour, a door that
+                answers unlike a random path); chase these by hand
+--active and --webshells go only to hosts judged yes (--webshells-all: every
+responding host).
+
+DOORS: the logon page (and the target's own path), then, until the host is
+settled, on the same host only:
+` + doors.String() + `Once judged Exchange: autodiscover or EWS for the NTLM names and the manifest
+for the full build, if not yet asked. Every request counts (requests), waits
+for --rate and --host-rate, and a target gets at most 160.
+
+OWA resource paths show only the CU (a.b.c). When nothing better answers,
+exhunt says "CU known, security update unknown" and lists in su_dependent_cves
+the CVEs that depend on which security update is installed, instead of
+calling the server vulnerable or patched. Exchange 2010 and older are exposed:
+out of support, never fixed for the later waves.
+
+Output goes to stdout, in completion order (--keep-order: input order); the
+summary counts and the progress bar (only when stderr is a terminal) go to
+stderr, so stdout stays machine-readable. jsonl: one object per host with
+target (exactly as given: join it back to your list), url (the base URL that
+answered), ip, port, scheme (tried, on errors), exchange, exchange_state,
+signals, owa_lookalike, server_header, requests, build, build_methods,
+product, cu, update, cves, su_dependent_cves, missing_updates, active [{check,
+result, evidence, request}], webshells [{path, status (found, or
+inconclusive), evidence, http_status}], tls {names, expired, self_signed},
+ntlm, fe_server, exposed, webshelled, error. Malformed stdin lines appear as
+objects with only target and error.
 
 Results are recorded in the result database (the SQLite file in your data
 directory, or --db PATH / --db postgres://...; --no-store to skip) for
 exhunt report, export and serve.
+
+Many machines: --queue postgres://... enqueues the targets as chunk jobs for
+exhunt worker processes and prints the scan id (--wait: waits and prints the
+results); exhunt queue status shows progress. Rate options then apply per job.
 
 Resuming: with --resume STATE, re-run the same command after a crash or
 Ctrl-C and append (>>) to the same output; at most --concurrency hosts that
@@ -118,6 +175,8 @@ only, run on hosts judged Exchange; nothing is written, executed, logged in to
 or called back; exploit-chain steps such as proxyLogon.ecp, DDIService
 SetObject or OAB writes are never sent):
 ` + probes.String() + `
+One meaning per answer, the same for every probe, applied in this order:
+` + verdicts.String() + `
 WEB SHELLS (--webshells): ` + fmt.Sprint(len(scan.ShellPaths)) + ` paths published for the 2021 intrusions under
 /aspnet_client/, /owa/auth/ and /ecp/auth/. A random name is requested in each
 folder first; a path counts as found only when it answers unlike that baseline
@@ -125,7 +184,8 @@ folder first; a path counts as found only when it answers unlike that baseline
 
 EXIT STATUS
   0  no exposed or web-shelled host found
-  1  at least one host is exposed (CVEs by build or a confirmed probe) or web-shelled
+  1  at least one host is exposed (CVEs by build, an out-of-support line, or a
+     confirmed probe) or web-shelled
   2  bad input: flags, targets, unreadable --input files (malformed stdin lines
      count only when nothing was found)
   3  internal error`,
@@ -158,6 +218,11 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []strin
 		return err
 	}
 	defer closeAll()
+	if o.queue.queue != "" {
+		return runScanQueue(ctx, g, o, inputs, ports, queue.ScanOptions{Active: o.active, WebShells: o.webshells,
+			Concurrency: o.concurrency, Rate: o.rate, HostRate: cmp.Or(o.hostRate, -1), TimeoutMS: o.timeout.Milliseconds(),
+			HostTimeoutMS: o.hostTimeout.Milliseconds(), Retries: cmp.Or(o.retries, -1)})
+	}
 
 	kb, err := loadKB(g)
 	if err != nil {
@@ -174,7 +239,8 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []strin
 	key := sha256.Sum256(fmt.Appendf(nil, "%q|%q|%v|%s", args, o.inputs, ports, o.shard))
 	sc, err := scan.New(scan.Config{
 		Concurrency: o.concurrency, Rate: o.rate, HostRate: hostRate, Timeout: o.timeout, HostTimeout: o.hostTimeout,
-		Retries: retries, Active: o.active, WebShells: o.webshells, Assessor: kbAssessor{kb}, Shard: shard,
+		Retries: retries, Active: o.active, WebShells: o.webshells, WebShellsAll: o.shellsAll, KeepOrder: o.keepOrder,
+		Assessor: kbAssessor{kb}, Shard: shard,
 		StatePath: o.resume, StateKey: hex.EncodeToString(key[:8]),
 	})
 	if err != nil {
@@ -308,8 +374,11 @@ func (k kbAssessor) Assess(build string) (scan.Assessment, error) {
 	if err != nil {
 		return scan.Assessment{}, err
 	}
-	out := scan.Assessment{Build: a.Build, Product: a.Product, CU: a.CU, Update: a.Update, Known: a.Known,
+	out := scan.Assessment{Build: a.Build, Product: a.Product, CU: a.CU, Update: a.Update, Known: a.Known, Supported: a.LineSupported, Exposed: a.Exposed(),
 		MissingUpdates: a.MissingUpdates, CVEs: a.CVEs, SUDependentCVEs: a.SUDependent, Notes: a.Notes}
+	for _, k := range a.KEVCVEs {
+		out.KEVCVEs = append(out.KEVCVEs, k.CVE)
+	}
 	for _, c := range a.Conditional {
 		out.Conditional = append(out.Conditional, scan.Conditional{CVE: c.CVE, Condition: c.Condition, Note: c.Note})
 	}

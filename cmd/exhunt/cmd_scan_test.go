@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,13 +52,15 @@ func TestScanCLI(t *testing.T) {
 		}
 	}
 	test("vulnerable host: exit 1, real knowledge base", []string{"scan", vuln}, "", 1, "2016 CU19 CU19", "1 exposed")
-	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.46", "0 exposed, 0 web-shelled, 0 errors")
+	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.56", "0 exposed, 0 web-shelled, 0 errors")
 	test("active probe confirms", []string{"scan", "--active", "--format", "jsonl", vuln}, "", 1, `"check":"CVE-2021-26855","result":"vulnerable"`, "")
 	test("web shell census", []string{"scan", "--webshells", "--host-rate", "0", "--format", "csv", shelled}, "", 1, "/aspnet_client/supp0rt.aspx", "1 web-shelled")
-	test("host name target resolves", []string{"scan", "--format", "jsonl", "localhost:" + strings.Split(patched, ":")[1]}, "", 0, `"target":"localhost"`, "")
-	test("URL target", []string{"scan", "https://" + patched + "/owa/"}, "", 0, "15.2.2562.46", "")
+	port := strings.Split(patched, ":")[1]
+	test("host name target: target as given, url as answered", []string{"scan", "--format", "jsonl", "localhost:" + port}, "", 0,
+		`"target":"localhost:`+port+`","ip":"127.0.0.1","port":`+port+`,"scheme":"https","url":"https://localhost:`+port+`"`, "")
+	test("URL target", []string{"scan", "https://" + patched + "/owa/"}, "", 0, "15.2.2562.56", "")
 	test("input file", []string{"scan", "-i", list, "--format", "csv"}, "", 0, "target,ip,port,exchange,build", "1 targets")
-	test("stdin", []string{"scan", "-"}, patched+"\n", 0, "15.2.2562.46", "")
+	test("stdin", []string{"scan", "-"}, patched+"\n", 0, "15.2.2562.56", "")
 	test("stdin with a bad line and nothing found: exit 2", []string{"scan", "-"}, patched+"\nbad host!\n", 2, "bad target", "1 malformed")
 	test("bad line in a file fails before scanning", []string{"scan", "-i", bad}, "", 2, "", "bad.txt:2")
 	test("bad argument", []string{"scan", "10.0.0.0/4"}, "", 2, "", "CIDR larger")
@@ -64,8 +69,84 @@ func TestScanCLI(t *testing.T) {
 	test("bad shard", []string{"scan", "--shard", "4/3", vuln}, "", 2, "", "K/N")
 	test("bad timeout", []string{"scan", "--timeout", "0s", vuln}, "", 2, "", "--timeout")
 	test("help teaches", []string{"scan", "--help"}, "", 0, "EXIT STATUS", "")
+	test("help defines the three states", []string{"scan", "--help"}, "", 0, "unidentified  answers like IIS/Exchange", "")
+	test("help lists the doors", []string{"scan", "--help"}, "", 0, "GET /Microsoft-Server-ActiveSync", "")
+	test("help defines each verdict once", []string{"scan", "--help"}, "", 0, "One meaning per answer, the same for every probe", "")
+	test("--webshells-all on a non-Exchange host", []string{"scan", "--webshells-all", "--host-rate", "0", emulated(t, "not-exchange")}, "", 0, "no ", "0 web-shelled")
 	test("emulate lists profiles", []string{"emulate", "--list-profiles"}, "", 0, "webshelled-2016cu19", "")
 	test("emulate refuses non-loopback", []string{"emulate", "--first-ip", "10.0.0.1"}, "", 2, "", "loopback")
+}
+
+// Recorded real answers through the CLI, in input order: every line joins
+// back to its input and says what the host is.
+func TestScanRecordedCLI(t *testing.T) {
+	f5 := emulated(t, "recorded/ex2019cu14-activesync-f5")
+	honeypot := emulated(t, "recorded/owa-honeypot")
+	kit := "https://" + emulated(t, "recorded/phishing-kit-owa2010") + "/ntu/"
+	decoy := emulated(t, "recorded/decoy-manifest")
+	in := []string{f5, honeypot, kit, decoy}
+	code, out, errs := cli(t, "", append([]string{"scan", "--no-store", "--format", "jsonl", "--keep-order", "--active", "--webshells", "--host-rate", "0"}, in...)...)
+	if code == 2 || code == 3 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	type line struct {
+		Target, URL, ExchangeState string
+		Exchange, OWALookalike     bool
+		Build                      string
+		Active, Webshells          []any
+	}
+	var got []line
+	for l := range strings.Lines(out) {
+		var m struct {
+			Target        string `json:"target"`
+			URL           string `json:"url"`
+			ExchangeState string `json:"exchange_state"`
+			Exchange      bool   `json:"exchange"`
+			OWALookalike  bool   `json:"owa_lookalike"`
+			Build         string `json:"build"`
+			Active        []any  `json:"active"`
+			Webshells     []any  `json:"webshells"`
+		}
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %q", err, l)
+		}
+		got = append(got, line{m.Target, m.URL, m.ExchangeState, m.Exchange, m.OWALookalike, m.Build, m.Active, m.Webshells})
+	}
+	if len(got) != 4 {
+		t.Fatalf("%d lines:\n%s", len(got), out)
+	}
+	want := []struct {
+		state     string
+		lookalike bool
+		build     string
+		url       string
+	}{{"yes", false, "15.2.1544.11", "https://" + f5}, {"no", true, "", "https://" + honeypot}, {"no", true, "", strings.TrimSuffix(kit, "/")}, {"unidentified", false, "", "https://" + decoy}}
+	for i, g := range got {
+		w := want[i]
+		if g.Target != in[i] || g.URL != w.url || g.ExchangeState != w.state || g.OWALookalike != w.lookalike || g.Build != w.build || g.Exchange != (w.state == "yes") {
+			t.Errorf("line %d = %+v, want target %s %+v", i, g, in[i], w)
+		}
+		if (len(g.Active) > 0) != g.Exchange {
+			t.Errorf("line %d: %d active probes on a host with exchange=%v", i, len(g.Active), g.Exchange)
+		}
+	}
+	if !strings.Contains(errs, "1 unidentified, 2 OWA look-alikes") {
+		t.Errorf("summary: %s", errs)
+	}
+	code, out, _ = cli(t, "", "scan", "--no-store", honeypot, decoy)
+	if !strings.Contains(out, "lookalike") || !strings.Contains(out, "unidentified") {
+		t.Errorf("text table does not show the states (exit %d):\n%s", code, out)
+	}
+}
+
+// Exchange 2010 is judged with the real knowledge base: out of support,
+// so exposed, exit 1.
+func TestScanExchange2010CLI(t *testing.T) {
+	code, out, errs := cli(t, "", "scan", "--no-store", "--format", "jsonl", emulated(t, "exchange-2010sp3"))
+	if code != 1 || !strings.Contains(out, `"build":"14.3.513.0"`) || !strings.Contains(out, `"product":"Exchange Server 2010"`) ||
+		!strings.Contains(out, `"exposed":true`) || !strings.Contains(out, "unsupported since 2020-10-13") {
+		t.Errorf("exit %d, want 1 with Exchange 2010 exposed:\n%s\n%s", code, out, errs)
+	}
 }
 
 func TestScanJSONLContract(t *testing.T) {
@@ -97,7 +178,7 @@ func TestScanECPVersionFolder(t *testing.T) {
 }
 
 func TestScanResumeCLI(t *testing.T) {
-	a, b := emulated(t, "patched-se"), emulated(t, "patched-2019cu15")
+	a, b := emulated(t, "patched-se"), emulated(t, "patched-se") // 2019 CU15 Aug26SU is exposed since the Sep/Oct 2026 updates
 	state := filepath.Join(t.TempDir(), "s.state")
 	code, _, _ := cli(t, "", "scan", "--resume", state, a, b)
 	if code != 0 {
@@ -129,5 +210,31 @@ func TestScanRecords(t *testing.T) {
 	runs, err := st.Runs(context.Background(), store.Filter{})
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs %d, %v", len(runs), err)
+	}
+
+	// A CIDR target: each member is recorded under its own address.
+	first := netip.MustParseAddr("127.9.0.1")
+	fleet, err := emulator.StartFleet([]emulator.Config{{Kind: emulator.NotExchange}, {Kind: emulator.NotExchange}},
+		emulator.FleetOptions{FirstIP: first, TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fleet.Close()
+	db2 := filepath.Join(t.TempDir(), "cidr.db")
+	for _, h := range fleet.Hosts {
+		cli(t, "", "scan", "--db", db2, "--ports", strconv.Itoa(int(h.Addr.Port())), "127.9.0.0/31")
+	}
+	st2, err := store.Open(context.Background(), db2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	runs, err = st2.Runs(context.Background(), store.Filter{})
+	var hosts []string
+	for _, r := range runs {
+		hosts = append(hosts, r.Host)
+	}
+	if err != nil || slices.Contains(hosts, "127.9.0.0/31") || !slices.Contains(hosts, "127.9.0.1") {
+		t.Errorf("stored hosts %q (%v), want members by address", hosts, err)
 	}
 }

@@ -112,7 +112,7 @@ func runServe(ctx context.Context, g *globalOptions, o *serveOptions) error {
 		return err
 	}
 	ver, _, _ := buildInfo()
-	s := &web.Server{Store: st, KB: kb, Tokens: tokens, MaxBody: o.maxBody, Log: g.log, Version: ver, ProtectPages: o.protect}
+	s := &web.Server{Store: st, KB: kb, Tokens: tokens, MaxBody: o.maxBody, Log: g.log, Version: ver, ProtectPages: o.protect, KEV: kb.InKEV}
 	if !o.protect && !loopbackListen(o.listen) {
 		g.log.Warn("the pages are open to anyone who can reach " + o.listen + ": use --protect-pages or an authenticating proxy")
 	}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/spf13/cobra"
 )
 
@@ -41,7 +42,7 @@ func newVersionCommand(g *globalOptions) *cobra.Command {
 		Short: "Print the version, the commit and the date of the build knowledge",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kb, err := loadKB(g)
+			kb, why, err := loadKBWithOrigin(g)
 			if err != nil {
 				return err
 			}
@@ -50,14 +51,25 @@ func newVersionCommand(g *globalOptions) *cobra.Command {
 			if when != "" {
 				fmt.Fprintf(g.stdout, "built:           %s\n", when)
 			}
-			src := "embedded"
-			if dir := kbDir(g); dir != "" {
-				src = dir
+			fmt.Fprintf(g.stdout, "build knowledge: %s\n", why)
+			fmt.Fprintf(g.stdout, "knowledge date:  newest release %s; %d builds, %d CVE fix rows, %d CVEs, %d CISA KEV entries\n",
+				kb.DataDate().Format("2006-01-02"), len(kb.Releases), len(kb.Fixes), countCVEs(kb), len(kb.KEV))
+			if !kb.Updated.IsZero() {
+				fmt.Fprintf(g.stdout, "kb updated:      %s (exhunt kb update)\n", kb.Updated.Format("2006-01-02 15:04 MST"))
 			}
-			fmt.Fprintf(g.stdout, "build knowledge: %s (newest release %s, %d builds, %d CVE fix rows)\n",
-				src, kb.DataDate().Format("2006-01-02"), len(kb.Releases), len(kb.Fixes))
+			if dir, err := userKBDir(); err == nil {
+				fmt.Fprintf(g.stdout, "kb update dir:   %s\n", dir)
+			}
 			fmt.Fprintf(g.stdout, "go:              %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}
+}
+
+func countCVEs(kb *exchange.KB) int {
+	seen := map[string]bool{}
+	for _, f := range kb.Fixes {
+		seen[f.CVE] = true
+	}
+	return len(seen)
 }

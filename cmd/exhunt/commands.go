@@ -7,13 +7,17 @@ func subcommands(g *globalOptions) []*cobra.Command {
 	return []*cobra.Command{
 		newVersionCommand(g),
 		newBuildCommand(g),
+		newKBCommand(g),
 		newHuntCommand(g),
 		newRulesCommand(g),
+		newCollectCommand(g),
 		newScanCommand(g),
 		newEmulateCommand(g),
 		newImportCommand(g),
 		newReportCommand(g),
 		newExportCommand(g),
 		newServeCommand(g),
+		newWorkerCommand(g),
+		newQueueCommand(g),
 	}
 }

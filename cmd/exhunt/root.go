@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // Exit codes shared by every subcommand; scripts rely on them.
@@ -17,11 +19,17 @@ const (
 	exitFindings = 1 // the command worked and found something (exposure, findings)
 	exitUsage    = 2 // bad input: flags, arguments, unreadable evidence or data
 	exitInternal = 3 // an unexpected failure inside exhunt
+	exitNotSaved = 4 // the command worked but its results could not be recorded in the result database
 )
 
 // errFound is returned by a command that ran fine and found what the
 // caller asked about (CVE exposure, findings at or above --fail-on).
 var errFound = errors.New("exhunt: findings")
+
+// errNotSaved is wrapped by the error of a command whose results could not
+// be recorded in the result database: they were printed, but a dashboard,
+// report or later correlation will not see them.
+var errNotSaved = errors.New("results not recorded in the result database")
 
 // usageError marks a user mistake: exit 2 and print the message only.
 type usageError struct{ err error }
@@ -62,19 +70,37 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, errFound):
 		return exitFindings
+	case errors.Is(err, errNotSaved):
+		printError(stderr, err)
+		return exitNotSaved
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "exhunt: %v\n", err)
+		printError(stderr, err)
 		return exitUsage
 	case strings.HasPrefix(err.Error(), "unknown command"):
-		fmt.Fprintf(stderr, "exhunt: %v\n", err)
+		printError(stderr, err)
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "exhunt: interrupted")
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "exhunt: %v\n", err)
+		printError(stderr, err)
 		return exitInternal
 	}
+}
+
+// printError writes err to stderr, one line per joined error, with control
+// characters escaped: messages may quote evidence paths and host names.
+func printError(stderr io.Writer, err error) {
+	if ue, ok := err.(usageError); ok {
+		err = ue.err
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			printError(stderr, e)
+		}
+		return
+	}
+	fmt.Fprintf(stderr, "exhunt: %s\n", safetext.Line(err.Error()))
 }
 
 func newRootCommand(g *globalOptions) *cobra.Command {
@@ -94,6 +120,8 @@ Examples:
   exhunt build 15.1.2176.2                 # what is Exchange 2016 CU19 RTM missing?
   exhunt build --format json 15.02.0986.005
   exhunt hunt examples/evidence            # hunt a copied server folder tree (or a zip, or .evtx)
+  exhunt.exe hunt --live                   # on the server: collect it and hunt it in one step
+  exhunt.exe collect -o D:\triage\EXCH01.zip # on the server: a verifiable triage bundle to hunt elsewhere
   exhunt scan --webshells 192.0.2.0/24     # find and fingerprint servers you are responsible for
   exhunt report EXCH01 --html exch01.html  # one self-contained report from the result database
   exhunt serve --listen 127.0.0.1:8080     # fleet dashboard and upload API
@@ -102,7 +130,9 @@ EXIT STATUS (all commands)
   0  nothing found, or success
   1  the command worked and found something (exposure, findings)
   2  bad input (flags, arguments, unreadable evidence or data files)
-  3  internal error`,
+  3  internal error
+  4  the results could not be recorded in the result database (exhunt hunt;
+     they were printed: rerun with a working --db, or --no-store)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

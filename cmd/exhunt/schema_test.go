@@ -66,9 +66,13 @@ func TestScanOutputMatchesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	for profile, want := range map[string]string{
-		"vulnerable-2016cu19": `"result":"vulnerable"`,
-		"patched-se":          `"exposed":false`,
-		"webshelled-2016cu19": `"status":"found"`,
+		"vulnerable-2016cu19":               `"result":"vulnerable"`,
+		"patched-se":                        `"exposed":false`,
+		"webshelled-2016cu19":               `"status":"found"`,
+		"recorded/owa-honeypot":             `"owa_lookalike":true`,
+		"recorded/decoy-manifest":           `"exchange_state":"unidentified"`,
+		"recorded/ex2019cu14-activesync-f5": `"exchange_state":"yes"`,
+		"mitigated-2019cu8":                 `"result":"blocked"`,
 	} {
 		addr := emulated(t, profile)
 		code, out, errs := cli(t, "", "scan", "--no-store", "--format", "jsonl", "--active", "--webshells", "--host-rate", "0", addr)

@@ -34,13 +34,14 @@ const (
 	RedirectOffHost             // 302 to another host
 	TLSStall                    // accepts TCP, never answers (stalls TLS handshakes and HTTP alike)
 	Garbage                     // writes random bytes instead of HTTP, then closes
+	Replay                      // answers with responses recorded from a real server (Config.Recorded)
 )
 
 var kindNames = map[Kind]string{
 	Exchange: "exchange", NotExchange: "not-exchange", IISNTLM: "iis-ntlm", CatchAll: "catch-all",
 	Slowloris: "slowloris", EndlessHeaders: "endless-headers", EndlessBody: "endless-body",
 	GzipBomb: "gzip-bomb", RedirectLoop: "redirect-loop", RedirectOffHost: "redirect-off-host",
-	TLSStall: "tls-stall", Garbage: "garbage",
+	TLSStall: "tls-stall", Garbage: "garbage", Replay: "replay",
 }
 
 func (k Kind) String() string {
@@ -110,6 +111,8 @@ type Config struct {
 	// RootRedirect makes / redirect to /owa/ (a common IIS HTTP Redirect
 	// setting); otherwise / serves the IIS start page, as a fresh install does.
 	RootRedirect bool
+	// Recorded names the recorded host a Replay serves (see RecordedHosts).
+	Recorded string
 }
 
 func (c *Config) computer() string {
@@ -140,8 +143,11 @@ func (c *Config) cuPath() string {
 
 // Handler returns the HTTP handler for an HTTP-speaking kind (Exchange,
 // NotExchange, IISNTLM, CatchAll, RedirectLoop, RedirectOffHost, EndlessBody,
-// GzipBomb). Raw-socket kinds are served by Serve.
+// GzipBomb, Replay). Raw-socket kinds are served by Serve.
 func Handler(cfg Config) http.Handler {
+	if cfg.Kind == Replay {
+		return replayHandler(cfg.Recorded)
+	}
 	shells := make(map[string]bool, len(cfg.WebShells))
 	for _, s := range cfg.WebShells {
 		shells[strings.ToLower(s)] = true

@@ -49,7 +49,22 @@ func TestExchangeResponseShapes(t *testing.T) {
 			t.Errorf("%s: body lacks %q", name, bodyHas)
 		}
 	}
-	test("logon page carries the CU path", vuln, "/owa/auth/logon.aspx", 200, "X-FEServer", "EXCH01", "/owa/auth/15.1.2176/themes/resources/favicon.ico")
+	test("logon page carries the CU path", vuln, "/owa/auth/logon.aspx", 200, "request-id", "-", "/owa/auth/15.1.2176/themes/resources/favicon.ico")
+	if v := serve(t, vuln, "/owa/auth/logon.aspx").Header.Get("X-FEServer"); v != "" {
+		t.Errorf("X-FEServer %q on the logon page, which the front end serves itself", v)
+	}
+	test("proxied answers name the front end", vuln, "/owa/", 302, "X-FEServer", "EXCH01", "")
+	if v := serve(t, vuln, "/exhunt-random").Header.Get("X-FEServer"); v != "" {
+		t.Errorf("X-FEServer %q on a path outside Exchange's virtual directories", v)
+	}
+	old := Config{Kind: Exchange, Build: Build2010SP3}
+	test("2010: full build in /owa/<build>/ paths", old, "/owa/auth/logon.aspx", 200, "", "", `href="/owa/14.3.513.0/themes/resources/logon.css"`)
+	for _, p := range []string{"/owa/", "/EWS/Exchange.asmx", "/owa/auth/logon.aspx"} {
+		if v := serve(t, old, p).Header.Get("X-FEServer"); v != "" {
+			t.Errorf("2010 %s: X-FEServer %q; 2010 has no HttpProxy", p, v)
+		}
+	}
+	test("2010: no export tool manifest", old, "/ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application", 404, "", "", "")
 	test("pre-Jul21 build sends no X-OWA-Version", vuln, "/owa/auth/logon.aspx", 200, "", "", "<!-- OwaPage = ASP.auth_logon_aspx -->")
 	if v := serve(t, vuln, "/owa/auth/logon.aspx").Header.Get("X-OWA-Version"); v != "" {
 		t.Errorf("X-OWA-Version %q on a build without the header", v)

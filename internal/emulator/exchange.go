@@ -16,10 +16,17 @@ func (h *host) exchange(w http.ResponseWriter, r *http.Request) {
 	cfg := &h.cfg
 	p := strings.ToLower(r.URL.Path)
 	hd := w.Header()
-	// Every HttpProxy response names the front end (remote-scanning.md 1.7:
-	// X-FEServer) and carries a request-id.
-	hd.Set("X-FEServer", strings.ToUpper(cfg.computer()))
+	// Responses that pass through HttpProxy name the front end
+	// (remote-scanning.md 1.7: X-FEServer); the logon page and static files
+	// are served by the front end itself and do not (a real Exchange 2019
+	// CU9 logon.aspx in a nuclei report carries Request-Id but no
+	// X-FEServer, recorded/ex2019cu9-nuclei). Exchange 2010 has no
+	// HttpProxy and never sends it. Every answer carries a request-id.
 	hd.Set("request-id", newRequestID())
+	proxied := cfg.proxied(p)
+	if proxied && !cfg.is2010() {
+		hd.Set("X-FEServer", strings.ToUpper(cfg.computer()))
+	}
 
 	if cfg.SSRFMitigated && ssrfCookie(r) {
 		// EOMT's rewrite rules use action AbortRequest: IIS drops the
@@ -53,7 +60,7 @@ func (h *host) exchange(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "NegotiateSecurityContext failed with for host '"+be+"' with status 'TargetUnknown'", http.StatusInternalServerError)
 		return
 	}
-	if cfg.VersionHeader {
+	if cfg.VersionHeader && (proxied || p == "/owa/auth/logon.aspx") {
 		hd.Set("X-OWA-Version", cfg.Build)
 	}
 
@@ -71,15 +78,19 @@ func (h *host) exchange(w http.ResponseWriter, r *http.Request) {
 	case p == "/owa/auth/logon.aspx":
 		hd.Set("Content-Type", "text/html; charset=utf-8")
 		hd.Set("X-AspNet-Version", "4.0.30319")
+		if cfg.is2010() {
+			fmt.Fprint(w, logonPage2010(cfg.Build))
+			return
+		}
 		fmt.Fprint(w, logonPage(cfg.cuPath()))
-	case strings.HasPrefix(p, "/owa/auth/"+cfg.cuPath()+"/"):
+	case strings.HasPrefix(p, "/owa/auth/"+cfg.cuPath()+"/"), cfg.is2010() && strings.HasPrefix(p, "/owa/"+cfg.Build+"/"):
 		hd.Set("Content-Type", "application/octet-stream")
 		fmt.Fprint(w, "/* static */")
 	case p == "/ecp" || p == "/ecp/" || p == "/ecp/default.aspx":
 		http.Redirect(w, r, "/owa/auth/logon.aspx?url="+url.QueryEscape(selfURL(r)+"/ecp/")+"&reason=0", http.StatusFound)
 	case p == "/ecp/current/exporttool/microsoft.exchange.ediscovery.exporttool.application",
 		p == "/ecp/"+strings.ToLower(cfg.Build)+"/exporttool/microsoft.exchange.ediscovery.exporttool.application":
-		if cfg.NoManifest || cfg.CurrentManifestMissing && strings.HasPrefix(p, "/ecp/current/") {
+		if cfg.NoManifest || cfg.is2010() || cfg.CurrentManifestMissing && strings.HasPrefix(p, "/ecp/current/") {
 			notFound(w)
 			return
 		}
@@ -103,6 +114,25 @@ func (h *host) exchange(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 	}
 }
+
+// proxied reports whether Exchange's HttpProxy front end answers path p
+// (lower case): every virtual directory but OWA's own logon page and
+// static theme files.
+func (c *Config) proxied(p string) bool {
+	if p == "/owa/auth/logon.aspx" || strings.HasPrefix(p, "/owa/auth/"+c.cuPath()+"/") || strings.HasPrefix(p, "/owa/"+c.Build+"/") {
+		return false
+	}
+	for _, vd := range []string{"/owa", "/ecp", "/ews", "/autodiscover", "/mapi", "/rpc", "/oab", "/microsoft-server-activesync", "/powershell"} {
+		if p == vd || strings.HasPrefix(p, vd+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// is2010: an Exchange 2010 build (14.x): full build in /owa/<build>/
+// resource paths, no HttpProxy.
+func (c *Config) is2010() bool { return strings.HasPrefix(c.Build, "14.") }
 
 // unauthorized answers the Windows-authenticated virtual directories: 401
 // with Negotiate and NTLM; an NTLM Type 1 gets a Type 2 challenge that

@@ -23,7 +23,9 @@ const (
 	Build2016CU23Aug  = "15.1.2507.72" // 2016 CU23 Aug26SU
 	Build2019CU15Aug  = "15.2.1748.49" // 2019 CU15 Aug26SU
 	BuildSEAug        = "15.2.2562.46" // Exchange SE RTM Aug26SU
+	BuildSEOct        = "15.2.2562.56" // Exchange SE RTM Oct26SU: newest update in the table, the only unexposed line in December 2026
 	Build2019CU14Feb  = "15.2.1544.44" // 2019 CU14 (newest SU in the table)
+	Build2010SP3      = "14.3.513.0"   // Exchange 2010 SP3 RU32, Mar 2021 (out of support since Oct 2020)
 	WebShellSupp0rt   = "/aspnet_client/supp0rt.aspx"
 	WebShellOwaAuthOn = "/owa/auth/one1.aspx"
 )
@@ -45,7 +47,7 @@ func Profiles() []Profile {
 	pnsMit.PNSMitigated = true
 	may21 := Config{Kind: Exchange, Build: Build2016CU19May, NoManifest: true}
 	apr21 := Config{Kind: Exchange, Build: "15.1.2176.12", CurrentManifestMissing: true}
-	return []Profile{
+	return append([]Profile{
 		{"vulnerable-2016cu19", vuln(Build2016CU19)},
 		{"vulnerable-2019cu8", vuln(Build2019CU8)},
 		{"vulnerable-2013cu23", vuln(Build2013CU23)},
@@ -56,12 +58,13 @@ func Profiles() []Profile {
 		{"patched-2019cu11-nov22-eomtv2", pnsMit},
 		{"patched-2016cu23", patched(Build2016CU23Aug)},
 		{"patched-2019cu15", patched(Build2019CU15Aug)},
-		{"patched-se", patched(BuildSEAug)},
+		{"patched-se", patched(BuildSEOct)},
 		{"patched-2019cu14", patched(Build2019CU14Feb)},
 		{"not-exchange", Config{Kind: NotExchange}},
 		{"iis-ntlm", Config{Kind: IISNTLM}},
 		{"catch-all", Config{Kind: CatchAll}},
-	}
+		{"exchange-2010sp3", Config{Kind: Exchange, Build: Build2010SP3}},
+	}, recordedProfiles()...)
 }
 
 // ProfileByName finds a stock profile.
@@ -105,7 +108,7 @@ func Mix(n int, o MixOptions) []Config {
 	}
 	r := rand.New(rand.NewPCG(o.Seed, 0x5ca7))
 	vulnBuilds := []string{Build2016CU19, Build2019CU8, Build2013CU23}
-	okBuilds := []string{Build2016CU23Aug, Build2019CU15Aug, BuildSEAug, Build2019CU14Feb, Build2019CU11Nov}
+	okBuilds := []string{Build2016CU23Aug, Build2019CU15Aug, BuildSEOct, Build2019CU14Feb, Build2019CU11Nov}
 	nonEx := []Kind{NotExchange, IISNTLM, CatchAll}
 	nVuln, nNon, nSlow := int(float64(n)*o.Vulnerable+0.5), int(float64(n)*o.NotExchange+0.5), int(float64(n)*o.Slow+0.5)
 	out := make([]Config, n)

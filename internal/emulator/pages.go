@@ -57,6 +57,37 @@ func logonPage(cu string) string {
 `, "{CU}", cu)
 }
 
+// logonPage2010 is an abridged Exchange 2010 SP3 forms logon page: the
+// full build in /owa/<build>/themes/resources/ paths, body class owaLgnBdy
+// and the form posting to /owa/auth.owa, as in the copy of a real 2010
+// SP3 page a phishing kit kept (recorded/phishing-kit-owa2010) and
+// WhatWeb's outlook-web-app.rb version patterns.
+func logonPage2010(build string) string {
+	return strings.ReplaceAll(`<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.0 Transitional//EN">
+<!-- {57A118C6-2DA9-419d-BE9A-F92B0F9A418B} -->
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; CHARSET=utf-8">
+<meta name="Robots" content="NOINDEX, NOFOLLOW">
+<title>Outlook Web App</title>
+<link type="text/css" rel="stylesheet" href="/owa/{B}/themes/resources/logon.css">
+<link rel="shortcut icon" href="/owa/{B}/themes/resources/favicon.ico" type="image/x-icon">
+<script type="text/javascript" src="/owa/{B}/scripts/premium/flogon.js"></script>
+</head>
+<body class="owaLgnBdy">
+<noscript><div id="dvErr">To use Outlook Web App, browser settings must allow scripts to run.</div></noscript>
+<form action="/owa/auth.owa" method="POST" name="logonForm" autocomplete="off">
+<input type="hidden" name="destination" value="">
+<table id="tblMain"><tr><td class="lgnTL"><img src="/owa/{B}/themes/resources/lgntopl.gif" alt=""></td></tr>
+<tr><td><label for="username">Domain\user name:</label><input id="username" name="username" type="text" class="txt"></td></tr>
+<tr><td><label for="password">Password:</label><input id="password" name="password" type="password" class="txt"></td></tr>
+<tr><td><input type="submit" class="btn" value="Sign in"><input name="isUtf8" value="1" type="hidden"></td></tr></table>
+</form>
+</body>
+</html>
+`, "{B}", build)
+}
+
 // exportToolManifest is the ClickOnce deployment manifest ECP serves at
 // /ecp/Current/exporttool/microsoft.exchange.ediscovery.exporttool.application;
 // scanners read the assemblyIdentity version (righel's regex

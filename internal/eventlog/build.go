@@ -20,7 +20,9 @@ type field struct{ name, value string }
 type fieldList []field
 
 // Get implements evidence.Fields: an exact match first, then a
-// case-insensitive one.
+// case-insensitive one, then one that ignores the spaces of the record's
+// names: Defender writes "Source Name" and "Threat Name" where the Sigma
+// taxonomy and SigmaHQ's rules write SourceName and ThreatName.
 func (f fieldList) Get(name string) (string, bool) {
 	for i := range f {
 		if f[i].name == name {
@@ -32,7 +34,37 @@ func (f fieldList) Get(name string) (string, bool) {
 			return f[i].value, true
 		}
 	}
+	for i := range f {
+		// A name with spaces is longer than its spaceless form.
+		if len(f[i].name) > len(name) && equalFoldNoSpace(f[i].name, name) {
+			return f[i].value, true
+		}
+	}
 	return "", false
+}
+
+// equalFoldNoSpace reports whether spaced, with its spaces removed, equals
+// name case-insensitively; name itself holds no space.
+func equalFoldNoSpace(spaced, name string) bool {
+	j := 0
+	for i := 0; i < len(spaced); i++ {
+		c := spaced[i]
+		if c == ' ' {
+			continue
+		}
+		if j == len(name) || lowerASCII(c) != lowerASCII(name[j]) || name[j] == ' ' {
+			return false
+		}
+		j++
+	}
+	return j == len(name) && j < len(spaced)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // front moves the named field to index 0, or adds it empty.

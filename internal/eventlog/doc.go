@@ -49,5 +49,6 @@
 // Repeated names keep every value, joined with "\n". Channel and EventID
 // come first (every Windows rule asks for them), the rest in document
 // order. Name lookup through Get is exact first, then case-insensitive,
-// like evidence.FoldMap.
+// like evidence.FoldMap, then without the spaces of the record's names
+// (Defender's "Threat Name" answers ThreatName, as Sigma rules write it).
 package eventlog

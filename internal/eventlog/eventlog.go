@@ -39,6 +39,9 @@ type Stats struct {
 	Records    int64    // records handed to fn
 	BadRecords int64    // records that failed validation or parsing and were skipped
 	Warnings   []string // what went wrong, where; at most 32 plus a count line
+	// Truncated says the file is shorter than its header says (or than
+	// the header itself): the first warning says how much was readable.
+	Truncated bool
 }
 
 func (s *Stats) warn(format string, args ...any) {
@@ -62,8 +65,7 @@ func IsEVTX(header []byte) bool {
 // is ctx.Err(), checked between chunks. Corruption is not an error: it is
 // counted in Stats. Read fails only when the file is not EVTX, cannot be
 // read, or fn or ctx stop it.
-func Read(ctx context.Context, r io.ReaderAt, size int64, source string, fn func(*evidence.Record) error) (Stats, error) {
-	var st Stats
+func Read(ctx context.Context, r io.ReaderAt, size int64, source string, fn func(*evidence.Record) error) (st Stats, err error) {
 	hdr := make([]byte, fileHeaderSize)
 	n, err := r.ReadAt(hdr, 0)
 	if n < len(fileMagic) || !IsEVTX(hdr[:n]) {
@@ -81,7 +83,13 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, source string, fn func
 		}
 	}
 	// The header's chunk count is not trusted: dirty files often hold more
-	// chunks than it says, so every 64 KiB block up to size is tried.
+	// chunks than it says, so every 64 KiB block up to size is tried. A
+	// file shorter than the count (or than the header) was cut short.
+	declared := int64(-1)
+	if n >= 0x2c {
+		declared = int64(binary.LittleEndian.Uint16(hdr[0x2a:]))
+	}
+	defer func() { st.truncation(size, declared) }()
 	p := newChunkParser()
 	for off := int64(fileHeaderSize); off < size; off += chunkSize {
 		if err := ctx.Err(); err != nil {
@@ -99,6 +107,25 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, source string, fn func
 		}
 	}
 	return st, nil
+}
+
+// truncation puts first among the warnings how much of a cut-short file
+// was readable: the per-chunk warnings alone, or none when the cut falls
+// in the file header, left "no timestamped records" as the only trace.
+func (st *Stats) truncation(size, declared int64) {
+	var msg string
+	good := st.Chunks - st.BadChunks
+	switch {
+	case size < fileHeaderSize:
+		msg = fmt.Sprintf("file is truncated: %d bytes, shorter than the %d-byte EVTX file header; no chunk and no record readable", size, fileHeaderSize)
+	case declared >= 0 && size < fileHeaderSize+declared*chunkSize:
+		msg = fmt.Sprintf("file is truncated: %d of the %d bytes its header declares (64 KiB chunks: %d declared, %d read whole, %d cut or damaged); %d records readable",
+			size, fileHeaderSize+declared*chunkSize, declared, good, st.BadChunks, st.Records)
+	default:
+		return
+	}
+	st.Truncated = true
+	st.Warnings = append([]string{msg}, st.Warnings...)
 }
 
 // chunk validates the chunk in p.buf[:n] read at file offset off and

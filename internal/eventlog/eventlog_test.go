@@ -256,3 +256,19 @@ func TestReadSizeLargerThanFile(t *testing.T) {
 		t.Errorf("Read with a 1 TiB size: %d records, %+v, %v", n, st, err)
 	}
 }
+
+// Defender writes field names with spaces; Sigma rules write them
+// without. Get bridges that, and only that.
+func TestGetIgnoresSpacesOfRecordNames(t *testing.T) {
+	f := fieldList{{"Source Name", "Real-Time Protection"}, {"Threat Name", "Tool:Win32/EICAR_Test_File"}, {"Path", "x"}}
+	for name, want := range map[string]string{"SourceName": "Real-Time Protection", "threatname": "Tool:Win32/EICAR_Test_File", "Source Name": "Real-Time Protection", "Path": "x"} {
+		if v, ok := f.Get(name); !ok || v != want {
+			t.Errorf("Get(%q) = %q, %v", name, v, ok)
+		}
+	}
+	for _, name := range []string{"SourceNam", "SourceNames", "Source", "Name", "S ourceName", "ThreatNameX", ""} {
+		if v, ok := f.Get(name); ok {
+			t.Errorf("Get(%q) = %q, want no match", name, v)
+		}
+	}
+}

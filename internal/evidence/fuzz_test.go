@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzZip: arbitrary bytes as a triage zip never panic, never read more
-// than an entry declares, and never hand out an unsafe path. (It runs in
+// than an entry declares (or than its head, when it is over the
+// compression ratio), and never hand out an unsafe path. (It runs in
 // memory; TestOpenReaderAtZipUsesTemp covers the one place a zip entry is
 // written, to the temp dir.)
 func FuzzZip(f *testing.F) {
@@ -39,6 +40,9 @@ func FuzzZip(f *testing.F) {
 			rc.Close()
 			if n > fl.Size {
 				t.Fatalf("%s: read %d bytes, declared %d", fl.Path, n, fl.Size)
+			}
+			if fl.Head > 0 && n > fl.Head {
+				t.Fatalf("%s: over-ratio entry: read %d bytes, head is %d", fl.Path, n, fl.Head)
 			}
 			if strings.HasPrefix(fl.Path, "../") || strings.HasPrefix(fl.Path, "/") {
 				t.Fatalf("unsafe path walked: %q", fl.Path)

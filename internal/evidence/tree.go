@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -28,8 +29,14 @@ type Options struct {
 	// larger ones are listed but skipped with a warning. Default 4 GiB.
 	MaxEntrySize int64
 	// MaxRatio is the largest uncompressed:compressed ratio accepted for a
-	// zip entry over 1 MiB (zip bombs). Default 200.
+	// zip entry over 1 MiB (zip bombs). Default 200. An entry over it is
+	// still handed out, but reads stop after its first OverRatioHead bytes
+	// (File.Head): a web shell padded with megabytes of spaces compresses
+	// like a zip bomb, and must be looked at, not skipped.
 	MaxRatio int64
+	// OverRatioHead is how much of an over-ratio zip entry is read.
+	// Default 1 MiB, the size up to which no ratio is checked.
+	OverRatioHead int64
 	// TempDir receives zip entries that a reader needs random access to
 	// (EVTX). Default os.TempDir().
 	TempDir string
@@ -41,6 +48,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxRatio <= 0 {
 		o.MaxRatio = 200
+	}
+	if o.OverRatioHead <= 0 {
+		o.OverRatioHead = ratioChecked
 	}
 	if o.TempDir == "" {
 		o.TempDir = os.TempDir()
@@ -59,9 +69,28 @@ type Tree struct {
 	single   string
 	Warnings []string
 	Skipped  int // entries not read: links, devices, unsafe or oversized zip entries
+	// Unread lists the entries counted in Skipped, with the reason, for
+	// the hunt's "not examined" list (the first maxUnread of them).
+	Unread []Unread
 }
 
-// Open opens path read-only as evidence.
+// Unread is one entry of the evidence that was not read, and why.
+type Unread struct {
+	Path   string
+	Reason string
+}
+
+// maxUnread bounds Tree.Unread and Tree.Warnings: a tree of a million
+// links must not fill memory with their names.
+const maxUnread = 1000
+
+// ratioChecked is the uncompressed size above which a zip entry's
+// compression ratio is checked.
+const ratioChecked = 1 << 20
+
+// Open opens path read-only as evidence. A path that is neither a folder
+// nor a regular file (a FIFO, a socket, a device) is an error at once: it
+// is never opened, since opening a FIFO waits for a writer forever.
 func Open(p string, opt Options) (*Tree, error) {
 	opt.defaults()
 	st, err := os.Stat(p)
@@ -69,29 +98,86 @@ func Open(p string, opt Options) (*Tree, error) {
 		return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
 	}
 	t := &Tree{Name: p, opt: opt}
-	switch {
-	case st.IsDir():
+	if st.IsDir() {
 		t.Kind = "dir"
 		if t.root, err = os.OpenRoot(p); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
 		}
-	case isZip(p):
-		zf, err := os.Open(p)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
+		return t, nil
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is %s, not a folder, a zip or a regular file", ErrEvidence, p, describeMode(st.Mode()))
+	}
+	f, err := openRegular(p)
+	if err != nil {
+		// Unreadable (permissions): a single file, whose read fails
+		// later and is reported there, as before.
+		t.Kind, t.single = "file", p
+		return t, nil
+	}
+	var magic [4]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 4 && (string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06") {
+		fst, err := f.Stat()
+		if err == nil {
+			err = t.openZip(f, fst.Size())
 		}
-		if err := t.openZip(zf, st.Size()); err != nil {
-			zf.Close()
+		if err != nil {
+			f.Close()
 			return nil, err
 		}
-		t.zc = zf
-	case st.Mode().IsRegular():
-		t.Kind = "file"
-		t.single = p
-	default:
-		return nil, fmt.Errorf("%w: %s is neither a folder, a zip nor a regular file", ErrEvidence, p)
+		t.zc = f
+		return t, nil
 	}
+	f.Close()
+	t.Kind = "file"
+	t.single = p
 	return t, nil
+}
+
+// describeMode names a file type that is not evidence, for messages.
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "not a regular file (" + m.Type().String() + ")"
+}
+
+// openRegular opens the file at p for reading (openNoATime: no
+// access-time update where the OS allows, never blocking on open) and
+// checks that what it opened is a regular file: the path may have been
+// replaced by a FIFO or a device since it was listed.
+func openRegular(p string) (*os.File, error) {
+	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return os.OpenFile(p, flag, 0) }))
+}
+
+// openInRoot is openRegular for a path inside a folder tree.
+func (t *Tree) openInRoot(name string) (*os.File, error) {
+	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(name, flag, 0) }))
+}
+
+func checkRegular(f *os.File, err error) (*os.File, error) {
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: %s, not a regular file: not read", f.Name(), describeMode(st.Mode()))
+	}
+	return f, nil
 }
 
 // openZip reads the zip's directory from r.
@@ -105,19 +191,6 @@ func (t *Tree) openZip(r io.ReaderAt, size int64) error {
 	return nil
 }
 
-func isZip(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return false
-	}
-	return string(magic[:]) == "PK\x03\x04" || string(magic[:]) == "PK\x05\x06"
-}
-
 // Close releases the tree.
 func (t *Tree) Close() error {
 	switch {
@@ -129,9 +202,20 @@ func (t *Tree) Close() error {
 	return nil
 }
 
-func (t *Tree) warnf(format string, args ...any) {
+// skip records an entry that is not read: counted, listed with its
+// reason, and warned about as "path: skipped: reason" (or, for read
+// errors, "path: cannot read: reason").
+func (t *Tree) skip(p, verb, reason string) {
 	t.Skipped++
-	if len(t.Warnings) < 1000 {
+	if len(t.Unread) < maxUnread {
+		t.Unread = append(t.Unread, Unread{Path: p, Reason: reason})
+	}
+	t.notef("%s: %s: %s", p, verb, reason)
+}
+
+// notef adds a warning about an entry that is still read.
+func (t *Tree) notef(format string, args ...any) {
+	if len(t.Warnings) < maxUnread {
 		t.Warnings = append(t.Warnings, fmt.Sprintf(format, args...))
 	}
 }
@@ -141,8 +225,13 @@ type File struct {
 	Path    string // relative to the evidence root, '/'-separated, original case
 	Size    int64
 	ModTime time.Time
-	tree    *Tree
-	zf      *zip.File
+	// Head, when not 0, is all Open will read of the file: it is a zip
+	// entry compressed OverRatio:1, over Options.MaxRatio (a zip bomb, or
+	// a file padded to slip past scanners). Size stays the declared size.
+	Head      int64
+	OverRatio int64
+	tree      *Tree
+	zf        *zip.File
 }
 
 // Lower is the path in lower case, for Windows-style case-insensitive matching.
@@ -159,25 +248,69 @@ func (f *File) Location() string {
 	return f.tree.Name + "!" + f.Path
 }
 
-// Open opens the file for reading.
+// Open opens the file for reading, read-only, without changing its access
+// time where the OS allows it (see openNoATime).
 func (f *File) Open() (io.ReadCloser, error) {
 	switch f.tree.Kind {
 	case "dir":
-		return f.tree.root.Open(filepath.FromSlash(f.Path))
+		return f.tree.openInRoot(filepath.FromSlash(f.Path))
 	case "file":
-		return os.Open(f.tree.single)
+		return openRegular(f.tree.single)
 	}
 	rc, err := f.zf.Open()
 	if err != nil {
 		return nil, err
 	}
-	// The declared size may lie: never read more than it.
-	return &limitedReadCloser{io.LimitReader(rc, int64(f.zf.UncompressedSize64)), rc}, nil
+	// The declared size may lie: never read more than it. The final probe
+	// lets the zip reader check the entry's CRC, so a corrupt entry fails
+	// instead of reading as good. Of an over-ratio entry only its head is
+	// read, so there is no CRC to check.
+	if f.Head > 0 && f.Head < int64(f.zf.UncompressedSize64) {
+		return &limitedReadCloser{io.LimitReader(rc, f.Head), rc}, nil
+	}
+	return &limitedReadCloser{LimitReader(rc, int64(f.zf.UncompressedSize64), errZipTooLong), rc}, nil
 }
+
+var errZipTooLong = errors.New("zip entry is longer than its declared size")
 
 type limitedReadCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// LimitReader reads at most n bytes of r, and then reads r once more, so
+// that the end is told apart from a cut: more data is the error over
+// (rather than a silent EOF that would pass a truncated read for a whole
+// one), an error of r's own at its end (a zip entry's CRC, a gzip
+// trailer) is returned, and only a clean end is io.EOF.
+func LimitReader(r io.Reader, n int64, over error) io.Reader {
+	return &limitReader{r: r, left: n, over: over}
+}
+
+type limitReader struct {
+	r    io.Reader
+	left int64
+	over error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var one [1]byte
+		m, err := l.r.Read(one[:])
+		switch {
+		case m > 0:
+			return 0, l.over
+		case err == nil:
+			err = io.EOF
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	m, err := l.r.Read(p)
+	l.left -= int64(m)
+	return m, err
 }
 
 // ReaderAt is what random-access parsers (EVTX) need.
@@ -226,9 +359,10 @@ func (t *tempFile) Close() error {
 }
 
 // Walk calls fn for every regular file, in path order. Links, devices,
-// FIFOs, unsafe zip paths, zip bombs and files over MaxEntrySize are
-// skipped and counted in Skipped and Warnings. A non-nil error from fn stops
-// the walk, except fs.SkipDir which is not used for files.
+// FIFOs, unsafe zip paths and files over MaxEntrySize are skipped and
+// counted in Skipped and Warnings; over-ratio zip entries are handed out
+// with Head set and a warning. A non-nil error from fn stops the walk,
+// except fs.SkipDir which is not used for files.
 func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	switch t.Kind {
 	case "file":
@@ -240,32 +374,63 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	case "zip":
 		return t.walkZip(ctx, fn)
 	}
-	return fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			t.warnf("%s: cannot read: %v", p, err)
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
+	return t.walkDir(ctx, ".", func(p string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
-			t.warnf("%s: skipped: not a regular file (%s)", p, d.Type())
+			t.skip(p, "skipped", fmt.Sprintf("not a regular file (%s)", d.Type()))
 			return nil
 		}
-		info, err := d.Info()
+		info, err := t.root.Lstat(filepath.FromSlash(p))
 		if err != nil {
-			t.warnf("%s: cannot stat: %v", p, err)
+			t.skip(p, "cannot stat", err.Error())
 			return nil
 		}
 		if info.Size() > t.opt.MaxEntrySize {
-			t.warnf("%s: skipped: %d bytes is over the %d byte limit", p, info.Size(), t.opt.MaxEntrySize)
+			t.skip(p, "skipped", fmt.Sprintf("%d bytes is over the %d byte limit", info.Size(), t.opt.MaxEntrySize))
 			return nil
 		}
 		return fn(&File{Path: p, Size: info.Size(), ModTime: info.ModTime(), tree: t})
 	})
+}
+
+// walkDir calls fn for every entry below the folder dir of the tree that
+// is not itself a folder, in path order. Folders are opened like files
+// (openNoATime), so listing them leaves their access times alone too; a
+// folder that cannot be read is a warning, and the walk goes on.
+func (t *Tree) walkDir(ctx context.Context, dir string, fn func(p string, d fs.DirEntry) error) error {
+	entries, err := t.readDir(dir)
+	if err != nil {
+		t.skip(dir, "cannot read", err.Error())
+	}
+	for _, d := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := d.Name()
+		if dir != "." {
+			p = dir + "/" + p
+		}
+		if d.IsDir() {
+			err = t.walkDir(ctx, p, fn)
+		} else {
+			err = fn(p, d)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readDir lists a folder of the tree, sorted by name.
+func (t *Tree) readDir(dir string) ([]fs.DirEntry, error) {
+	f, err := openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(filepath.FromSlash(dir), flag, 0) })
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
 }
 
 func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
@@ -281,23 +446,25 @@ func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
 		}
 		clean := path.Clean(name)
 		if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, ":") {
-			t.warnf("%s: skipped: unsafe path in zip", zf.Name)
+			t.skip(zf.Name, "skipped", "unsafe path in zip")
 			continue
 		}
 		if !zf.Mode().IsRegular() {
-			t.warnf("%s: skipped: not a regular file in zip (%s)", zf.Name, zf.Mode().Type())
+			t.skip(zf.Name, "skipped", fmt.Sprintf("not a regular file in zip (%s)", zf.Mode().Type()))
 			continue
 		}
 		size := int64(zf.UncompressedSize64)
 		if size < 0 || size > t.opt.MaxEntrySize {
-			t.warnf("%s: skipped: %d bytes uncompressed is over the %d byte limit", zf.Name, zf.UncompressedSize64, t.opt.MaxEntrySize)
+			t.skip(zf.Name, "skipped", fmt.Sprintf("%d bytes uncompressed is over the %d byte limit", zf.UncompressedSize64, t.opt.MaxEntrySize))
 			continue
 		}
-		if size > 1<<20 && (zf.CompressedSize64 == 0 || size/int64(max(zf.CompressedSize64, 1)) > t.opt.MaxRatio) {
-			t.warnf("%s: skipped: compression ratio %d:1 is over %d:1 (zip bomb?)", zf.Name, size/int64(max(zf.CompressedSize64, 1)), t.opt.MaxRatio)
-			continue
+		f := &File{Path: clean, Size: size, ModTime: zf.Modified, tree: t, zf: zf}
+		if ratio := size / int64(max(zf.CompressedSize64, 1)); size > ratioChecked && ratio > t.opt.MaxRatio {
+			f.Head, f.OverRatio = t.opt.OverRatioHead, ratio
+			t.notef("%s: compression ratio %d:1 is over %d:1 (a zip bomb, or padding to slip past scanners): only its first %d of %d bytes are read",
+				zf.Name, ratio, t.opt.MaxRatio, min(f.Head, size), size)
 		}
-		if err := fn(&File{Path: clean, Size: size, ModTime: zf.Modified, tree: t, zf: zf}); err != nil {
+		if err := fn(f); err != nil {
 			return err
 		}
 	}

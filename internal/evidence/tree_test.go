@@ -6,12 +6,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/exhunt/exhunt/internal/evidence/evidencetest"
 )
 
 func writeFile(t *testing.T, p, data string) {
@@ -43,7 +45,10 @@ func walkAll(t *testing.T, tr *Tree) map[string]string {
 	return got
 }
 
-func TestWalkDir(t *testing.T) {
+// walkDirTree is a folder with two files and a link out of it; extra
+// adds entries (the FIFO of TestWalkDirSkipsFIFO, Unix only).
+func walkDirTree(t *testing.T, extra func(dir string)) (*Tree, map[string]string) {
+	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log"), "#Fields: date time\n")
 	writeFile(t, filepath.Join(dir, "Program Files/Microsoft/x.aspx"), "x")
@@ -52,14 +57,14 @@ func TestWalkDir(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(dir, "link.txt")); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
-		t.Fatal(err)
+	if extra != nil {
+		extra(dir)
 	}
 	tr, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tr.Close()
+	t.Cleanup(func() { tr.Close() })
 	got := walkAll(t, tr)
 	if len(got) != 2 || got["Program Files/Microsoft/x.aspx"] != "x" {
 		t.Errorf("files: %v", got)
@@ -67,8 +72,12 @@ func TestWalkDir(t *testing.T) {
 	if _, ok := got["link.txt"]; ok {
 		t.Error("followed a symlink out of the evidence")
 	}
-	if tr.Skipped != 2 {
-		t.Errorf("skipped %d, want 2 (link, fifo): %v", tr.Skipped, tr.Warnings)
+	return tr, got
+}
+
+func TestWalkDir(t *testing.T) {
+	if tr, _ := walkDirTree(t, nil); tr.Skipped != 1 {
+		t.Errorf("skipped %d, want 1 (link): %v", tr.Skipped, tr.Warnings)
 	}
 }
 
@@ -111,11 +120,12 @@ func TestWalkZip(t *testing.T) {
 		t.Fatalf("kind %s", tr.Kind)
 	}
 	got := walkAll(t, tr)
-	if len(got) != 1 || got["C/inetpub/wwwroot/aspnet_client/a.aspx"] != "<%eval%>" {
-		t.Errorf("files: %v", got)
+	// The over-ratio entry is read, but only its first MiB (issue 16).
+	if len(got) != 2 || got["C/inetpub/wwwroot/aspnet_client/a.aspx"] != "<%eval%>" || got["bomb.txt"] != strings.Repeat("A", 1<<20) {
+		t.Errorf("%d files, a.aspx %q, bomb.txt %d bytes; want 2, <%%eval%%>, 1 MiB", len(got), got["C/inetpub/wwwroot/aspnet_client/a.aspx"], len(got["bomb.txt"]))
 	}
-	if tr.Skipped != 4 {
-		t.Errorf("skipped %d, want 4: %v", tr.Skipped, tr.Warnings)
+	if tr.Skipped != 3 {
+		t.Errorf("skipped %d, want 3: %v", tr.Skipped, tr.Warnings)
 	}
 	if !strings.Contains(strings.Join(tr.Warnings, "\n"), "zip bomb") {
 		t.Errorf("no zip bomb warning: %v", tr.Warnings)
@@ -167,5 +177,43 @@ func TestOpenErrors(t *testing.T) {
 	os.WriteFile(bad, append([]byte("PK\x03\x04"), bytes.Repeat([]byte{0xff}, 100)...), 0o644)
 	if _, err := Open(bad, Options{}); err == nil || !strings.Contains(err.Error(), "not a readable zip") {
 		t.Errorf("corrupt zip: %v", err)
+	}
+}
+
+// A zip entry whose data no longer matches its CRC cannot be read: the
+// error reaches the reader instead of the corrupt bytes passing as good.
+func TestZipCorruptEntryFailsItsCRC(t *testing.T) {
+	p := makeZip(t, map[string]string{"a.aspx": "<% eval(Request.Item[\"z\"]) %>"}, zip.Store)
+	evidencetest.CorruptZipEntry(t, p, "a.aspx")
+	tr, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	err = tr.Walk(context.Background(), func(f *File) error {
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.ReadAll(rc)
+		return err
+	})
+	if !errors.Is(err, zip.ErrChecksum) {
+		t.Errorf("reading a corrupt entry: %v, want %v", err, zip.ErrChecksum)
+	}
+}
+
+// Entries that are not read are listed with their reason.
+func TestUnreadListed(t *testing.T) {
+	p := makeZip(t, map[string]string{"../x.aspx": "x", "ok.log": "y"}, zip.Store)
+	tr, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	walkAll(t, tr)
+	if len(tr.Unread) != 1 || tr.Unread[0].Path != "../x.aspx" || tr.Unread[0].Reason != "unsafe path in zip" || tr.Skipped != 1 {
+		t.Errorf("unread %+v skipped %d", tr.Unread, tr.Skipped)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Assessment answers "which build is this, and what is it missing?" for one
@@ -26,8 +27,19 @@ type Assessment struct {
 	CVEs           []string      `json:"cves"`
 	SUDependent    []string      `json:"su_dependent_cves,omitempty"`
 	Conditional    []Conditional `json:"conditional_cves,omitempty"`
-	Bracket        string        `json:"bracket,omitempty"`
-	Notes          []string      `json:"notes,omitempty"`
+	// KEVCVEs are the CVEs of cves and su_dependent_cves that CISA lists as
+	// exploited in the wild, with the date added and ransomware use.
+	KEVCVEs []KEVEntry `json:"kev_cves"`
+	// UnsupportedSince is the end of support of a product that no longer
+	// gets security updates from Microsoft at all (2010, 2013; 2016 and
+	// 2019 once their paid extended updates ended): such a build is
+	// exposed whatever its CVE list says, since later CVEs are not even
+	// assessed for it.
+	UnsupportedSince string `json:"unsupported_since,omitempty"`
+	// IsExposed is Exposed(): the verdict the exit status follows.
+	IsExposed bool     `json:"exposed"`
+	Bracket   string   `json:"bracket,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
 }
 
 // Conditional is a CVE whose fix also needs configuration (Extended
@@ -36,10 +48,36 @@ type Conditional struct {
 	CVE       string `json:"cve"`
 	Condition string `json:"condition"`
 	Note      string `json:"note"`
+	KEV       bool   `json:"kev,omitempty"` // on CISA's KEV list
 }
 
-// Exposed says whether the build is, or may be, exposed to a known CVE.
-func (a *Assessment) Exposed() bool { return len(a.CVEs) > 0 || len(a.SUDependent) > 0 }
+// Exposed says whether the build is, or may be, exposed to a known CVE, or
+// runs a product Microsoft no longer fixes at all.
+func (a *Assessment) Exposed() bool {
+	return len(a.CVEs) > 0 || len(a.SUDependent) > 0 || a.UnsupportedSince != ""
+}
+
+// ExposedKEV says whether the build is, or may be, exposed to a CVE that
+// CISA lists as exploited in the wild.
+func (a *Assessment) ExposedKEV() bool { return len(a.KEVCVEs) > 0 }
+
+// KEVFirst returns ids with the CISA KEV CVEs first, each group in its
+// original order.
+func (a *Assessment) KEVFirst(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, pass := range []bool{true, false} {
+		for _, id := range ids {
+			if a.isKEV(id) == pass {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+func (a *Assessment) isKEV(id string) bool {
+	return slices.ContainsFunc(a.KEVCVEs, func(k KEVEntry) bool { return k.CVE == id })
+}
 
 // Assess parses input and assesses it. Only a malformed input is an error.
 func (kb *KB) Assess(input string) (Assessment, error) {
@@ -70,8 +108,41 @@ func (kb *KB) AssessBuild(b Build) Assessment {
 	if !a.LineSupported {
 		a.Notes = append(a.Notes, kb.supportNote(a.Product, a.CU))
 	}
+	if since, ok := kb.unsupportedSince(a.Product); ok {
+		a.UnsupportedSince = since
+	}
 	kb.judgeCVEs(b, &a)
+	for _, id := range slices.Concat(a.CVEs, a.SUDependent) {
+		if k, ok := kb.KEV[id]; ok {
+			a.KEVCVEs = append(a.KEVCVEs, k)
+		}
+	}
+	if a.KEVCVEs == nil {
+		a.KEVCVEs = []KEVEntry{}
+	}
+	slices.SortFunc(a.KEVCVEs, func(x, y KEVEntry) int { return strings.Compare(x.CVE, y.CVE) })
+	for i := range a.Conditional {
+		_, a.Conditional[i].KEV = kb.KEV[a.Conditional[i].CVE]
+	}
+	a.IsExposed = a.Exposed()
 	return a
+}
+
+// unsupportedSince reports the end of support of a product that gets no
+// security updates any more, not even paid ones.
+func (kb *KB) unsupportedSince(product string) (string, bool) {
+	lc, ok := kb.Lifecycle[product]
+	if !ok || lc.EndOfSupport.IsZero() {
+		return "", false
+	}
+	last := lc.EndOfSupport
+	if lc.UpdatesEnd.After(last) {
+		last = lc.UpdatesEnd
+	}
+	if !kb.now().After(last.AddDate(0, 0, 1)) {
+		return "", false
+	}
+	return lc.EndOfSupport.Format(time.DateOnly), true
 }
 
 // line returns the releases of b's CU line (same a.b.c), CU first.
@@ -169,8 +240,14 @@ func (kb *KB) supportNote(product, cu string) string {
 	switch {
 	case !ok:
 		return product + " has no lifecycle data"
+	case !lc.EndOfSupport.IsZero() && kb.now().After(lc.EndOfSupport) && lc.UpdatesEnd.After(kb.now()):
+		return fmt.Sprintf("%s left extended support on %s: security updates only for paid Extended Security Update customers, until %s; move to Exchange Server SE", product, lc.EndOfSupport.Format(time.DateOnly), lc.UpdatesEnd.Format(time.DateOnly))
 	case !lc.EndOfSupport.IsZero() && kb.now().After(lc.EndOfSupport):
-		return fmt.Sprintf("%s left extended support on %s: no more security updates (ESU customers excepted); move to Exchange Server SE", product, lc.EndOfSupport.Format("2006-01-02"))
+		last := ""
+		if !lc.UpdatesEnd.IsZero() {
+			last = fmt.Sprintf(" (its last security updates came out until %s)", lc.UpdatesEnd.Format(time.DateOnly))
+		}
+		return fmt.Sprintf("%s is unsupported since %s%s: Microsoft no longer fixes or even assesses it, so it is exposed to vulnerabilities published since; move to Exchange Server SE", product, lc.EndOfSupport.Format(time.DateOnly), last)
 	case cu == "":
 		return "CU unknown, so support cannot be judged"
 	default:
@@ -181,12 +258,15 @@ func (kb *KB) supportNote(product, cu string) string {
 // judgeCVEs applies the HealthChecker rule per CVE over the fixes of b's
 // code line (major.minor): fixed if b ≥ the newest fixed build of the code
 // line, or b's own CU line has a fix row and b ≥ it; a line without a row
-// that is older than the newest fix never got the fix.
+// that is older than the newest fix never got the fix. A row without a
+// fixed build (Microsoft lists the line as affected, the remedy is
+// configuration) leaves every build of its line exposed.
 func (kb *KB) judgeCVEs(b Build, a *Assessment) {
 	byCVE := map[string][]Fix{}
 	var order []string
 	for _, f := range kb.Fixes {
-		if !f.Build.sameCodeLine(b) {
+		pos := kb.fixPos(f)
+		if pos.Major == 0 || !pos.sameCodeLine(b) {
 			continue
 		}
 		if _, ok := byCVE[f.CVE]; !ok {
@@ -196,15 +276,16 @@ func (kb *KB) judgeCVEs(b Build, a *Assessment) {
 	}
 	cuBase := kb.cuBase(b)
 	var noFix []string
+	seenNote := map[string]bool{}
 	for _, cve := range order {
 		fixes := byCVE[cve]
 		newest := fixes[0]
 		var own *Fix
 		for i := range fixes {
-			if fixes[i].Build.Compare(newest.Build) > 0 {
+			if kb.fixPos(fixes[i]).Compare(kb.fixPos(newest)) > 0 {
 				newest = fixes[i]
 			}
-			if fixes[i].Build.sameLine(b) {
+			if kb.fixPos(fixes[i]).sameLine(b) {
 				own = &fixes[i]
 			}
 		}
@@ -212,15 +293,18 @@ func (kb *KB) judgeCVEs(b Build, a *Assessment) {
 		if own != nil {
 			ref = *own
 		}
+		newestPos := kb.fixPos(newest)
 		lowest := b // the lowest build this input can be
 		if !b.HasRevision() {
 			lowest = cuBase
 		}
 		var state string // exposed, fixed, su
 		switch {
-		case !b.HasRevision() && b.Build > newest.Build.Build:
+		case own != nil && own.NoBuild:
+			state = "exposed"
+		case !b.HasRevision() && b.Build > newestPos.Build:
 			state = "fixed"
-		case b.HasRevision() && b.Compare(newest.Build) >= 0:
+		case b.HasRevision() && b.Compare(newestPos) >= 0 && !(newest.NoBuild && newestPos.sameLine(b)):
 			state = "fixed"
 		case own == nil:
 			state = "exposed"
@@ -235,7 +319,10 @@ func (kb *KB) judgeCVEs(b Build, a *Assessment) {
 		configOnly := strings.HasPrefix(ref.Condition, "config:")
 		switch {
 		case state == "fixed" && !buildOnly:
-			a.Conditional = append(a.Conditional, Conditional{cve, strings.TrimPrefix(strings.TrimPrefix(ref.Condition, "build+"), "config:"), ref.Notes})
+			a.Conditional = append(a.Conditional, Conditional{CVE: cve, Condition: strings.TrimPrefix(strings.TrimPrefix(ref.Condition, "build+"), "config:"), Note: ref.Notes})
+		case state == "exposed" && own != nil && own.NoBuild:
+			a.CVEs = append(a.CVEs, cve)
+			a.Notes = append(a.Notes, fmt.Sprintf("%s: Microsoft lists %s %s as affected with no fixed build; %s", cve, own.Product, own.CU, own.Notes))
 		case state == "exposed" && configOnly && own != nil:
 			a.CVEs = append(a.CVEs, cve)
 			a.Notes = append(a.Notes, fmt.Sprintf("%s: this build cannot run the fix (%s); install %s or later and %s", cve, ref.Condition, ref.Update, strings.TrimPrefix(ref.Condition, "config:")))
@@ -243,6 +330,9 @@ func (kb *KB) judgeCVEs(b Build, a *Assessment) {
 			a.CVEs = append(a.CVEs, cve)
 			if own == nil {
 				noFix = append(noFix, cve)
+			} else if own.Notes != "" && !seenNote[own.Notes] {
+				seenNote[own.Notes] = true
+				a.Notes = append(a.Notes, fmt.Sprintf("%s: fixed in %s %s by %s (%s): %s", cve, own.Product, own.CU, own.Update, own.Build, own.Notes))
 			}
 		case state == "su":
 			a.SUDependent = append(a.SUDependent, cve)
@@ -266,6 +356,20 @@ func (kb *KB) judgeCVEs(b Build, a *Assessment) {
 	}
 }
 
+// fixPos is where a fix row sits among builds: its fixed build, or for a
+// row without one, the CU release of its line (zero when unknown).
+func (kb *KB) fixPos(f Fix) Build {
+	if !f.NoBuild {
+		return f.Build
+	}
+	for _, r := range kb.Releases {
+		if r.Product == f.Product && r.CU == f.CU && r.IsCU() {
+			return r.Build
+		}
+	}
+	return Build{}
+}
+
 // cuBase returns the CU release build of b's line, or the zero Build.
 func (kb *KB) cuBase(b Build) Build {
 	for _, r := range kb.Releases {
@@ -286,7 +390,7 @@ func (kb *KB) implication(b Build, a *Assessment) string {
 	seen := map[string]bool{}
 	for _, f := range kb.Fixes {
 		w := kb.CVEs[f.CVE].Wave
-		if w == "" || seen[w] || !f.Build.sameCodeLine(b) {
+		if w == "" || seen[w] || !kb.fixPos(f).sameCodeLine(b) {
 			continue
 		}
 		seen[w] = true
@@ -322,4 +426,63 @@ func (kb *KB) upgradeTarget(b Build) string {
 		return "a newer CU"
 	}
 	return fmt.Sprintf("%s %s with %s (%s) or later", newest.Product, newest.CU, newest.Name, newest.Build)
+}
+
+// AssessAt judges b as it stood on a past day: only the updates and CVE
+// fixes released by then count, and only the KEV entries CISA had added
+// by then. A CVE whose fixing updates carry no release date (the pre-2021
+// SUs Microsoft's table does not date) is counted: it is older than every
+// dated update.
+func (kb *KB) AssessAt(b Build, at time.Time) Assessment {
+	c := *kb
+	c.Now = func() time.Time { return at }
+	a := c.AssessBuild(b)
+	first := kb.firstFixDates()
+	known := func(id string) bool { d := first[id]; return d.IsZero() || !d.After(at) }
+	a.CVEs = slices.DeleteFunc(a.CVEs, func(id string) bool { return !known(id) })
+	a.SUDependent = slices.DeleteFunc(a.SUDependent, func(id string) bool { return !known(id) })
+	a.Conditional = slices.DeleteFunc(a.Conditional, func(x Conditional) bool { return !known(x.CVE) })
+	day := at.Format(time.DateOnly)
+	a.KEVCVEs = slices.DeleteFunc(a.KEVCVEs, func(k KEVEntry) bool {
+		return k.DateAdded > day || (!slices.Contains(a.CVEs, k.CVE) && !slices.Contains(a.SUDependent, k.CVE))
+	})
+	var missing []Release
+	var names []string
+	for _, r := range a.Missing {
+		if r.Date.IsZero() || !r.Date.After(at) {
+			missing = append(missing, r)
+			names = append(names, r.Name)
+		}
+	}
+	a.Missing, a.MissingUpdates = missing, names
+	if names == nil {
+		a.MissingUpdates = []string{}
+	}
+	a.IsExposed = a.Exposed()
+	return a
+}
+
+// firstFixDates gives, per CVE, the release date of its earliest dated
+// fixing update (zero when none of its fixing builds is dated).
+func (kb *KB) firstFixDates() map[string]time.Time {
+	dated := make(map[Build]time.Time, len(kb.Releases))
+	for _, r := range kb.Releases {
+		if !r.Date.IsZero() {
+			dated[r.Build] = r.Date
+		}
+	}
+	out := map[string]time.Time{}
+	for _, f := range kb.Fixes {
+		d, ok := dated[f.Build]
+		if f.NoBuild || !ok {
+			if _, seen := out[f.CVE]; !seen {
+				out[f.CVE] = time.Time{}
+			}
+			continue
+		}
+		if cur := out[f.CVE]; cur.IsZero() || d.Before(cur) {
+			out[f.CVE] = d
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -8,14 +9,17 @@ import (
 )
 
 // testKB returns the embedded knowledge base judged as of 2026-11-25.
-func testKB(t *testing.T) *KB {
+func testKB(t *testing.T) *KB { return kbAt(t, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)) }
+
+// kbAt returns the embedded knowledge base judged as of day.
+func kbAt(t *testing.T, day time.Time) *KB {
 	t.Helper()
 	kb, err := Default()
 	if err != nil {
 		t.Fatalf("Default: %v", err)
 	}
 	c := *kb
-	c.Now = func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }
+	c.Now = func() time.Time { return day }
 	return &c
 }
 
@@ -72,8 +76,10 @@ func TestAssessRealBuilds(t *testing.T) {
 	test("15.1.2375.7", "Exchange Server 2016", "CU22", "CU22", "2021-09-28", proxyNotShell, proxyShell)
 	test("15.1.2375.37", "Exchange Server 2016", "CU22", "Nov22SU", "2022-11-08", []string{"CVE-2024-21410"}, proxyNotShell)
 	test("15.1.2507.6", "Exchange Server 2016", "CU23", "CU23", "2022-04-20", cat(proxyNotShell, []string{"CVE-2024-21410", "CVE-2025-53786"}), proxyShell)
-	test("15.1.2507.16", "Exchange Server 2016", "CU23", "Nov22SU", "2022-11-08", []string{"CVE-2025-53786"}, cat(proxyNotShell, []string{"CVE-2024-21410"}))
-	test("15.1.2507.55", "Exchange Server 2016", "CU23", "Apr25HU", "2025-04-18", nil, cat(proxyNotShell, []string{"CVE-2024-21410", "CVE-2025-53786"}))
+	// Microsoft's record lists 2016 CU23 as affected by CVE-2024-21410 with no
+	// fixed build (the remedy is Extended Protection): every CU23 build lists it.
+	test("15.1.2507.16", "Exchange Server 2016", "CU23", "Nov22SU", "2022-11-08", []string{"CVE-2025-53786", "CVE-2024-21410"}, proxyNotShell)
+	test("15.1.2507.55", "Exchange Server 2016", "CU23", "Apr25HU", "2025-04-18", []string{"CVE-2024-21410", "CVE-2026-42897"}, cat(proxyNotShell, []string{"CVE-2025-53786"}))
 	// Exchange 2019.
 	test("15.2.221.12", "Exchange Server 2019", "RTM", "RTM", "2018-10-22", proxyLogon, nil)
 	test("15.2.221.18", "Exchange Server 2019", "RTM", "Mar21SU", "2021-03-02", proxyShell, proxyLogon)
@@ -87,10 +93,11 @@ func TestAssessRealBuilds(t *testing.T) {
 	test("15.2.986.5", "Exchange Server 2019", "CU11", "CU11", "2021-09-28", proxyNotShell, cat(proxyLogon, proxyShell))
 	test("15.2.986.36", "Exchange Server 2019", "CU11", "Nov22SU", "2022-11-08", []string{"CVE-2024-21410"}, proxyNotShell)
 	test("15.2.1118.20", "Exchange Server 2019", "CU12", "Nov22SU", "2022-11-08", []string{"CVE-2024-21410", "CVE-2025-53786"}, proxyNotShell)
-	test("15.2.1258.12", "Exchange Server 2019", "CU13", "CU13", "2023-05-03", []string{"CVE-2025-53786"}, cat(proxyNotShell, []string{"CVE-2024-21410"}))
+	// CVE-2024-21410: Microsoft's record has 2019 CU13 affected below 15.2.1544.4 (CU14).
+	test("15.2.1258.12", "Exchange Server 2019", "CU13", "CU13", "2023-05-03", []string{"CVE-2025-53786", "CVE-2024-21410"}, proxyNotShell)
 	test("15.2.1544.4", "Exchange Server 2019", "CU14", "CU14", "2024-02-13", []string{"CVE-2025-53786"}, []string{"CVE-2024-21410"})
 	test("15.2.1544.25", "Exchange Server 2019", "CU14", "Apr25HU", "2025-04-18", nil, []string{"CVE-2024-21410", "CVE-2025-53786"})
-	test("15.2.1748.49", "Exchange Server 2019", "CU15", "Aug26SU", "2026-08-11", nil, cat(proxyLogon, proxyShell, proxyNotShell))
+	test("15.2.1748.49", "Exchange Server 2019", "CU15", "Aug26SU", "2026-08-11", []string{"CVE-2026-69641", "CVE-2026-96940"}, cat(proxyLogon, proxyShell, proxyNotShell, []string{"CVE-2026-42897", "CVE-2026-62911"}))
 	// Exchange 2013.
 	test("15.0.1395.4", "Exchange Server 2013", "CU21", "CU21", "2018-06-19", proxyLogon, nil)
 	test("15.0.1395.12", "Exchange Server 2013", "CU21", "Mar21SU", "2021-03-02", proxyShell, proxyLogon)
@@ -99,11 +106,14 @@ func TestAssessRealBuilds(t *testing.T) {
 	test("15.0.1497.2", "Exchange Server 2013", "CU23", "CU23", "2019-06-18", cat(proxyLogon, proxyShell), nil)
 	test("15.0.1497.12", "Exchange Server 2013", "CU23", "Mar21SU", "2021-03-02", proxyShell, proxyLogon)
 	test("15.0.1497.44", "Exchange Server 2013", "CU23", "Nov22SU", "2022-11-08", nil, cat(proxyLogon, proxyShell, proxyNotShell))
-	test("15.0.847.32", "Exchange Server 2013", "SP1", "SP1", "2014-02-25", []string{"CVE-2021-26857", "CVE-2021-27065"}, nil)
-	test("15.0.847.64", "Exchange Server 2013", "SP1", "Mar21SU", "2021-03-02", nil, []string{"CVE-2021-26857", "CVE-2021-27065"})
+	// 2013 SP1: Microsoft's records list it for CVE-2021-26857 and -27065 only.
+	test("15.0.847.32", "Exchange Server 2013", "SP1", "SP1", "2014-02-25", []string{"CVE-2021-26857", "CVE-2021-27065"}, []string{"CVE-2021-26855", "CVE-2021-26858"})
+	test("15.0.847.64", "Exchange Server 2013", "SP1", "Mar21SU", "2021-03-02", nil, proxyLogon)
 	// Exchange SE.
-	test("15.2.2562.17", "Exchange Server SE", "RTM", "RTM", "2025-07-01", nil, cat(proxyLogon, proxyShell, proxyNotShell, []string{"CVE-2024-21410", "CVE-2025-53786"}))
-	test("15.2.2562.46", "Exchange Server SE", "RTM", "Aug26SU", "2026-08-11", nil, cat(proxyLogon, proxyShell, proxyNotShell))
+	test("15.2.2562.17", "Exchange Server SE", "RTM", "RTM", "2025-07-01", []string{"CVE-2026-42897"}, cat(proxyLogon, proxyShell, proxyNotShell, []string{"CVE-2024-21410", "CVE-2025-53786"}))
+	test("15.2.2562.46", "Exchange Server SE", "RTM", "Aug26SU", "2026-08-11", []string{"CVE-2026-69641", "CVE-2026-96940"}, cat(proxyLogon, proxyShell, proxyNotShell, []string{"CVE-2026-42897"}))
+	test("15.2.2562.49", "Exchange Server SE", "RTM", "Sep26SU", "2026-09-08", []string{"CVE-2026-96940"}, []string{"CVE-2026-69641", "CVE-2026-69355", "CVE-2026-42897"})
+	test("15.2.2562.53", "Exchange Server SE", "RTM", "Sep26SUv2", "2026-10-02", nil, []string{"CVE-2026-96940"})
 }
 
 // Every CU line that got the March 2021 SU: exposed to ProxyLogon at its CU
@@ -200,7 +210,7 @@ func TestAssessUnknownBuilds(t *testing.T) {
 		t.Errorf("bracket: known=%v cu=%s %q", a.Known, a.CU, a.Bracket)
 	}
 	joined := strings.Join(a.Notes, "\n")
-	if !strings.Contains(joined, "at or above every fix for ProxyLogon") {
+	if !regexp.MustCompile(`at or above every fix for [^;]*ProxyLogon`).MatchString(joined) || !regexp.MustCompile(`below the fixes for [^;]*ProxyShell`).MatchString(joined) {
 		t.Errorf("implication missing: %s", joined)
 	}
 	if slices.Contains(a.CVEs, "CVE-2021-26855") || !slices.Contains(a.CVEs, "CVE-2021-34473") {
@@ -221,10 +231,10 @@ func TestAssessUnknownBuilds(t *testing.T) {
 func TestSupportAndLatest(t *testing.T) {
 	kb := testKB(t)
 	se, _ := kb.Assess("15.2.2562.17")
-	if !se.LineSupported || se.LatestInLine != "15.2.2562.46" || se.LatestUpdate != "Aug26SU" {
+	if !se.LineSupported || se.LatestInLine != "15.2.2562.56" || se.LatestUpdate != "Oct26SU" {
 		t.Errorf("SE RTM: supported=%v latest=%s %s", se.LineSupported, se.LatestInLine, se.LatestUpdate)
 	}
-	if len(se.MissingUpdates) == 0 || se.MissingUpdates[len(se.MissingUpdates)-1] != "Aug26SU" {
+	if len(se.MissingUpdates) == 0 || se.MissingUpdates[len(se.MissingUpdates)-1] != "Oct26SU" {
 		t.Errorf("SE RTM missing updates: %v", se.MissingUpdates)
 	}
 	e19, _ := kb.Assess("15.2.1748.49")
@@ -242,19 +252,26 @@ func TestSupportAndLatest(t *testing.T) {
 
 func TestConditionalCVEs(t *testing.T) {
 	kb := testKB(t)
-	a, _ := kb.Assess("15.1.2507.16") // 2016 CU23 Nov22SU: EP-capable, EP must be enabled
+	a, _ := kb.Assess("15.2.1544.4") // 2019 CU14: the fix, with Extended Protection on
 	found := false
 	for _, c := range a.Conditional {
-		if c.CVE == "CVE-2024-21410" && c.Condition == "ExtendedProtection" {
+		if c.CVE == "CVE-2024-21410" && c.Condition == "ExtendedProtection" && c.KEV {
 			found = true
 		}
 	}
-	if !found {
-		t.Errorf("CVE-2024-21410 should depend on Extended Protection: %+v", a.Conditional)
+	if !found || slices.Contains(a.CVEs, "CVE-2024-21410") {
+		t.Errorf("CVE-2024-21410 should depend on Extended Protection (KEV): %+v %v", a.Conditional, a.CVEs)
 	}
-	b, _ := kb.Assess("15.1.2507.6") // before Aug22SU: cannot run EP at all
-	if !slices.Contains(b.CVEs, "CVE-2024-21410") {
-		t.Errorf("2016 CU23 RTM cannot enable EP: %v", b.CVEs)
+	// 2016 CU23: Microsoft lists it as affected with no fixed build, so
+	// even the newest 2016 build lists the CVE, with the remedy.
+	b, _ := kb.Assess("15.1.2507.77")
+	if !slices.Contains(b.CVEs, "CVE-2024-21410") || !strings.Contains(strings.Join(b.Notes, "\n"), "Extended Protection") {
+		t.Errorf("2016 CU23: %v %v", b.CVEs, b.Notes)
+	}
+	// The newest SE build: fixed in code, Extended Protection must stay on.
+	c, _ := kb.Assess("15.2.2562.56")
+	if slices.Contains(c.CVEs, "CVE-2024-21410") || !slices.ContainsFunc(c.Conditional, func(x Conditional) bool { return x.CVE == "CVE-2024-21410" }) {
+		t.Errorf("SE: %v %+v", c.CVEs, c.Conditional)
 	}
 }
 

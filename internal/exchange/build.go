@@ -88,13 +88,16 @@ func ParseBuild(s string) (Build, error) {
 		nums[i] = n
 	}
 	b := Build{nums[0], nums[1], nums[2], nums[3]}
-	if b.Major != 15 {
-		if b.Major == 14 || b.Major == 8 {
-			return Build{}, fmt.Errorf("%w: %s is Exchange 2010 or older, out of support and not covered: upgrade to Exchange Server SE", ErrBadBuild, b)
-		}
-		return Build{}, fmt.Errorf("%w: %s: major version %d is not Exchange 2013, 2016, 2019 or SE (15.x)", ErrBadBuild, b, b.Major)
-	}
-	if b.Minor > 2 {
+	switch {
+	case b.Major == 14 && b.Minor <= 3:
+		return b, nil // Exchange 2010 RTM, SP1, SP2, SP3
+	case b.Major == 8 || b.Major == 6:
+		return Build{}, fmt.Errorf("%w: %s is Exchange 2007 or older, out of support since 2017 and not covered: it is exposed to every later Exchange CVE; move to Exchange Server SE", ErrBadBuild, b)
+	case b.Major == 14:
+		return Build{}, fmt.Errorf("%w: %s: major version 14 is Exchange 2010, whose minor versions are 0-3 (RTM, SP1, SP2, SP3)", ErrBadBuild, b)
+	case b.Major != 15:
+		return Build{}, fmt.Errorf("%w: %s: major version %d is not Exchange 2010 (14.x), 2013, 2016, 2019 or SE (15.x)", ErrBadBuild, b, b.Major)
+	case b.Minor > 2:
 		return Build{}, fmt.Errorf("%w: %s: minor version %d is unknown (15.0 = 2013, 15.1 = 2016, 15.2 = 2019/SE)", ErrBadBuild, b, b.Minor)
 	}
 	return b, nil
@@ -122,9 +125,12 @@ func parseUint16(p string) (int, error) {
 }
 
 // ProductOf names the product line of a build, as HealthChecker does:
-// 15.0 → 2013, 15.1 → 2016, 15.2 with build ≥ 2562 → SE, other 15.2 → 2019.
+// 14.x → 2010, 15.0 → 2013, 15.1 → 2016, 15.2 with build ≥ 2562 → SE,
+// other 15.2 → 2019.
 func ProductOf(b Build) string {
 	switch {
+	case b.Major == 14:
+		return "Exchange Server 2010"
 	case b.Minor == 0:
 		return "Exchange Server 2013"
 	case b.Minor == 1:

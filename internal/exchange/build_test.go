@@ -52,7 +52,8 @@ func TestParseBuildBad(t *testing.T) {
 	test("15.1.2176.2.1", "want a.b.c.d")
 	test("15.1.99999.1", "too large")
 	test("15.1.2176.99999999", "too large")
-	test("14.3.513.0", "Exchange 2010")
+	test("8.3.517.0", "Exchange 2007")
+	test("14.4.1.0", "major version 14")
 	test("16.0.1.1", "major version 16")
 	test("15.3.1.1", "minor version 3")
 	test("15..2176.2", "empty")
@@ -61,6 +62,7 @@ func TestParseBuildBad(t *testing.T) {
 
 func TestProductOf(t *testing.T) {
 	for in, want := range map[string]string{
+		"14.3.513.0":   "Exchange Server 2010",
 		"15.0.1497.2":  "Exchange Server 2013",
 		"15.1.2507.6":  "Exchange Server 2016",
 		"15.2.1748.10": "Exchange Server 2019",

@@ -15,9 +15,6 @@ import (
 	"time"
 )
 
-//go:generate cp ../../../shared/data/exchange-builds.csv data/builds.csv
-//go:generate cp ../../../shared/data/exchange-cve-fixes.csv data/cve-fixes.csv
-
 //go:embed data/*.csv
 var embedded embed.FS
 
@@ -27,6 +24,10 @@ const (
 	FixesFile     = "cve-fixes.csv"
 	LifecycleFile = "lifecycle.csv"
 	CVEsFile      = "cves.csv"
+	KEVFile       = "kev.csv"
+	// UpdatedFile in a folder written by `exhunt kb update` holds the time
+	// of the update (RFC 3339) on its first line, then the sources read.
+	UpdatedFile = "updated.txt"
 )
 
 // ErrKB is wrapped by every knowledge-base loading error.
@@ -51,11 +52,15 @@ type Fix struct {
 	CVE       string
 	Product   string
 	CU        string
-	Build     Build
+	Build     Build // zero when NoBuild
 	Update    string
 	Condition string // build, config:X, build+config:X
 	Source    string
 	Notes     string
+	// NoBuild marks a line Microsoft lists as affected with no fixed build
+	// (fixed_build "none"): every build of it is exposed, the remedy is the
+	// configuration the condition names.
+	NoBuild bool
 }
 
 // Lifecycle is one row of lifecycle.csv.
@@ -63,6 +68,21 @@ type Lifecycle struct {
 	Product      string
 	EndOfSupport time.Time
 	SupportedCUs []string
+	// UpdatesEnd is the last day Microsoft shipped security updates to
+	// anyone (paid Extended Security Updates included); zero when it is
+	// the end of support or not yet known.
+	UpdatesEnd time.Time
+}
+
+// KEVEntry is one row of kev.csv: a CVE on CISA's Known Exploited
+// Vulnerabilities catalog.
+type KEVEntry struct {
+	CVE       string `json:"cve"`
+	DateAdded string `json:"date_added"`
+	// Ransomware is CISA's knownRansomwareCampaignUse: Known or Unknown.
+	Ransomware string `json:"known_ransomware_use"`
+	Name       string `json:"name,omitempty"`
+	Source     string `json:"-"`
 }
 
 // CVEInfo is one row of cves.csv.
@@ -79,6 +99,12 @@ type KB struct {
 	Fixes     []Fix
 	Lifecycle map[string]Lifecycle
 	CVEs      map[string]CVEInfo
+	KEV       map[string]KEVEntry
+	// Origin says where the knowledge came from: "embedded" or a folder.
+	Origin string
+	// Updated is when `exhunt kb update` wrote the folder (zero for the
+	// embedded copy), from its updated.txt.
+	Updated time.Time
 	// Now is the reference time for "still supported"; nil means time.Now.
 	Now func() time.Time
 }
@@ -88,7 +114,12 @@ var defaultKB = sync.OnceValues(func() (*KB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return LoadFS(sub)
+	kb, err := LoadFS(sub)
+	if err != nil {
+		return nil, err
+	}
+	kb.Origin = "embedded"
+	return kb, nil
 })
 
 // Default returns the embedded knowledge base, parsed once.
@@ -102,7 +133,16 @@ func Load(dir string) (*KB, error) {
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a folder", ErrKB, dir)
 	}
-	return loadFS(os.DirFS(dir), dir)
+	kb, err := loadFS(os.DirFS(dir), dir)
+	if err != nil {
+		return nil, err
+	}
+	kb.Origin = dir
+	if data, err := os.ReadFile(filepath.Join(dir, UpdatedFile)); err == nil {
+		first, _, _ := strings.Cut(string(data), "\n")
+		kb.Updated, _ = time.Parse(time.RFC3339, strings.TrimSpace(first))
+	}
+	return kb, nil
 }
 
 // LoadFS reads a knowledge base from fsys (the embedded copy uses it too).
@@ -115,7 +155,7 @@ func loadFS(fsys fs.FS, dir string) (*KB, error) {
 		}
 		return filepath.Join(dir, f)
 	}
-	kb := &KB{Lifecycle: map[string]Lifecycle{}, CVEs: map[string]CVEInfo{}}
+	kb := &KB{Lifecycle: map[string]Lifecycle{}, CVEs: map[string]CVEInfo{}, KEV: map[string]KEVEntry{}}
 	if err := readCSV(fsys, BuildsFile, name(BuildsFile), []string{"product", "cu", "update_name", "build", "release_date", "kb", "notes"}, kb.addRelease); err != nil {
 		return nil, err
 	}
@@ -129,6 +169,7 @@ func loadFS(fsys fs.FS, dir string) (*KB, error) {
 	}{
 		{LifecycleFile, []string{"product", "end_of_support", "supported_cus", "source"}, kb.addLifecycle},
 		{CVEsFile, []string{"cve", "wave", "summary", "exploited_since", "source"}, kb.addCVE},
+		{KEVFile, []string{"cve", "date_added", "known_ransomware_use", "name", "source"}, kb.addKEV},
 	} {
 		src, shown := fsys, name(opt.file)
 		if _, err := fs.Stat(fsys, opt.file); err != nil {
@@ -178,9 +219,9 @@ func readCSV(fsys fs.FS, file, shown string, cols []string, add func(map[string]
 			return fmt.Errorf("%w: %s: %v", ErrKB, shown, err)
 		}
 		line, _ := r.FieldPos(0)
-		row := make(map[string]string, len(cols))
-		for _, c := range cols {
-			if i := index[c]; i < len(rec) {
+		row := make(map[string]string, len(index))
+		for c, i := range index { // every column: optional ones too
+			if i < len(rec) {
 				row[c] = strings.TrimSpace(rec[i])
 			}
 		}
@@ -221,10 +262,6 @@ func (kb *KB) addRelease(row map[string]string) error {
 }
 
 func (kb *KB) addFix(row map[string]string) error {
-	b, err := ParseBuild(row["fixed_build"])
-	if err != nil {
-		return err
-	}
 	if !strings.HasPrefix(row["cve"], "CVE-") {
 		return fmt.Errorf("cve %q does not start with CVE-", row["cve"])
 	}
@@ -232,7 +269,23 @@ func (kb *KB) addFix(row map[string]string) error {
 	if cond != "build" && !strings.HasPrefix(cond, "config:") && !strings.HasPrefix(cond, "build+config:") {
 		return fmt.Errorf("condition %q is not build, config:X or build+config:X", cond)
 	}
-	kb.Fixes = append(kb.Fixes, Fix{row["cve"], row["product"], row["cu"], b, row["update_name"], cond, row["source"], row["notes"]})
+	f := Fix{CVE: row["cve"], Product: row["product"], CU: row["cu"], Update: row["update_name"], Condition: cond, Source: row["source"], Notes: row["notes"]}
+	if strings.EqualFold(row["fixed_build"], "none") {
+		if !strings.HasPrefix(cond, "config:") {
+			return fmt.Errorf("fixed_build none needs condition config:X (the remedy), not %q", cond)
+		}
+		if row["product"] == "" || row["cu"] == "" {
+			return errors.New("fixed_build none needs the product and cu it applies to")
+		}
+		f.NoBuild = true
+	} else {
+		b, err := ParseBuild(row["fixed_build"])
+		if err != nil {
+			return err
+		}
+		f.Build = b
+	}
+	kb.Fixes = append(kb.Fixes, f)
 	return nil
 }
 
@@ -247,7 +300,26 @@ func (kb *KB) addLifecycle(row map[string]string) error {
 			cus = append(cus, c)
 		}
 	}
-	kb.Lifecycle[row["product"]] = Lifecycle{row["product"], d, cus}
+	end, err := parseDate(row["updates_end"])
+	if err != nil {
+		return err
+	}
+	kb.Lifecycle[row["product"]] = Lifecycle{row["product"], d, cus, end}
+	return nil
+}
+
+func (kb *KB) addKEV(row map[string]string) error {
+	if !strings.HasPrefix(row["cve"], "CVE-") {
+		return fmt.Errorf("cve %q does not start with CVE-", row["cve"])
+	}
+	if _, err := parseDate(row["date_added"]); err != nil {
+		return err
+	}
+	use := row["known_ransomware_use"]
+	if use == "" {
+		use = "Unknown"
+	}
+	kb.KEV[row["cve"]] = KEVEntry{row["cve"], row["date_added"], use, row["name"], row["source"]}
 	return nil
 }
 
@@ -258,6 +330,13 @@ func (kb *KB) addCVE(row map[string]string) error {
 	}
 	kb.CVEs[row["cve"]] = CVEInfo{row["cve"], row["wave"], row["summary"], d}
 	return nil
+}
+
+// InKEV says whether CISA's Known Exploited Vulnerabilities catalog lists
+// cve (any letter case).
+func (kb *KB) InKEV(cve string) bool {
+	_, ok := kb.KEV[strings.ToUpper(strings.TrimSpace(cve))]
+	return ok
 }
 
 // DataDate is the newest release date in the knowledge base: how current it is.

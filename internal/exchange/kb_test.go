@@ -14,10 +14,15 @@ func TestDefaultKB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(kb.Releases) < 290 || len(kb.Fixes) < 220 {
-		t.Errorf("embedded kb too small: %d releases, %d fixes", len(kb.Releases), len(kb.Fixes))
+	// The sizes the README and SOURCES.md state.
+	cves := map[string]bool{}
+	for _, f := range kb.Fixes {
+		cves[f.CVE] = true
 	}
-	if got := kb.DataDate().Format("2006-01-02"); got < "2026-08-11" {
+	if len(kb.Releases) != 346 || len(kb.Fixes) != 740 || len(cves) != 142 || len(kb.KEV) != 18 {
+		t.Errorf("embedded kb: %d releases, %d fixes, %d CVEs, %d KEV entries; README and SOURCES.md say 346, 740, 142, 18", len(kb.Releases), len(kb.Fixes), len(cves), len(kb.KEV))
+	}
+	if got := kb.DataDate().Format("2006-01-02"); got != "2026-10-13" {
 		t.Errorf("data date %s", got)
 	}
 	if kb.CVEs["CVE-2021-26855"].ExploitedSince.Format("2006-01-02") != "2021-01-06" {

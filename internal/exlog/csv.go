@@ -4,10 +4,11 @@ import "bytes"
 
 // splitCSV decodes the RFC 4180 fields of rec into out, recording each
 // field's [start,end) in offs. It stops after limit fields (limit <= 0:
-// no limit) and then returns limit+1 if more follow. ok is false for an
-// unterminated quoted field. Text after a closing quote up to the next
-// comma is kept, as Excel does, rather than failing the line.
-func splitCSV(rec []byte, limit int, out []byte, offs []int32) (_ []byte, _ []int32, n int, ok bool) {
+// no limit) and then returns limit+1 if more follow, with rest the index
+// in rec where the next field starts. ok is false for an unterminated
+// quoted field. Text after a closing quote up to the next comma is kept,
+// as Excel does, rather than failing the line.
+func splitCSV(rec []byte, limit int, out []byte, offs []int32) (_ []byte, _ []int32, n int, ok bool, rest int) {
 	i := 0
 	for {
 		start := int32(len(out))
@@ -16,7 +17,7 @@ func splitCSV(rec []byte, limit int, out []byte, offs []int32) (_ []byte, _ []in
 			for {
 				j := bytes.IndexByte(rec[i:], '"')
 				if j < 0 {
-					return out, offs, n, false
+					return out, offs, n, false, len(rec)
 				}
 				out = append(out, rec[i:i+j]...)
 				i += j + 1
@@ -46,11 +47,11 @@ func splitCSV(rec []byte, limit int, out []byte, offs []int32) (_ []byte, _ []in
 		offs = append(offs, start, int32(len(out)))
 		n++
 		if i >= len(rec) {
-			return out, offs, n, true
+			return out, offs, n, true, len(rec)
 		}
 		i++ // the comma
 		if n == limit {
-			return out, offs, n + 1, true
+			return out, offs, n + 1, true, i
 		}
 	}
 }

@@ -66,14 +66,44 @@ func (f *Fields) value(i int) string {
 func (f *Fields) derive(t LogType, raw []byte) {
 	switch t {
 	case ECP:
-		if ed, ok := f.Get("EventData"); ok {
-			f.eventData(ed)
+		ed, ok := f.Get("EventData")
+		if !ok {
+			// Excerpts name their columns freely ("Command,Response"):
+			// the event data is then what follows the time, server and
+			// event id columns.
+			ed = f.eventText(raw)
+			f.extra = append(f.extra, kv{"EventData", ed})
 		}
+		f.eventData(ed)
 	case OABGenerator:
 		if p, ok := tempFilePath(raw); ok {
 			f.extra = append(f.extra, kv{"TempFilePath", p})
 		}
 	}
+}
+
+// eventText is the record's text after its time, server name and event
+// id columns: as written when the time comes first and the other two are
+// absent (quoting in such excerpts follows no rule), else the values of
+// the other columns joined with commas.
+func (f *Fields) eventText(raw []byte) string {
+	_, hasID := f.h.fold["eventid"]
+	if f.h.time == 0 && f.h.host < 0 && !hasID {
+		if _, rest, ok := bytes.Cut(raw, []byte(",")); ok {
+			return string(rest)
+		}
+	}
+	skip := map[int]bool{f.h.time: true, f.h.host: true}
+	if i, ok := f.h.fold["eventid"]; ok {
+		skip[i] = true
+	}
+	var parts []string
+	for i := range f.h.names {
+		if !skip[i] {
+			parts = append(parts, f.value(i))
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // eventData splits Exchange's activity-context list

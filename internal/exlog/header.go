@@ -15,6 +15,7 @@ type header struct {
 	time  int            // DateTime / TimeStamp / date-time column, -1 if none
 	host  int            // ServerHostName / ServerName column
 	proto int            // Protocol column
+	stem  int            // UrlStem column
 	// coverNeed is how many leading columns a filtered-out record must
 	// have for its time to be read.
 	coverNeed int
@@ -23,7 +24,7 @@ type header struct {
 var emptyHeader = newHeader(nil)
 
 func newHeader(names []string) *header {
-	h := &header{names: names, index: map[string]int{}, fold: map[string]int{}, time: -1, host: -1, proto: -1}
+	h := &header{names: names, index: map[string]int{}, fold: map[string]int{}, time: -1, host: -1, proto: -1, stem: -1}
 	for i, n := range names {
 		if _, dup := h.index[n]; !dup {
 			h.index[n] = i
@@ -43,6 +44,8 @@ func newHeader(names []string) *header {
 			}
 		case "protocol":
 			h.proto = i
+		case "urlstem":
+			h.stem = i
 		}
 	}
 	h.coverNeed = h.time + 1
@@ -84,6 +87,8 @@ func declaredType(v string) LogType {
 		return OABGenerator
 	case strings.Contains(v, "cmdlet"), strings.Contains(v, "powershell"):
 		return Cmdlet
+	case strings.Contains(v, "http"): // "Rps Http Logs"
+		return RpsHttp
 	}
 	return Other
 }
@@ -98,6 +103,8 @@ func (p *parser) logType() LogType {
 		switch {
 		case h.has("AnchorMailbox", "UrlStem"):
 			return HttpProxy
+		case h.has("UrlStem", "ShellId"):
+			return RpsHttp
 		case h.has("EventData"):
 			return ECP
 		case h.has("Cmdlet", "Parameters"):
@@ -122,6 +129,8 @@ func folderType(source string) LogType {
 		return ECP
 	case strings.Contains(s, "/oabgeneratorlog/"):
 		return OABGenerator
+	case strings.Contains(s, "/cmdletinfra/") && strings.Contains(s, "/http/"):
+		return RpsHttp
 	case strings.Contains(s, "/cmdletinfra/"):
 		return Cmdlet
 	}

@@ -22,7 +22,11 @@ const (
 	ECP          LogType = "ecp"
 	OABGenerator LogType = "oabgenerator"
 	Cmdlet       LogType = "cmdlet"
-	Other        LogType = "other"
+	// RpsHttp is the back-end PowerShell HTTP log
+	// (Logging\CmdletInfra\Powershell-Proxy\Http\Rps_Http_*.LOG): the
+	// requests that reached Exchange's remote PowerShell.
+	RpsHttp LogType = "rpshttp"
+	Other   LogType = "other"
 )
 
 // Options tune one Parse call. The zero value parses every record.
@@ -44,6 +48,9 @@ type Stats struct {
 	Lines     int64 // physical lines, headers included
 	Records   int64 // records passed to fn
 	Malformed int64 // data records that could not be parsed, or were too long
+	// Ragged counts records passed to fn whose value count differed from
+	// the header's columns (see fitColumns).
+	Ragged int64
 	// First and Last are the earliest and latest record times, filtered
 	// records included.
 	First, Last time.Time
@@ -52,8 +59,13 @@ type Stats struct {
 	Fields   []string // column names of the last header, as spelled there
 	Software string   // #Software:
 	Version  string   // #Version:, the Exchange build, e.g. 15.01.2176.002
-	LogType  LogType
-	Host     string // first ServerHostName (or ServerName) value
+	// VersionLine is the line of the first #Version: header, 0 if none.
+	VersionLine int64
+	LogType     LogType
+	Host        string // first ServerHostName (or ServerName) value
+	// Protocol is the HttpProxy category of the first record passed to
+	// fn ("ecp", "owa"...), from the record, see Parse.
+	Protocol string
 }
 
 const (
@@ -65,7 +77,8 @@ const (
 // Parse reads one Exchange log from r and calls fn for each data record
 // the filter accepts. source is the evidence path with '/' separators;
 // its folders are the last resort for the log type and the HttpProxy
-// protocol. fn may keep records; its error stops Parse and is returned as
+// protocol, after the #Log-type: header, the columns and the record's
+// own Protocol and UrlStem values. fn may keep records; its error stops Parse and is returned as
 // is. Malformed records are counted, never fatal.
 func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func(*evidence.Record) error) (Stats, error) {
 	if opt.MaxLine <= 0 || opt.MaxLine > 1<<30 {
@@ -238,6 +251,9 @@ func (p *parser) directive(line []byte) {
 		p.st.Software = string(val)
 	case "version":
 		p.st.Version = string(val)
+		if p.st.VersionLine == 0 {
+			p.st.VersionLine = p.st.Lines
+		}
 	case "log-type":
 		p.declared = declaredType(string(val))
 	}
@@ -245,7 +261,7 @@ func (p *parser) directive(line []byte) {
 
 func (p *parser) setHeader(list []byte) {
 	var n int
-	p.vals, p.offs, n, _ = splitCSV(list, 0, p.vals[:0], p.offs[:0])
+	p.vals, p.offs, n, _, _ = splitCSV(list, 0, p.vals[:0], p.offs[:0])
 	names := make([]string, n)
 	all := string(p.vals)
 	for i := range n {
@@ -284,10 +300,15 @@ func (p *parser) data(line []byte, start int64) error {
 	}
 	var n int
 	var ok bool
-	p.vals, p.offs, n, ok = splitCSV(line, limit, p.vals[:0], p.offs[:0])
-	if !ok || keep && n != len(h.names) || !keep && n < limit {
+	p.vals, p.offs, n, ok, _ = splitCSV(line, limit, p.vals[:0], p.offs[:0])
+	if !ok || !keep && n <= h.time {
 		p.st.Malformed++
 		return nil
+	}
+	ragged := keep && n != len(h.names)
+	if ragged {
+		p.fitColumns(line, n)
+		n = len(h.names)
 	}
 	var t time.Time
 	if h.time >= 0 {
@@ -303,10 +324,41 @@ func (p *parser) data(line []byte, start int64) error {
 	if !keep {
 		return nil
 	}
+	if ragged {
+		p.st.Ragged++
+	}
 	f := &Fields{h: h, vals: string(p.vals), offs: slices.Clone(p.offs[:2*n])}
 	f.derive(p.st.LogType, line)
 	p.st.Records++
 	return p.fn(&evidence.Record{Source: p.src, Line: start, Time: t, Log: p.logSource(f), Fields: f})
+}
+
+// fitColumns makes a record with n values fit the header's columns, as a
+// reader of the file would: missing trailing values are empty, and when
+// there are more values than columns the last column keeps the rest of
+// the record as written, commas included. Exchange writes exactly the
+// header's columns; other counts come from excerpts whose header was
+// written by hand (the real incident excerpts name fewer columns than
+// their rows carry) or from columns that hold unquoted commas.
+func (p *parser) fitColumns(line []byte, n int) {
+	cols := len(p.hdr.names)
+	if n < cols {
+		for ; n < cols; n++ {
+			end := int32(len(p.vals))
+			p.offs = append(p.offs, end, end)
+		}
+		return
+	}
+	if cols == 1 {
+		p.vals = append(p.vals[:0], line...)
+		p.offs = append(p.offs[:0], 0, int32(len(line)))
+		return
+	}
+	var rest int
+	p.vals, p.offs, _, _, rest = splitCSV(line, cols-1, p.vals[:0], p.offs[:0])
+	start := int32(len(p.vals))
+	p.vals = append(p.vals, line[rest:]...)
+	p.offs = append(p.offs[:2*(cols-1)], start, int32(len(p.vals)))
 }
 
 // text handles an OAB generator line in a log without a header: the line
@@ -336,6 +388,10 @@ func (p *parser) value(i int) []byte {
 	return p.vals[p.offs[2*i]:p.offs[2*i+1]]
 }
 
+// logSource says what produced a record. For HttpProxy logs the category
+// is the protocol, taken from the record itself: its Protocol column, else
+// the first segment of its UrlStem (/ecp/y.js is ECP), and only then the
+// folder the file sits in, which a flattened triage copy loses.
 func (p *parser) logSource(f *Fields) evidence.LogSource {
 	ls := evidence.LogSource{Product: "exchange", Service: string(p.st.LogType)}
 	if p.st.LogType != HttpProxy {
@@ -345,6 +401,9 @@ func (p *parser) logSource(f *Fields) evidence.LogSource {
 	if p.hdr.proto >= 0 {
 		proto = f.value(p.hdr.proto)
 	}
+	if proto == "" && p.hdr.stem >= 0 {
+		proto = stemProtocol(f.value(p.hdr.stem))
+	}
 	if proto == "" {
 		proto = folderProtocol(p.src)
 	}
@@ -352,7 +411,29 @@ func (p *parser) logSource(f *Fields) evidence.LogSource {
 		p.protoRaw, p.protoLower = proto, strings.ToLower(proto)
 	}
 	ls.Category = p.protoLower
+	if p.st.Protocol == "" {
+		p.st.Protocol = ls.Category
+	}
 	return ls
+}
+
+// stemProtocols maps the first URL segment of an Exchange request to the
+// protocol name HttpProxy logs use (their Protocol column and folder).
+var stemProtocols = map[string]string{
+	"owa": "owa", "ecp": "ecp", "ews": "ews", "autodiscover": "autodiscover", "mapi": "mapi",
+	"oab": "oab", "powershell": "powershell", "rpc": "rpchttp", "microsoft-server-activesync": "eas",
+	"api": "rest", "pushnotifications": "pushnotifications",
+}
+
+// stemProtocol returns the protocol of a URL path ("/ECP/y.js" → "ecp"),
+// or "" when its first segment is not an Exchange virtual directory.
+func stemProtocol(stem string) string {
+	stem = strings.TrimPrefix(stem, "/")
+	seg, _, _ := strings.Cut(stem, "/")
+	if len(seg) > 32 {
+		return ""
+	}
+	return stemProtocols[strings.ToLower(seg)]
 }
 
 func (p *parser) cover(t time.Time) {

@@ -182,8 +182,6 @@ func TestMalformed(t *testing.T) {
 		records, malformed int64
 	}{
 		{"no header", "2021-03-03T00:00:00Z,r,/owa/\n", 0, 1},
-		{"too few", hdr + "2021-03-03T00:00:00Z,r\n", 0, 1},
-		{"too many", hdr + "2021-03-03T00:00:00Z,r,/owa/,x\n", 0, 1},
 		{"bad time", hdr + "yesterday,r,/owa/\n", 0, 1},
 		{"unterminated quote at EOF", hdr + "2021-03-03T00:00:00Z,r,\"/owa/\n", 0, 1},
 		{"quoted comma", hdr + "2021-03-03T00:00:00Z,r,\"/a,b\"\n", 1, 0},
@@ -198,6 +196,113 @@ func TestMalformed(t *testing.T) {
 				t.Errorf("records, malformed = %d, %d; want %d, %d", g.st.Records, g.st.Malformed, tc.records, tc.malformed)
 			}
 		})
+	}
+}
+
+// Rows with fewer or more values than the header names are kept, not
+// dropped: missing trailing values are empty, extra ones stay, as written,
+// in the last column; Ragged counts them.
+func TestRaggedRows(t *testing.T) {
+	hdr := "#Fields: DateTime,RequestId,UrlStem\n"
+	g := parseBytes(t, []byte(hdr+"2021-03-03T00:00:00Z,r\n2021-03-03T00:00:01Z,r,/owa/,x,\"y\"\n2021-03-03T00:00:02Z,r,/ecp/\n"), "x", Options{})
+	if g.st.Records != 3 || g.st.Malformed != 0 || g.st.Ragged != 2 {
+		t.Fatalf("stats %+v", g.st)
+	}
+	if v, ok := g.recs[0].Fields.Get("UrlStem"); !ok || v != "" {
+		t.Errorf("missing value: %q %v", v, ok)
+	}
+	if v := field(t, g.recs[1], "UrlStem"); v != `/owa/,x,"y"` {
+		t.Errorf("extra values: %q", v)
+	}
+	// A one-column header keeps the whole row.
+	g = parseBytes(t, []byte("#Fields: DateTime\n2021-03-03T00:00:00Z,a,b\n"), "x", Options{})
+	if g.st.Malformed != 1 {
+		t.Errorf("a time column holding the rest of the row is not a time: %+v", g.st)
+	}
+}
+
+// The ECP server log of a real March 2021 incident (helsecert, see
+// ../../../shared/corpus/real-exchange-evidence/SOURCES.md): its header,
+// written for the excerpt, names "Command,Response" instead of EventData,
+// and most rows carry fewer or more values. Every row is read, and the
+// S:CMD item with the injected script is there, as the rules need it.
+func TestRealECPExcerpt(t *testing.T) {
+	name := "../../../shared/corpus/real-exchange-evidence/helsecert/assembled/EXCH/Program Files/Microsoft/Exchange Server/V15/Logging/ECP/Server/ECPServer20210303-1.LOG"
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	if typ, ok := Sniff(b); typ != ECP || !ok {
+		t.Errorf("Sniff = %q %v", typ, ok)
+	}
+	g := parseBytes(t, b, "ECPServer20210303-1.LOG", Options{})
+	if g.st.Records != 17 || g.st.Malformed != 0 {
+		t.Fatalf("records %d malformed %d, want 17 and 0", g.st.Records, g.st.Malformed)
+	}
+	scripts := 0
+	for _, r := range g.recs {
+		cmd, _ := r.Fields.Get("CMD")
+		ed, _ := r.Fields.Get("EventData")
+		if strings.HasPrefix(cmd, "Set-OabVirtualDirectory.ExternalUrl=''http://f/<script language=") && strings.Contains(ed, `eval(Request[""klk123456""],""unsafe"")`) {
+			scripts++
+		}
+	}
+	if scripts != 2 {
+		t.Errorf("%d rows with the injected script, want 2", scripts)
+	}
+}
+
+// Test-ProxyLogon's export of a real incident's HttpProxy Ecp rows (a
+// PowerShell Export-Csv file: a #TYPE line, then a quoted header) is read
+// as an HttpProxy log, and each row's protocol comes from its UrlStem: the
+// file sits in no HttpProxy folder.
+func TestRealTestProxyLogonExport(t *testing.T) {
+	b, err := os.ReadFile("../../../shared/corpus/real-exchange-evidence/helsecert/raw/HttpProxy_Ecp_TestProxyLogon_export.csv")
+	if err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	if typ, ok := Sniff(b); typ != HttpProxy || !ok {
+		t.Errorf("Sniff = %q %v", typ, ok)
+	}
+	g := parseBytes(t, b, "export.csv", Options{})
+	if g.st.Records == 0 || g.st.Malformed != 0 || g.st.Protocol != "ecp" {
+		t.Fatalf("stats %+v", g.st)
+	}
+	for _, r := range g.recs {
+		if r.Log.Category != "ecp" {
+			t.Errorf("line %d: category %q, want ecp (from /ecp/y.js)", r.Line, r.Log.Category)
+		}
+	}
+}
+
+// The lab ProxyShell run's back-end PowerShell HTTP log (real lines,
+// DebugPrivilege/InsightEngineering): a plain header line before the
+// #Software block, then the #Log-type "Rps Http Logs".
+func TestRealRpsHttp(t *testing.T) {
+	b, err := os.ReadFile("../../../shared/corpus/real-exchange-evidence/proxyshell-lab/Program Files/Microsoft/Exchange Server/V15/Logging/CmdletInfra/Powershell-Proxy/Http/Rps_Http_2023110922-1.LOG")
+	if err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	if typ, ok := Sniff(b); typ != RpsHttp || !ok {
+		t.Errorf("Sniff = %q %v", typ, ok)
+	}
+	g := parseBytes(t, b, "a.LOG", Options{})
+	if g.st.LogType != RpsHttp || g.st.Records == 0 || g.st.Host != "EXCHANGE2012" {
+		t.Fatalf("stats %+v", g.st)
+	}
+	if q := field(t, g.recs[0], "UrlQuery"); !strings.Contains(q, "Email=autodiscover/autodiscover.json%3F@") {
+		t.Errorf("UrlQuery %q", q)
+	}
+}
+
+func TestStemProtocol(t *testing.T) {
+	for stem, want := range map[string]string{
+		"/ecp/y.js": "ecp", "/OWA/auth/x.aspx": "owa", "/Microsoft-Server-ActiveSync/default.eas": "eas",
+		"/rpc/rpcproxy.dll": "rpchttp", "/erp/conn.aspx": "", "": "", "ecp": "ecp",
+	} {
+		if got := stemProtocol(stem); got != want {
+			t.Errorf("stemProtocol(%q) = %q, want %q", stem, got, want)
+		}
 	}
 }
 

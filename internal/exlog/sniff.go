@@ -28,14 +28,19 @@ func Sniff(head []byte) (LogType, bool) {
 	exchange := false
 	sc := bufio.NewScanner(bytes.NewReader(head))
 	sc.Buffer(nil, len(head)+1)
-	for first := true; sc.Scan(); first = false {
+	data := 0
+	for sc.Scan() {
 		line := bytes.TrimRight(sc.Bytes(), "\r")
 		if len(line) == 0 {
 			continue
 		}
 		if line[0] != '#' {
-			if first && looksLikeHeader(line) {
+			// A plain CSV header line may come first (Export-Csv, after
+			// its #TYPE line) or before the #-block of a copied log.
+			data++
+			if data == 1 && p.hdr == nil && looksLikeHeader(line) {
 				p.setHeaderOnly(line)
+				continue
 			}
 			break
 		}

@@ -11,7 +11,24 @@ type HostResult struct {
 	Coverage []Coverage `json:"coverage"`
 	Findings []Finding  `json:"findings"`
 
-	Build        string     `json:"build,omitempty"` // from log headers, when seen
+	// VerdictReason says in one sentence why the verdict is what it is,
+	// and whether the evidence was incomplete.
+	VerdictReason string `json:"verdict_reason,omitempty"`
+	// Build is the Exchange build the most reliable, most precise signal
+	// in the evidence names (see BuildSources); never a placeholder.
+	Build string `json:"build,omitempty"`
+	// BuildSources lists every build signal found, with where it came
+	// from and how far it can be trusted, placeholders included.
+	BuildSources []BuildSource `json:"build_sources,omitempty"`
+	// NotExamined lists every input that could not be examined, or only
+	// in part, and why (unknown format, unreadable, skipped by a guard,
+	// over --max-file-size). Always present: an empty list means
+	// everything given was examined.
+	NotExamined []Unexamined `json:"not_examined"`
+	// FilesExamined counts the files read by a log parser or the file
+	// checks (in part or whole).
+	FilesExamined int `json:"files_examined"`
+
 	Started      time.Time  `json:"started,omitzero"`
 	Finished     time.Time  `json:"finished,omitzero"`
 	Evidence     []FileHash `json:"evidence,omitempty"`
@@ -52,4 +69,28 @@ type FileHash struct {
 	Size   int64     `json:"size"`
 	SHA256 string    `json:"sha256"`
 	MTime  time.Time `json:"mtime,omitzero"`
+}
+
+// BuildSource is one place the evidence names an Exchange build.
+type BuildSource struct {
+	Build string `json:"build"` // as written there (15.01.2176.002, 15.1.2176, ...)
+	// Source says what kind of signal it is: "log header #Version",
+	// "log columns MajorVersion..RevisionVersion", "ECP S:BLD",
+	// "file version of ExSetup.exe", "URL path", "event data".
+	Source string `json:"source"`
+	File   string `json:"file"`
+	Line   int64  `json:"line,omitempty"`
+	// Reliability: high (the running code says its own build: file
+	// versions, version columns, ECP S:BLD), medium (log headers, event
+	// data), low (URL paths: the CU only, and any client can ask for any
+	// path), ignored (a placeholder such as the 15.0.0.0 every ECP log
+	// header carries, or not an Exchange 2013+ build).
+	Reliability string `json:"reliability"`
+	Note        string `json:"note,omitempty"`
+}
+
+// Unexamined is one input that was not examined, or only in part.
+type Unexamined struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 }

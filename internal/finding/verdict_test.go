@@ -1,6 +1,9 @@
 package finding
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestJudge(t *testing.T) {
 	f := func(sev Severity, out Outcome, kind Kind) Finding {
@@ -40,5 +43,28 @@ func TestSort(t *testing.T) {
 	Sort(fs)
 	if fs[0].Line != 1 {
 		t.Errorf("not sorted: %+v", fs)
+	}
+}
+
+// A cleared Security log alone is suspicious, not proof; next to a
+// proven compromise it changes nothing.
+func TestJudgeClearedLog(t *testing.T) {
+	cleared := Finding{Title: "Security Audit Log Cleared", Severity: High, Outcome: Unknown, Kind: KindEvent, Attack: []string{"T1070.001"}, Source: "Security.evtx", Line: 7}
+	v, why := JudgeWhy([]Finding{cleared})
+	if v != ExploitationAttempted || !strings.Contains(why, "no proof of compromise") || !strings.Contains(why, "Security.evtx:7") {
+		t.Errorf("cleared log alone: %s, %q", v, why)
+	}
+	shell := Finding{Title: "web shell", Severity: High, Outcome: Unknown, Kind: KindFile, Attack: []string{"T1505.003"}, Source: "x.aspx"}
+	if v, why := JudgeWhy([]Finding{cleared, shell}); v != Compromised || !strings.Contains(why, `"web shell"`) {
+		t.Errorf("cleared log and web shell: %s, %q", v, why)
+	}
+	// A log-clearing rule that also names a CVE is not mere log clearing.
+	cve := cleared
+	cve.CVEs = []string{"CVE-2021-26857"}
+	if v := Judge([]Finding{cve}); v != Compromised {
+		t.Errorf("with a CVE: %s", v)
+	}
+	if v, why := JudgeWhy(nil); v != NoEvidence || why == "" {
+		t.Errorf("nothing: %s %q", v, why)
 	}
 }

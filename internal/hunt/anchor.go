@@ -65,13 +65,20 @@ func (h *hostHunt) anchorFileTimes() {
 func (h *hostHunt) linkCreators(f *finding.Finding, events []int) {
 	suffix := "/" + strings.ToLower(f.Source)
 	name := suffix[strings.LastIndexByte(suffix, '/'):]
+	// In a command line the path follows a drive (C:\root\x.dmp) or not
+	// (\root\x.dmp): a drive folder of the evidence (C/root/x.dmp, as in
+	// a bundle or a KAPE copy) is left out, as for a copy of C:\ itself.
+	inCmd := strings.TrimPrefix(suffix, "/")
+	if len(inCmd) > 2 && inCmd[1] == '/' && inCmd[0] >= 'a' && inCmd[0] <= 'z' {
+		inCmd = inCmd[2:]
+	}
 	for _, j := range events {
 		ev := &h.findings[j]
 		var how string
 		switch {
 		case pathEndsWith(ev.Details["target_filename"], suffix, name):
 			how = "created by"
-		case strings.Contains(strings.ToLower(strings.ReplaceAll(ev.Details["command_line"], `\`, "/")), strings.TrimPrefix(suffix, "/")):
+		case strings.Contains(strings.ToLower(strings.ReplaceAll(ev.Details["command_line"], `\`, "/")), inCmd):
 			how = "named in the command line of"
 		default:
 			continue

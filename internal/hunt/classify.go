@@ -18,39 +18,56 @@ const (
 	kindIIS            // IIS W3C log
 	kindExLog          // Exchange CSV log (HttpProxy, ECP, OABGenerator, cmdlet)
 	kindEVTX           // Windows event log
+	kindPE             // ExSetup.exe or an Exchange DLL: its file version is the build
 )
+
+// maxPE bounds the Exchange binaries whose version a hunt reads: they all
+// carry the same build.
+const maxPE = 6
 
 // headSize is how much of a file classification reads.
 const headSize = 4096
 
-// candidateLog says whether a file may be a text log worth sniffing:
-// .log files anywhere (Exchange and IIS logs are found by their headers,
-// not their folders, so a non-default install path is found too), and
-// gzip-rotated ones.
+// candidateLog says whether a file may be a log worth sniffing, and is
+// listed as not examined when it is none exhunt reads: .log, .csv and
+// gzip files anywhere (Exchange and IIS logs are found by their headers,
+// not their folders or names, so a non-default install or a flattened,
+// renamed triage copy is found too), and .txt files in log folders or at
+// the top of the evidence (where a handed-over log lands).
 func candidateLog(f *evidence.File) bool {
 	l := f.Lower()
-	return strings.HasSuffix(l, ".log") || strings.HasSuffix(l, ".log.gz") || strings.HasSuffix(l, ".gz") ||
-		strings.HasSuffix(l, ".txt") && strings.Contains(l, "/logging/")
+	switch {
+	case strings.HasSuffix(l, ".log"), strings.HasSuffix(l, ".gz"), strings.HasSuffix(l, ".csv"):
+		return true
+	case strings.HasSuffix(l, ".txt"):
+		return strings.Contains(l, "/logging/") || strings.Contains(l, "/logs/") || strings.Count(l, "/") <= 1
+	}
+	return false
 }
 
-// classify decides from the path and the first bytes what a file is.
-func classify(f *evidence.File, head []byte) fileKind {
+// classify decides from the path and the first bytes what a file is; for
+// an IIS log without a #Fields: header it also returns the default
+// layout its lines fit.
+func classify(f *evidence.File, head []byte) (fileKind, string) {
 	switch {
 	case eventlog.IsEVTX(head):
-		return kindEVTX
+		return kindEVTX, ""
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		// gzip-rotated: IIS logs are what gets rotated this way.
 		if strings.Contains(f.Lower(), "logfiles") || strings.Contains(f.Lower(), "u_ex") {
-			return kindIIS
+			return kindIIS, ""
 		}
-		return kindNone
+		return kindNone, ""
 	case iislog.Sniff(head):
-		return kindIIS
+		return kindIIS, ""
 	}
 	if _, ok := exlog.Sniff(head); ok {
-		return kindExLog
+		return kindExLog, ""
 	}
-	return kindNone
+	if layout, ok := iislog.DefaultLayout(head); ok {
+		return kindIIS, layout
+	}
+	return kindNone, ""
 }
 
 // isEVTXPath says whether a file should be opened as an event log.

@@ -23,28 +23,61 @@ type cover struct {
 	malformedByFiles []string
 }
 
+// fileCover is what one log file covers, kept per file while the tree is
+// read so that coverage can follow the file to its host.
+type fileCover struct {
+	path, source              string
+	first, last               time.Time
+	days                      []time.Time
+	records, lines, malformed int64
+	notes                     []string
+}
+
 func (h *hostHunt) cover(source string, f *evidence.File, first, last time.Time, days []time.Time, records, lines, malformed int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c := h.coverage[source]
+	h.covers = append(h.covers, fileCover{path: f.Path, source: source, first: first, last: last, days: days, records: records, lines: lines, malformed: malformed})
+}
+
+// coverNote adds a coverage warning about the file cover recorded last
+// for source (call it right after cover, from the same worker).
+func (h *hostHunt) coverNote(source, text string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.covers) - 1; i >= 0; i-- {
+		if h.covers[i].source == source {
+			h.covers[i].notes = append(h.covers[i].notes, text)
+			return
+		}
+	}
+}
+
+// addCover folds one file's coverage into the host's per-source totals.
+func (h *hostHunt) addCover(fc fileCover) {
+	c := h.coverage[fc.source]
 	if c == nil {
 		c = &cover{days: map[time.Time]bool{}}
-		h.coverage[source] = c
+		h.coverage[fc.source] = c
 	}
 	c.files++
-	c.records += records
-	c.lines += lines
-	c.malformed += malformed
-	if malformed > 0 && len(c.malformedByFiles) < 20 {
-		c.malformedByFiles = append(c.malformedByFiles, fmt.Sprintf("%s: %d malformed lines", f.Path, malformed))
+	c.records += fc.records
+	c.lines += fc.lines
+	c.malformed += fc.malformed
+	if fc.malformed > 0 && len(c.malformedByFiles) < 20 {
+		c.malformedByFiles = append(c.malformedByFiles, fmt.Sprintf("%s: %d malformed lines", fc.path, fc.malformed))
 	}
-	if !first.IsZero() && (c.first.IsZero() || first.Before(c.first)) {
-		c.first = first
+	for _, n := range fc.notes {
+		if len(c.malformedByFiles) < 40 {
+			c.malformedByFiles = append(c.malformedByFiles, n)
+		}
 	}
-	if last.After(c.last) {
-		c.last = last
+	if !fc.first.IsZero() && (c.first.IsZero() || fc.first.Before(c.first)) {
+		c.first = fc.first
 	}
-	for _, d := range days {
+	if fc.last.After(c.last) {
+		c.last = fc.last
+	}
+	for _, d := range fc.days {
 		c.days[dayOf(d)] = true
 	}
 }

@@ -25,8 +25,9 @@ type fileFinding struct {
 }
 
 // scanFile hands one file's bytes to the FileDetector.
-// With headOnly, only the first headScan bytes are read and the file is
-// neither hashed nor listed as read evidence.
+// With headOnly, only the first headScan bytes (the readable head of an
+// over-ratio zip entry) are read and the file is neither hashed nor listed
+// as read evidence.
 func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash, headOnly bool) error {
 	rc, err := f.Open()
 	if err != nil {
@@ -39,7 +40,7 @@ func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash, headOnl
 	}
 	limit := h.opt.MaxFileSize
 	if headOnly {
-		limit = min(headScan, h.opt.MaxFileSize)
+		limit = headLimit(f, h.opt.MaxFileSize)
 	}
 	buf := getBuffer(min(f.Size, limit) + 1)
 	defer putBuffer(buf)

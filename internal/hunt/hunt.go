@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -104,7 +105,9 @@ func (o *Options) defaults() {
 	}
 }
 
-// Run hunts each path as the evidence of one server.
+// Run hunts each path as the evidence of one server. Evidence that names
+// several computers (event logs of six machines in one folder) gives one
+// result per computer, unless Options.Host names the one host to report.
 func Run(ctx context.Context, paths []string, opt Options) ([]finding.HostResult, error) {
 	opt.defaults()
 	if opt.Rules == nil {
@@ -116,48 +119,84 @@ func Run(ctx context.Context, paths []string, opt Options) ([]finding.HostResult
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", p, err)
 		}
-		out = append(out, res)
+		out = append(out, res...)
 	}
 	return out, nil
 }
 
-// hostHunt gathers what one evidence tree yields.
+// hostHunt gathers what one evidence tree yields while it is read, and,
+// after split, what belongs to one of the computers the tree names.
 type hostHunt struct {
 	opt      *Options
 	tree     *evidence.Tree
+	name     string // the host reported (after split)
 	mu       sync.Mutex
 	findings []finding.Finding
 	perRule  map[string]int              // findings held per rule
 	worst    map[string]*finding.Finding // per trimmed rule: the last one kept
 	dropped  map[string]int
-	coverage map[string]*cover
+	covers   []fileCover       // one per log file read
+	coverage map[string]*cover // per source, after split
 	hashes   []finding.FileHash
-	hosts    map[string]int
-	builds   map[string]time.Time // log header build → newest log day seen with it
-	warnings []string
-	exFiles  []*evidence.File // Exchange logs, for the request-id join
-	iisFiles []*evidence.File // IIS logs, for the file-request join
-	webFiles []fileFinding    // suspicious files, for correlation
-	scope    string           // file scope used (ScopeFocused, ScopeAll), and why
-	scopeWhy string
+	files    map[string]*fileFacts // evidence path → what it told
+	// computers holds what records said about their computer: the key is
+	// computerKey(name), the value whether it showed Exchange.
+	computers map[string]bool
+	builds    []buildSignal
+	pages     map[pageKey]*page
+	warnings  []note
+	unread    []finding.Unexamined
+	unreadN   int              // entries not examined, listed or not
+	exFiles   []*evidence.File // Exchange logs, for the request-id join
+	iisFiles  []*evidence.File // IIS logs, for the file-request join
+	webFiles  []fileFinding    // suspicious files, for correlation
+	exchange  bool             // the host shows Exchange (after split)
+	examined  int              // files examined (after split)
+	bundle    *bundle          // the manifest of an exhunt bundle, nil for other evidence
+	scope     string           // file scope used (ScopeFocused, ScopeAll), and why
+	scopeWhy  string
 }
 
-func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult, error) {
+// note is a warning, with the evidence file it is about ("" for none).
+type note struct{ path, text string }
+
+// fileFacts is what one evidence file told about where it comes from.
+type fileFacts struct {
+	computer string // computerKey of the computer its records name, "" if none
+	examined bool   // read by a parser or the file checks, in whole or part
+	exchange bool   // an Exchange log, or a file of an Exchange install
+}
+
+// maxUnexamined bounds the not_examined list of one evidence tree.
+const maxUnexamined = 1000
+
+func newHostHunt(opt *Options, tree *evidence.Tree) *hostHunt {
+	return &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{},
+		coverage: map[string]*cover{}, files: map[string]*fileFacts{}, computers: map[string]bool{}, pages: map[pageKey]*page{}}
+}
+
+func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResult, error) {
 	started := opt.Now()
 	tree, err := evidence.Open(path, evidence.Options{TempDir: opt.TempDir})
 	if err != nil {
-		return finding.HostResult{}, err
+		return nil, err
 	}
 	defer tree.Close()
-	h := &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{},
-		coverage: map[string]*cover{}, hosts: map[string]int{}, builds: map[string]time.Time{}}
+	h := newHostHunt(opt, tree)
+	if h.bundle, err = h.readBundle(ctx); err != nil {
+		return nil, err
+	}
+	h.opt = h.bundle.options(opt)
 
 	jobs, total, err := h.plan(ctx)
 	if err != nil {
-		return finding.HostResult{}, err
+		return nil, err
 	}
-	if len(jobs) == 0 {
-		return finding.HostResult{}, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
+	for _, u := range tree.Unread {
+		h.unexamined(u.Path, u.Reason)
+	}
+	if len(jobs) == 0 && h.unreadN == 0 {
+		return nil, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
 	}
 	if opt.Progress != nil {
 		opt.Progress.Start(filepath.Base(path), total)
@@ -169,13 +208,29 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 		g.Go(func() error { return h.run(gctx, j) })
 	}
 	if err := g.Wait(); err != nil {
-		return finding.HostResult{}, err
+		return nil, err
 	}
+	h.bundleFacts()
 	for rule, n := range h.perRule {
 		if n > maxPerRule {
 			h.trim(rule)
 		}
 	}
+	var out []finding.HostResult
+	for _, hh := range h.split(path) {
+		res, err := hh.result(ctx, started)
+		if err != nil {
+			return nil, err
+		}
+		h.bundle.finish(&res)
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// result joins, correlates and judges one host's share of the evidence.
+func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostResult, error) {
+	opt := h.opt
 	if err := h.joinRequests(ctx); err != nil {
 		return finding.HostResult{}, err
 	}
@@ -185,34 +240,57 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 	finding.Sort(h.findings)
 	h.linkProcesses()
 	h.anchorFileTimes()
+	h.pageFindings()
+	h.dumpsByLSASSReaders()
+	h.exchangeOnlyCVEs()
 
+	build, sources, buildNotes := chooseBuild(h.builds)
 	res := finding.HostResult{
-		Host:         h.hostName(path),
-		Findings:     h.findings,
-		Coverage:     h.coverageList(),
-		Evidence:     h.hashes,
-		Warnings:     append(h.tree.Warnings, h.warnings...),
-		Started:      started,
-		Finished:     opt.Now(),
-		Version:      opt.Version,
-		RulesVersion: opt.RulesVersion,
-		Build:        h.build(),
-		FileScope:    h.scope,
-		ScopeReason:  h.scopeWhy,
+		Host:          h.name,
+		Findings:      h.findings,
+		Coverage:      h.coverageList(),
+		Evidence:      h.hashes,
+		Started:       started,
+		Finished:      opt.Now(),
+		Version:       opt.Version,
+		RulesVersion:  opt.RulesVersion,
+		Build:         build,
+		BuildSources:  sources,
+		NotExamined:   h.unread,
+		FilesExamined: h.examined,
+		FileScope:     h.scope,
+		ScopeReason:   h.scopeWhy,
 	}
+	for _, w := range h.warnings {
+		res.Warnings = append(res.Warnings, w.text)
+	}
+	res.Warnings = append(res.Warnings, buildNotes...)
 	if se, ok := opt.Files.(interface{ ScanErrors() int64 }); ok && se.ScanErrors() > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d files could not be fully scanned by the file checks (see the log)", se.ScanErrors()))
 	}
 	for _, rule := range slices.Sorted(maps.Keys(h.dropped)) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept (the earliest are kept)", rule, h.dropped[rule], maxPerRule))
 	}
+	if h.unreadN > len(h.unread) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more inputs were not examined than not_examined lists", h.unreadN-len(h.unread)))
+	}
 	h.coverageWarnings(&res)
 	if res.Findings == nil {
 		res.Findings = []finding.Finding{}
 	}
+	if res.NotExamined == nil {
+		res.NotExamined = []finding.Unexamined{}
+	}
 	finding.Sort(res.Findings)
 	slices.SortFunc(res.Evidence, func(a, b finding.FileHash) int { return strings.Compare(a.Path, b.Path) })
-	res.Verdict = finding.Judge(res.Findings)
+	slices.SortFunc(res.NotExamined, func(a, b finding.Unexamined) int { return strings.Compare(a.Path, b.Path) })
+	res.Verdict, res.VerdictReason = finding.JudgeWhy(res.Findings)
+	switch {
+	case h.examined == 0:
+		res.VerdictReason = fmt.Sprintf("nothing could be examined: %s; no verdict can be given", summarizeUnexamined(h.unread, h.unreadN))
+	case h.unreadN > 0:
+		res.VerdictReason += fmt.Sprintf("; the evidence is incomplete: %s", summarizeUnexamined(h.unread, h.unreadN))
+	}
 	return res, nil
 }
 
@@ -220,14 +298,66 @@ func huntOne(ctx context.Context, path string, opt *Options) (finding.HostResult
 type job struct {
 	f        *evidence.File
 	kind     fileKind
-	scan     bool // hand to the FileDetector
-	headOnly bool // over MaxFileSize: only its first headScan bytes are examined
+	layout   string // kindIIS without a #Fields: header: the layout assumed
+	scan     bool   // hand to the FileDetector
+	headOnly bool   // over MaxFileSize: only its first headScan bytes are examined
 }
 
 // headScan is how much of an in-scope file over MaxFileSize is examined:
 // enough for magic numbers and headers (a full LSASS dump is usually far
 // larger than the size limit, but its MDMP header and name give it away).
 const headScan = 64 << 10
+
+// headLimit is how much of a file examined by its head is read: headScan,
+// or the whole readable head of an over-ratio zip entry, within maxSize.
+func headLimit(f *evidence.File, maxSize int64) int64 {
+	if f.Head > 0 {
+		return min(f.Head, f.Size, maxSize)
+	}
+	return min(headScan, maxSize)
+}
+
+// overRatioFinding reports a zip entry that compresses over the ratio
+// guard: a zip bomb, or a file padded (a web shell followed by megabytes
+// of spaces) so that scanners skip it (ATT&CK T1027.001, binary padding).
+// Medium for a page, script or program in the folders where attackers
+// drop files; low otherwise (event logs pre-allocated with zeros and
+// sparse databases compress as well).
+func overRatioFinding(f *evidence.File, inScope bool) finding.Finding {
+	sev := finding.Low
+	if inScope && runnable[strings.ToLower(path.Ext(f.Path))] {
+		sev = finding.Medium
+	}
+	head := min(f.Head, f.Size)
+	fi := finding.Finding{
+		Rule:     "evidence:zip-over-ratio",
+		Title:    "Zip entry compressed over the ratio guard: padded to slip past scanners, or a zip bomb",
+		Severity: sev,
+		CVEs:     []string{},
+		Attack:   []string{"T1027.001"},
+		Outcome:  finding.Unknown,
+		Source:   f.Path,
+		Evidence: fmt.Sprintf("%d bytes stored compressed %d:1; only the first %d bytes were read and checked", f.Size, f.OverRatio, head),
+		Kind:     finding.KindFile,
+		Details: map[string]string{
+			"compression_ratio": fmt.Sprintf("%d:1", f.OverRatio),
+			"examined":          fmt.Sprintf("first %d bytes of %d", head, f.Size),
+		},
+	}
+	if !f.ModTime.IsZero() {
+		fi.Time = f.ModTime.UTC()
+		fi.Details["time_source"] = "zip entry modification time (attackers may timestomp)"
+	}
+	return fi
+}
+
+// runnable lists the extensions of files a server runs or serves as code:
+// what attackers pad to slip past scanners.
+var runnable = map[string]bool{
+	".aspx": true, ".ashx": true, ".asmx": true, ".asp": true, ".asa": true, ".cer": true, ".cshtml": true, ".config": true,
+	".js": true, ".jse": true, ".vbs": true, ".hta": true, ".ps1": true, ".psm1": true, ".bat": true, ".cmd": true,
+	".php": true, ".jsp": true, ".exe": true, ".dll": true, ".scr": true, ".sys": true,
+}
 
 // plan walks the tree, classifies files by name and first bytes, and
 // returns the work to do with its total size. Files are checked in the
@@ -240,7 +370,7 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	add := func(j job) {
 		jobs = append(jobs, j)
 		if j.headOnly {
-			total += min(headScan, h.opt.MaxFileSize)
+			total += headLimit(j.f, h.opt.MaxFileSize)
 		} else {
 			total += j.f.Size
 		}
@@ -248,34 +378,65 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	layout, widen := h.opt.Files.(LayoutDetector)
 	widen = widen && !h.opt.AllFiles
 	server := false
-	var loose []*evidence.File // out of the focused scope, not logs
+	var loose []looseFile // out of the focused scope, not logs
 	head := make([]byte, headSize)
+	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
+		if !h.fromBundle(f) {
+			return nil
+		}
 		j := job{f: f}
 		if widen && !server && layout.ServerLayout(f.Path) {
 			server = true
 		}
-		if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
+		if exchangeInstallPath(f) {
+			h.facts(f.Path).exchange = true
+		}
+		if isExchangeBinary(f) && pes < maxPE {
+			pes++
+			j.kind = kindPE
+		}
+		if f.Head > 0 {
+			// A zip entry over the compression-ratio guard: only its head
+			// can be read. It is checked whatever its folder, and reported.
+			inScope := h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles)
+			h.add(overRatioFinding(f, inScope))
+			j.scan, j.headOnly = h.opt.Files != nil, true
+		} else if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
 			h.scanJob(&j)
 		}
-		if candidateLog(f) || isEVTXPath(f) || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths) {
+		l := looseFile{f: f}
+		if log := candidateLog(f) || isEVTXPath(f); j.kind == kindNone && (log || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths)) {
 			n, err := readHead(f, head)
 			if err != nil {
-				h.warnf("%s: cannot read: %v", f.Path, err)
-				return nil
+				h.warnFile(f.Path, "%s: cannot read: %v", f.Path, err)
+				h.unexamined(f.Path, "cannot read: "+errText(err))
+				return nil // the file checks could not read it either
 			}
-			j.kind = classify(f, head[:n])
+			j.kind, j.layout = classify(f, head[:n])
 			switch j.kind {
 			case kindExLog:
 				h.exFiles = append(h.exFiles, f)
+				h.facts(f.Path).exchange = true
 			case kindIIS:
 				h.iisFiles = append(h.iisFiles, f)
+			case kindNone:
+				switch {
+				case j.scan:
+					if log {
+						h.unexamined(f.Path, unknownFormat(f, head[:n], true))
+					}
+				case widen: // decided after the walk
+					l.unknown, l.log = unknownFormat(f, head[:n], false), log
+				default:
+					h.unexamined(f.Path, unknownFormat(f, head[:n], false))
+				}
 			}
 		}
 		if j.kind != kindNone || j.scan {
 			add(j)
 		} else if widen {
-			loose = append(loose, f)
+			loose = append(loose, l)
 		}
 		return nil
 	})
@@ -287,13 +448,31 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 		h.scope, h.scopeWhy = ScopeFocused, "the evidence is a server's file tree: web-facing, root, temp and ProgramData folders"
 	default:
 		h.scope, h.scopeWhy = ScopeAll, "no Windows, inetpub or Exchange folder in the evidence: a collection of files, every file checked"
-		for _, f := range loose {
-			j := job{f: f}
+	}
+	for _, l := range loose {
+		switch {
+		case h.scope == ScopeAll:
+			j := job{f: l.f}
 			h.scanJob(&j)
 			add(j)
+			if l.log {
+				h.unexamined(l.f.Path, l.unknown+"; its content was still checked for web shells and tools")
+			}
+		case l.unknown != "":
+			h.unexamined(l.f.Path, l.unknown)
 		}
 	}
 	return jobs, total, err
+}
+
+// looseFile is a file out of the focused scope, checked when the evidence
+// turns out to be a collection of files. unknown says why its format is
+// not read ("" when its head was not looked at), log whether it was
+// named as a log.
+type looseFile struct {
+	f       *evidence.File
+	unknown string
+	log     bool
 }
 
 // scanJob marks j for the FileDetector, head only when over MaxFileSize.
@@ -301,7 +480,9 @@ func (h *hostHunt) scanJob(j *job) {
 	j.scan = true
 	if f := j.f; f.Size > h.opt.MaxFileSize {
 		j.headOnly = true
-		h.warnf("%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, min(headScan, h.opt.MaxFileSize))
+		examined := min(headScan, h.opt.MaxFileSize)
+		h.warnFile(f.Path, "%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, examined)
+		h.unexamined(f.Path, fmt.Sprintf("only its first %d bytes were checked: %d bytes is over --max-file-size (%d)", examined, f.Size, h.opt.MaxFileSize))
 	}
 }
 
@@ -318,11 +499,48 @@ func readHead(f *evidence.File, buf []byte) (int, error) {
 	return n, err
 }
 
-func (h *hostHunt) warnf(format string, args ...any) {
+func (h *hostHunt) warnf(format string, args ...any) { h.warnFile("", format, args...) }
+
+// warnFile records a warning about the evidence file at path, so that it
+// goes to the host that file belongs to.
+func (h *hostHunt) warnFile(path, format string, args ...any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.warnings) < 1000 {
-		h.warnings = append(h.warnings, fmt.Sprintf(format, args...))
+		h.warnings = append(h.warnings, note{path, fmt.Sprintf(format, args...)})
+	}
+}
+
+// unexamined lists an input that was not examined, or only in part.
+func (h *hostHunt) unexamined(path, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.unreadN++
+	if len(h.unread) < maxUnexamined {
+		h.unread = append(h.unread, finding.Unexamined{Path: path, Reason: reason})
+	}
+}
+
+// facts returns the record of what the file at path told. Callers that
+// may run in parallel with others hold h.mu or call it from plan.
+func (h *hostHunt) facts(path string) *fileFacts {
+	ff := h.files[path]
+	if ff == nil {
+		ff = &fileFacts{}
+		h.files[path] = ff
+	}
+	return ff
+}
+
+// examinedFile marks a file as examined and, when its records named one,
+// notes its computer.
+func (h *hostHunt) examinedFile(path, computer string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ff := h.facts(path)
+	ff.examined = true
+	if k := computerKey(computer); k != "" && ff.computer == "" {
+		ff.computer = k
 	}
 }
 
@@ -405,52 +623,6 @@ func (h *hostHunt) addHash(f *evidence.File, sum string, n int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.hashes = append(h.hashes, finding.FileHash{Path: f.Path, Size: n, SHA256: sum, MTime: f.ModTime.UTC()})
-}
-
-func (h *hostHunt) hostHint(name string) {
-	name = strings.TrimSpace(name)
-	if name == "" || name == "-" {
-		return
-	}
-	h.mu.Lock()
-	h.hosts[strings.ToUpper(name)]++
-	h.mu.Unlock()
-}
-
-// hostName: --host, else the name the logs give most often, else the
-// evidence's base name.
-func (h *hostHunt) hostName(path string) string {
-	if h.opt.Host != "" {
-		return h.opt.Host
-	}
-	best, n := "", 0
-	for name, c := range h.hosts {
-		if c > n || c == n && name < best {
-			best, n = name, c
-		}
-	}
-	if best != "" {
-		return best
-	}
-	base := filepath.Base(filepath.Clean(path))
-	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
-// build is the Exchange build the newest log headers name.
-func (h *hostHunt) build() string {
-	best, when := "", time.Time{}
-	for b, t := range h.builds {
-		if best == "" || t.After(when) || t.Equal(when) && b > best {
-			best, when = b, t
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	if parsed, err := exchange.ParseBuild(best); err == nil {
-		return parsed.String()
-	}
-	return best
 }
 
 // underAny says whether f lies under one of the folders (case-insensitive,

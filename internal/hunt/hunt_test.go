@@ -172,17 +172,27 @@ func TestHuntZipEqualsDir(t *testing.T) {
 }
 
 func TestHuntNoEvidence(t *testing.T) {
-	empty := t.TempDir()
-	os.WriteFile(filepath.Join(empty, "notes.txt"), []byte("hello"), 0o644)
-	if _, err := Run(context.Background(), []string{empty}, testOptions(t)); err == nil || !strings.Contains(err.Error(), "no logs") {
-		t.Errorf("want ErrNoEvidence, got %v", err)
+	if _, err := Run(context.Background(), []string{t.TempDir()}, testOptions(t)); err == nil || !strings.Contains(err.Error(), "no logs") {
+		t.Errorf("empty folder: want ErrNoEvidence, got %v", err)
+	}
+	// A folder holding only a text file that is no log: nothing could be
+	// examined, and the result says so instead of "no evidence".
+	notes := t.TempDir()
+	os.WriteFile(filepath.Join(notes, "notes.txt"), []byte("hello"), 0o644)
+	res, err := Run(context.Background(), []string{notes}, testOptions(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.FilesExamined != 0 || len(r.NotExamined) != 1 || r.NotExamined[0].Path != "notes.txt" ||
+		!strings.Contains(r.NotExamined[0].Reason, "unknown format") || !strings.HasPrefix(r.VerdictReason, "nothing could be examined") {
+		t.Errorf("notes.txt: %d examined, not examined %+v, reason %q", r.FilesExamined, r.NotExamined, r.VerdictReason)
 	}
 	// Benign traffic only: no evidence.
 	dir := t.TempDir()
 	log := "#Software: Microsoft Internet Information Services 10.0\n#Fields: date time cs-method cs-uri-stem cs-uri-query c-ip cs(User-Agent) sc-status\n2021-03-03 01:00:00 GET /owa/auth/logon.aspx - 198.51.100.1 Mozilla/5.0 200\n"
 	os.MkdirAll(filepath.Join(dir, "W3SVC1"), 0o755)
 	os.WriteFile(filepath.Join(dir, "W3SVC1", "u_ex210303.log"), []byte(log), 0o644)
-	res, err := Run(context.Background(), []string{dir}, testOptions(t))
+	res, err = Run(context.Background(), []string{dir}, testOptions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,10 @@ package hunt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -18,30 +20,56 @@ import (
 // run does one job.
 func (h *hostHunt) run(ctx context.Context, j job) error {
 	var err error
+	var read bool // some of the file was read before any error
 	switch j.kind {
 	case kindIIS:
-		err = h.iisFile(ctx, j.f)
+		read, err = h.iisFile(ctx, j.f, j.layout)
 	case kindExLog:
-		err = h.exFile(ctx, j.f)
+		read, err = h.exFile(ctx, j.f)
 	case kindEVTX:
-		err = h.evtxFile(ctx, j.f)
+		read, err = h.evtxFile(ctx, j.f)
+	case kindPE:
+		if err = h.peBuild(j.f); err == nil {
+			h.examinedFile(j.f.Path, "")
+		} else {
+			h.warnFile(j.f.Path, "%s: no file version: %v", j.f.Path, err)
+			err = nil
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		// One unreadable file never stops the hunt.
-		h.warnf("%s: %v", j.f.Path, err)
+		h.warnFile(j.f.Path, "%s: %v", j.f.Path, err)
+		if read {
+			h.unexamined(j.f.Path, "read only in part: "+errText(err))
+		} else if !j.scan {
+			h.unexamined(j.f.Path, "cannot read: "+errText(err))
+		}
 	}
 	if j.scan {
 		if err := h.scanFile(ctx, j.f, j.kind == kindNone, j.headOnly); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			h.warnf("%s: %v", j.f.Path, err)
+			h.warnFile(j.f.Path, "%s: %v", j.f.Path, err)
+			h.unexamined(j.f.Path, "cannot read: "+errText(err))
+		} else {
+			h.examinedFile(j.f.Path, "")
 		}
 	}
 	return nil
+}
+
+// errText is an error's message without the file path the evidence
+// opener put in front of it (the path is listed next to it).
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // open opens a file with hashing and progress counting.
@@ -76,85 +104,158 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File) error {
+func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string) (bool, error) {
 	rc, hr, err := h.open(f)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer rc.Close()
 	m := h.opt.Rules.ForSource(iislog.LogSource)
-	st, err := iislog.Parse(ctx, hr, f.Path, iislog.Options{Filter: m.Candidate}, func(rec *evidence.Record) error {
+	// The prefilter's verdict on the line the parser is about to hand
+	// over (Parse calls Filter, then fn, for each line in turn). Lines are
+	// also kept, skipping the rules, when their URL may name the build
+	// (an OWA/ECP resource path), until one did or for the first
+	// maxVersionLines lines: a file (a day) rarely changes build. Script
+	// pages reach the page inventory through the prefilter, whose web
+	// shell rules key on their extensions.
+	var candidate bool
+	checkVersion, lines := true, 0
+	filter := func(line []byte) bool {
+		candidate = m.Candidate(line)
+		if checkVersion {
+			if lines++; lines > maxVersionLines {
+				checkVersion = false
+			}
+			return candidate || hasVersionPath(line)
+		}
+		return candidate
+	}
+	st, err := iislog.Parse(ctx, hr, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
+		stem, _ := rec.Fields.Get("cs-uri-stem")
+		status, _ := rec.Fields.Get("sc-status")
+		if checkVersion {
+			if b := urlBuild(stem, status); b != "" {
+				checkVersion = false
+				h.addBuild(buildSignal{build: b, source: srcURL, file: f.Path, line: rec.Line, at: rec.Time})
+			}
+		}
+		if !candidate {
+			return nil
+		}
 		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+		h.pageRequest("iis", f.Path, rec, stem, status, field(rec, "cs-method"), field(rec, "c-ip"), field(rec, "cs-uri-query"))
 		return nil
 	})
 	h.finish(f, hr)
-	h.hostHint(st.Host)
-	h.cover("iis", f, st.First, st.Last, st.Days, st.Records, st.Lines, st.Malformed)
-	return err
+	if !h.readable(f, st.Lines, st.Malformed, st.First, "no #Fields: header, or every line malformed") {
+		return true, err
+	}
+	h.examinedFile(f.Path, st.Host)
+	src := "iis"
+	h.cover(src, f, st.First, st.Last, st.Days, st.Records, st.Lines, st.Malformed)
+	if st.DefaultFields != "" {
+		h.coverNote(src, fmt.Sprintf("%s: no #Fields: header: read with the default Exchange IIS fields (%s)", f.Path, st.DefaultFields))
+	}
+	return st.Lines > 0, err
 }
 
-// exSource returns the logsource an Exchange log's records will carry,
-// from its header and folder, for the prefilter.
-func exSource(f *evidence.File, t exlog.LogType) evidence.LogSource {
+// readable says whether a text log gave any well-formed line; if not, it
+// is listed as not examined with why.
+func (h *hostHunt) readable(f *evidence.File, lines, malformed int64, first time.Time, why string) bool {
+	if malformed == 0 || !first.IsZero() {
+		return true
+	}
+	h.unexamined(f.Path, fmt.Sprintf("none of its %d lines could be read: %s", malformed, why))
+	return false
+}
+
+func field(rec *evidence.Record, name string) string {
+	v, _ := rec.Fields.Get(name)
+	return v
+}
+
+// exSource returns the logsource an Exchange log's records may carry, for
+// the prefilter: its product and service from the header, and any
+// category, since each record names its own (its Protocol column, its
+// UrlStem), which a flattened triage folder does not change.
+func exSource(t exlog.LogType) evidence.LogSource {
 	ls := evidence.LogSource{Product: "exchange", Service: string(t)}
 	if t == exlog.HttpProxy {
-		l := f.Lower()
-		if i := strings.Index(l, "/httpproxy/"); i >= 0 {
-			rest := l[i+len("/httpproxy/"):]
-			if j := strings.IndexByte(rest, '/'); j > 0 {
-				ls.Category = rest[:j]
-			}
-		}
+		ls.Category = rules.AnyCategory
 	}
 	return ls
 }
 
-func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) error {
+func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
 	head := make([]byte, headSize)
 	n, _ := readHead(f, head)
 	t, _ := exlog.Sniff(head[:n])
 	rc, hr, err := h.open(f)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer rc.Close()
-	// Rules that set no category agree with any category, so the matcher
-	// for the folder's protocol covers every rule these records can meet.
-	guess := exSource(f, t)
-	filter := h.opt.Rules.ForSource(guess).Candidate
+	pre := h.opt.Rules.ForSource(exSource(t))
+	// The first record of each file is always read, whatever the
+	// prefilter says: it carries the file's build (version columns, ECP
+	// S:BLD) and names the protocol and computer.
+	var candidate, first = false, true
+	filter := func(line []byte) bool {
+		candidate = pre.Candidate(line)
+		keep := candidate || first
+		first = false
+		return keep
+	}
 	var last evidence.LogSource
 	var m *rules.Matcher
+	var buildSeen bool
 	st, err := exlog.Parse(ctx, hr, f.Path, exlog.Options{Filter: filter}, func(rec *evidence.Record) error {
-		if m == nil || rec.Log != last {
-			last, m = rec.Log, h.opt.Rules.ForSource(rec.Log)
+		if !buildSeen {
+			buildSeen = true
+			h.recordBuilds(f.Path, rec)
 		}
-		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+		if candidate {
+			if m == nil || rec.Log != last {
+				last, m = rec.Log, h.opt.Rules.ForSource(rec.Log)
+			}
+			m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+		}
+		if candidate && rec.Log.Service == string(exlog.HttpProxy) {
+			stem := field(rec, "UrlStem")
+			h.pageRequest("httpproxy", f.Path, rec, stem, field(rec, "HttpStatus"), field(rec, "Method"), field(rec, "ClientIpAddress"), field(rec, "UrlQuery"))
+		}
 		return nil
 	})
 	h.finish(f, hr)
-	h.hostHint(st.Host)
-	if st.Version != "" && !st.Last.IsZero() {
-		h.mu.Lock()
-		if st.Last.After(h.builds[st.Version]) {
-			h.builds[st.Version] = st.Last
-		}
-		h.mu.Unlock()
+	why := "every row malformed"
+	if len(st.Fields) == 0 {
+		why = "an Exchange log without a #Fields: header: its columns are unknown"
+	}
+	if !h.readable(f, st.Lines, st.Malformed, st.First, why) {
+		return true, err
+	}
+	h.examinedFile(f.Path, st.Host)
+	if st.Version != "" {
+		h.addBuild(buildSignal{build: st.Version, source: srcHeader, file: f.Path, line: st.VersionLine, at: st.Last})
 	}
 	src := string(st.LogType)
 	if src == "" {
 		src = string(t)
 	}
-	if st.LogType == exlog.HttpProxy && guess.Category != "" {
-		src += "/" + guess.Category
+	if st.LogType == exlog.HttpProxy && st.Protocol != "" {
+		src += "/" + st.Protocol
 	}
 	h.cover(src, f, st.First, st.Last, st.Days, st.Records, st.Lines, st.Malformed)
-	return err
+	if st.Ragged > 0 {
+		h.coverNote(src, fmt.Sprintf("%s: %d rows have more or fewer values than the header names (kept: missing values empty, extra ones in the last column)", f.Path, st.Ragged))
+	}
+	return st.Lines > 0, err
 }
 
-func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) error {
+func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) (bool, error) {
 	ra, err := f.OpenReaderAt()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer ra.Close()
 	matchers := map[evidence.LogSource]*rules.Matcher{}
@@ -162,6 +263,8 @@ func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) error {
 	days := map[time.Time]bool{}
 	service := ""
 	computer := ""
+	seen := map[string]bool{}   // computers known to be Exchange servers
+	builds := map[string]bool{} // builds MSExchange events named
 	st, err := eventlog.Read(ctx, ra, f.Size, f.Path, func(rec *evidence.Record) error {
 		m, ok := matchers[rec.Log]
 		if !ok {
@@ -171,8 +274,18 @@ func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) error {
 		if service == "" {
 			service = rec.Log.Service
 		}
+		c, _ := rec.Fields.Get("Computer")
 		if computer == "" {
-			computer, _ = rec.Fields.Get("Computer")
+			computer = c
+		}
+		h.eventFacts(rec, c, seen)
+		if prov, _ := rec.Fields.Get("Provider_Name"); strings.HasPrefix(prov, "MSExchange") && len(builds) < 16 {
+			for _, b := range exchangeBuildText.FindAllString(field(rec, "Data"), 4) {
+				if !builds[b] {
+					builds[b] = true
+					h.addBuild(buildSignal{build: b, source: srcEvent, file: f.Path, line: rec.Line, at: rec.Time})
+				}
+			}
 		}
 		if !rec.Time.IsZero() {
 			if first.IsZero() || rec.Time.Before(first) {
@@ -194,18 +307,20 @@ func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) error {
 		h.finish(f, hr)
 		rc.Close()
 	}
-	h.hostHint(shortHost(computer))
 	for _, w := range st.Warnings {
-		h.warnf("%s: %s", f.Path, w)
+		h.warnFile(f.Path, "%s: %s", f.Path, w)
 	}
 	if service == "" {
 		service = strings.ToLower(strings.TrimSuffix(f.Name(), ".evtx"))
 	}
 	h.cover("evtx/"+service, f, first, last, sortedDays(days), st.Records, st.Records+st.BadRecords, st.BadRecords)
-	if err != nil {
-		return fmt.Errorf("event log: %w", err)
+	if st.Records > 0 || err == nil {
+		h.examinedFile(f.Path, computer)
 	}
-	return nil
+	if err != nil {
+		return st.Records > 0, fmt.Errorf("event log: %w", err)
+	}
+	return true, nil
 }
 
 func (h *hostHunt) openNoProgress(f *evidence.File) (io.ReadCloser, *evidence.HashReader, error) {
@@ -214,12 +329,4 @@ func (h *hostHunt) openNoProgress(f *evidence.File) (io.ReadCloser, *evidence.Ha
 		return nil, nil, err
 	}
 	return rc, evidence.NewHashReader(rc), nil
-}
-
-// shortHost turns EXCH01.corp.example into EXCH01, as IIS logs name it.
-func shortHost(name string) string {
-	if i := strings.IndexByte(name, '.'); i > 0 {
-		return name[:i]
-	}
-	return name
 }

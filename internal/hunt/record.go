@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,10 @@ var detailFields = map[string]string{
 	"TargetServer": "target_server", "BackEndCookie": "backend_cookie",
 	"Image": "process", "NewProcessName": "process", "ParentImage": "parent_process", "ParentProcessName": "parent_process",
 	"CommandLine": "command_line", "TargetFilename": "target_filename", "Computer": "computer",
+	"s-computername": "computer", "ServerHostName": "computer", "ServerName": "computer",
 	"cs-username": "user", "AuthenticatedUser": "user", "SubjectUserName": "user",
+	"SourceImage": "source_process", "SourceProcessGUID": "source_guid", "SourceProcessGuid": "source_guid",
+	"TargetImage": "target_process", "ProcessGuid": "process_guid", "ProcessName": "process",
 }
 
 func summaryKey(ls evidence.LogSource) string {
@@ -134,7 +138,29 @@ func outcomeOf(r *rules.Rule, rec *evidence.Record, status string) finding.Outco
 	if rec.Log.Product == "exchange" && rec.Log.Service != "httpproxy" && exploit {
 		return finding.Succeeded
 	}
+	if rec.Log.Product == "windows" && webShellUse(r) && byWebWorker(rec) {
+		// w3wp starting a process, logging on with explicit credentials or
+		// connecting out: the worker ran what it was told, execution is proven.
+		return finding.Succeeded
+	}
 	return finding.Unknown
+}
+
+// webShellUse says whether a rule describes web-shell use (T1505.003).
+func webShellUse(r *rules.Rule) bool {
+	return slices.ContainsFunc(r.Attack(), func(a string) bool { return a == "T1505.003" })
+}
+
+// byWebWorker says whether an event's acting process is one of
+// Exchange's or IIS's web workers: the parent of a started process, the
+// process of a logon or of a network connection.
+func byWebWorker(rec *evidence.Record) bool {
+	for _, name := range []string{"ParentImage", "ParentProcessName", "ProcessName", "Image"} {
+		if v, ok := rec.Fields.Get(name); ok && endsWithAny(strings.ToLower(v), webWorkers) {
+			return true
+		}
+	}
+	return false
 }
 
 func nonNil(s []string) []string {

@@ -5,9 +5,11 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // maxTextFindings bounds the findings the text report prints per host.
@@ -26,7 +28,15 @@ func WriteText(w io.Writer, results []finding.HostResult, kb *exchange.KB) {
 
 func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 	verdict := strings.ToUpper(string(r.Verdict))
-	fmt.Fprintf(w, "%s: %s\n", r.Host, verdict)
+	if r.FilesExamined == 0 {
+		verdict += " (NOTHING COULD BE EXAMINED)"
+	} else if len(r.NotExamined) > 0 {
+		verdict += " (EVIDENCE INCOMPLETE)"
+	}
+	fmt.Fprintf(w, "%s: %s\n", oneLine(r.Host, 100), verdict)
+	if r.VerdictReason != "" {
+		fmt.Fprintf(w, "  why        %s\n", oneLine(r.VerdictReason, 600))
+	}
 	var a *exchange.Assessment
 	if r.Build != "" && kb != nil {
 		if as, err := kb.Assess(r.Build); err == nil {
@@ -35,7 +45,7 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 			if n := len(as.CVEs); n > 0 {
 				exp = fmt.Sprintf("exposed to %d CVEs: %s", n, strings.Join(as.CVEs, ", "))
 			}
-			fmt.Fprintf(w, "  build      %s (%s %s %s, from log headers); %s\n", r.Build, as.Product, as.CU, updateLabel(as), exp)
+			fmt.Fprintf(w, "  build      %s (%s %s %s, from %s); %s\n", safetext.Line(r.Build), as.Product, as.CU, updateLabel(as), buildOrigin(r), exp)
 		}
 	}
 	sev := map[finding.Severity]int{}
@@ -44,7 +54,11 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 	}
 	fmt.Fprintf(w, "  findings   %d (critical %d, high %d, medium %d, low %d, informational %d)\n", len(r.Findings),
 		sev[finding.Critical], sev[finding.High], sev[finding.Medium], sev[finding.Low], sev[finding.Informational])
-	fmt.Fprintf(w, "  evidence   %d files read, SHA-256 of each recorded\n", len(r.Evidence))
+	fmt.Fprintf(w, "  evidence   %d files examined, %d read whole with their SHA-256 recorded", r.FilesExamined, len(r.Evidence))
+	if n := len(r.NotExamined); n > 0 {
+		fmt.Fprintf(w, "; %d not examined or only in part (below)", n)
+	}
+	fmt.Fprintln(w)
 	if r.FileScope != "" {
 		fmt.Fprintf(w, "  file scope %s (%s)\n", r.FileScope, r.ScopeReason)
 	}
@@ -64,11 +78,12 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 	fmt.Fprintf(w, "\nLog coverage\n")
 	fmt.Fprintf(w, "  %-22s %5s %10s  %-10s  %-10s\n", "source", "files", "lines", "first", "last")
 	for _, c := range r.Coverage {
-		fmt.Fprintf(w, "  %-22s %5d %10d  %-10s  %-10s\n", c.Source, c.Files, c.Records, day(c), dayLast(c))
+		fmt.Fprintf(w, "  %-22s %5d %10d  %-10s  %-10s\n", safetext.Line(c.Source), c.Files, c.Records, day(c), dayLast(c))
 		for _, wr := range c.Warnings {
-			fmt.Fprintf(w, "      ! %s\n", wr)
+			fmt.Fprintf(w, "      ! %s\n", safetext.Line(wr))
 		}
 	}
+	writeNotExamined(w, r.NotExamined)
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(w, "\nWarnings (%d)\n", len(r.Warnings))
 		for i, wr := range r.Warnings {
@@ -76,12 +91,56 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 				fmt.Fprintf(w, "  ... %d more (see --format json)\n", len(r.Warnings)-i)
 				break
 			}
-			fmt.Fprintf(w, "  - %s\n", wr)
+			fmt.Fprintf(w, "  - %s\n", oneLine(wr, 600))
 		}
 	}
 	fmt.Fprintf(w, "\nNext steps\n")
 	for _, s := range NextSteps(r, a, kb) {
-		fmt.Fprintf(w, "  - %s\n", s)
+		fmt.Fprintf(w, "  - %s\n", safetext.Line(s))
+	}
+}
+
+// buildOrigin names the source of the reported build.
+func buildOrigin(r *finding.HostResult) string {
+	for _, s := range r.BuildSources {
+		if s.Reliability == "ignored" {
+			continue
+		}
+		if b, err := exchange.ParseBuild(s.Build); err == nil && b.String() == r.Build {
+			return s.Source
+		}
+	}
+	return "the evidence"
+}
+
+// writeNotExamined lists what was not examined, grouped by reason.
+func writeNotExamined(w io.Writer, list []finding.Unexamined) {
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nNot examined (%d)\n", len(list))
+	var reasons []string
+	byReason := map[string][]string{}
+	for _, u := range list {
+		if _, ok := byReason[u.Reason]; !ok {
+			reasons = append(reasons, u.Reason)
+		}
+		byReason[u.Reason] = append(byReason[u.Reason], u.Path)
+	}
+	for i, reason := range reasons {
+		if i == 20 {
+			fmt.Fprintf(w, "  ... %d more reasons (see --format json)\n", len(reasons)-i)
+			break
+		}
+		paths := byReason[reason]
+		fmt.Fprintf(w, "  %s (%d)\n", oneLine(reason, 300), len(paths))
+		for j, p := range paths {
+			if j == 5 {
+				fmt.Fprintf(w, "      ... %d more\n", len(paths)-j)
+				break
+			}
+			fmt.Fprintf(w, "      %s\n", oneLine(p, 300))
+		}
 	}
 }
 
@@ -89,6 +148,12 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 // build.
 func NextSteps(r *finding.HostResult, a *exchange.Assessment, kb *exchange.KB) []string {
 	var steps []string
+	switch {
+	case r.FilesExamined == 0:
+		return []string{"nothing could be examined: fix what the \"Not examined\" list says (permissions, formats, a complete copy of the logs) and hunt again; this result is no all-clear"}
+	case len(r.NotExamined) > 0:
+		steps = append(steps, fmt.Sprintf("%d inputs were not examined or only in part (see \"Not examined\"): the verdict covers only what was read", len(r.NotExamined)))
+	}
 	has := func(prefix string) bool {
 		for _, f := range r.Findings {
 			for _, t := range f.Attack {
@@ -161,16 +226,18 @@ func dayLast(c finding.Coverage) string {
 	return c.Last.Format("2006-01-02")
 }
 
-// oneLine flattens control characters so evidence cannot forge report lines
-// or terminal escapes.
+// oneLine escapes control characters visibly (safetext.Line) so evidence
+// cannot forge report lines or send terminal escapes, and cuts s to about
+// n bytes on a character boundary.
 func oneLine(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	return truncate(s, n)
+	s = safetext.Line(s)
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // groupByPlace merges findings of the same evidence line (several rules
@@ -212,7 +279,7 @@ func writeGroup(w io.Writer, g []finding.Finding) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "  %s  %-8s %-9s %s [%s]\n", when, top.Severity, top.Outcome, oneLine(top.Title, 200), strings.Join(tags, " "))
+	fmt.Fprintf(w, "  %s  %-8s %-9s %s [%s]\n", when, top.Severity, top.Outcome, oneLine(top.Title, 200), oneLine(strings.Join(tags, " "), 300))
 	for _, f := range g {
 		if f.Rule != top.Rule {
 			fmt.Fprintf(w, "      also: %s (%s, %s)\n", oneLine(f.Title, 200), f.Severity, f.Outcome)

@@ -26,10 +26,13 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("2021-03-03 00:00:00 /owa/ 200\n"))
 	f.Add([]byte("#Fields: date time cs-uri-stem\n2021-03-03 00:00:00 /" + strings.Repeat("x", 1<<20) + "\n"))
 	f.Add([]byte("\x00\xff\x1f\x8b\n#Fields:\n#Fields: time\n25:00:00\n"))
+	f.Add([]byte("2021-03-05 03:06:27 xxx GET /owa/auth/x.aspx - 443 - 1.2.3.4 UA - 200 0 0 133\n-----\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// Headerless excerpts are read with the layout DefaultLayout finds.
+		layout, _ := DefaultLayout(data[:min(len(data), 4096)])
 		parse := func() (Stats, int64) {
 			var n int64
-			st, _ := Parse(t.Context(), bytes.NewReader(data), "f", Options{MaxLine: 4096, MaxDecompressed: 1 << 20},
+			st, _ := Parse(t.Context(), bytes.NewReader(data), "f", Options{MaxLine: 4096, MaxDecompressed: 1 << 20, DefaultFields: layout},
 				func(r *evidence.Record) error {
 					n++
 					r.Fields.Range(func(string, string) bool { return true })

@@ -27,6 +27,10 @@ type Options struct {
 	// MaxDecompressed bounds the bytes read out of gzip input
 	// (default 16 GiB). Passing it fails Parse with ErrTooLarge.
 	MaxDecompressed int64
+	// DefaultFields, when set, is the #Fields: list assumed for data lines
+	// that come before any #Fields: header (an excerpt without its
+	// header); see DefaultLayout. Without it such lines are malformed.
+	DefaultFields string
 }
 
 // Stats describes what one Parse call read.
@@ -43,6 +47,9 @@ type Stats struct {
 	Fields   []string // field names of the last #Fields: header
 	Software string   // #Software: value, e.g. "Microsoft Internet Information Services 10.0"
 	Host     string   // first s-computername value, if the log has that field
+	// DefaultFields is Options.DefaultFields when some lines were read
+	// with it (they had no #Fields: header), else "".
+	DefaultFields string
 }
 
 // LogSource is the Sigma logsource of every IIS record.
@@ -163,6 +170,12 @@ func (p *parser) directive(line []byte) {
 // data handles one request line.
 func (p *parser) data(line []byte) error {
 	h := p.hdr
+	if h == nil && p.opt.DefaultFields != "" {
+		h = newHeader(p.opt.DefaultFields)
+		p.hdr = h
+		p.st.Fields = h.names
+		p.st.DefaultFields = p.opt.DefaultFields
+	}
 	if h == nil {
 		p.st.Malformed++
 		return nil

@@ -233,3 +233,62 @@ func TestFieldsGetFold(t *testing.T) {
 		t.Error("Get(nope) present")
 	}
 }
+
+// The IIS lines of a real March 2021 incident were published without
+// their #Fields: header (helsecert, see
+// ../../../shared/corpus/real-exchange-evidence/SOURCES.md). They fit the
+// default Exchange IIS layout, are read with it, and the stats say so;
+// the "-----" separators between the excerpt's days are malformed lines.
+func TestHeaderlessRealExcerpt(t *testing.T) {
+	b, err := os.ReadFile("../../../shared/corpus/real-exchange-evidence/helsecert/raw/u_ex2103_excerpt.log")
+	if err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	layout, ok := DefaultLayout(b)
+	if !ok || layout != ExchangeDefaultFields {
+		t.Fatalf("DefaultLayout = %q, %v", layout, ok)
+	}
+	var recs []*evidence.Record
+	st, err := Parse(t.Context(), bytes.NewReader(b), "u_ex2103_excerpt.log", Options{DefaultFields: layout}, func(r *evidence.Record) error {
+		recs = append(recs, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Records != 8 || st.Malformed != 2 || st.DefaultFields != layout {
+		t.Fatalf("stats %+v", st)
+	}
+	stem, _ := recs[0].Fields.Get("cs-uri-stem")
+	status, _ := recs[0].Fields.Get("sc-status")
+	ip, _ := recs[0].Fields.Get("c-ip")
+	if stem != "/owa/auth/RedirSuiteServerProxy.aspx" || status != "200" || ip != "139.162.202.236" {
+		t.Errorf("first record: %s %s %s", stem, status, ip)
+	}
+	// Without the option the same lines are all malformed, as before.
+	st, _ = Parse(t.Context(), bytes.NewReader(b), "x", Options{}, func(*evidence.Record) error { return nil })
+	if st.Records != 0 || st.DefaultFields != "" {
+		t.Errorf("without DefaultFields: %+v", st)
+	}
+}
+
+func TestDefaultLayoutNearMisses(t *testing.T) {
+	iis75 := "2019-09-03 10:13:36 10.0.2.15 GET /erp/conn.aspx proxy 80 - 10.0.2.17 - 200 0 0 7\n"
+	if l, ok := DefaultLayout([]byte(iis75)); !ok || l != IIS75DefaultFields {
+		t.Errorf("14-field line: %q %v", l, ok)
+	}
+	for name, head := range map[string]string{
+		"apache":        `192.168.105.83 - - [11/Jul/2018:08:41:28 +0300] "GET / HTTP/1.1" 200 11444` + "\n",
+		"with header":   "#Fields: date time cs-uri-stem\n2021-03-03 01:00:00 /owa/\n",
+		"lower method":  "2021-03-05 03:06:27 xxx get /owa/ - 443 - 1.2.3.4 UA - 200 0 0 1\n",
+		"no status":     "2021-03-05 03:06:27 xxx GET /owa/ - 443 - 1.2.3.4 UA - OK 0 0 1\n",
+		"other count":   "2021-03-05 03:06:27 xxx GET /owa/ - 443 - 1.2.3.4 200\n",
+		"mixed layouts": iis75 + "2021-03-05 03:06:27 xxx GET /owa/ - 443 - 1.2.3.4 UA - 200 0 0 1\n",
+		"csv":           "2021-03-05T03:06:27.696Z,serverip,/owa/auth/x.aspx,UA,1.2.3.4,200,GET\n",
+		"empty":         "",
+	} {
+		if l, ok := DefaultLayout([]byte(head)); ok {
+			t.Errorf("%s: recognised as %q", name, l)
+		}
+	}
+}

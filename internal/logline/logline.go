@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/exhunt/exhunt/internal/evidence"
 )
 
 // BufSize is the read buffer. Lines up to this size are returned without
@@ -34,33 +36,9 @@ func Input(r io.Reader, limit int64) (*bufio.Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logline: gzip header: %w", err)
 	}
-	return bufio.NewReaderSize(&limitReader{r: gz, left: limit}, BufSize), nil
-}
-
-// limitReader fails with ErrTooLarge, rather than a silent EOF, once more
-// than left bytes were read, so a truncated parse is never mistaken for a
-// complete one.
-type limitReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.left <= 0 {
-		// One probe byte tells a stream that ends exactly at the limit
-		// apart from one that goes on.
-		var one [1]byte
-		if n, _ := l.r.Read(one[:]); n > 0 {
-			return 0, ErrTooLarge
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	return n, err
+	// Past limit the input fails with ErrTooLarge, rather than a silent
+	// EOF, so a truncated parse is never mistaken for a complete one.
+	return bufio.NewReaderSize(evidence.LimitReader(gz, limit, ErrTooLarge), BufSize), nil
 }
 
 // Reader splits input into lines without allocating per line.

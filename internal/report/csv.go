@@ -6,14 +6,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 var csvHeader = []string{"host", "verdict", "time", "severity", "rule", "title", "outcome", "kind", "cves", "attack",
 	"source", "line", "client_ip", "user_agent", "url", "file_sha256", "evidence"}
 
-// CSV writes one row per finding. Cells that a spreadsheet would run as a
-// formula (=, +, -, @, tab, CR at the start) are prefixed with a quote:
-// evidence comes from attackers (OWASP CSV injection).
+// CSV writes one row per finding. Evidence comes from attackers: control
+// characters and invalid UTF-8 are escaped visibly, and cells that a
+// spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) are
+// prefixed with a quote (OWASP CSV injection); see safetext.Cell.
 func CSV(w io.Writer, hosts []Host) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -34,7 +37,7 @@ func CSV(w io.Writer, hosts []Host) error {
 				strings.Join(f.CVEs, " "), strings.Join(f.Attack, " "), f.Source, line,
 				f.Details["client_ip"], f.Details["user_agent"], f.Details["url"], f.Details["file_sha256"], f.Evidence}
 			for i := range row {
-				row[i] = defuse(row[i])
+				row[i] = safetext.Cell(row[i])
 			}
 			if err := cw.Write(row); err != nil {
 				return err
@@ -43,12 +46,4 @@ func CSV(w io.Writer, hosts []Host) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-func defuse(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

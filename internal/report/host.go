@@ -83,7 +83,9 @@ type Exposure struct {
 // CVE is one CVE a host is exposed to, from the knowledge base.
 type CVE struct {
 	ID, Wave, Summary string
-	Exploited         bool // exploited in the wild
+	Exploited         bool   // exploited in the wild (CISA KEV, or a known first exploitation)
+	KEVAdded          string // date CISA added it to the KEV catalog, empty when not listed
+	Ransomware        bool   // CISA: known use in ransomware campaigns
 }
 
 // Assess computes the exposure of h from its build.
@@ -100,10 +102,15 @@ func Assess(kb *exchange.KB, h *Host) Exposure {
 		return e
 	}
 	e.Assessment = &a
-	ids := append(append([]string{}, a.CVEs...), a.SUDependent...)
+	// Exploited in the wild first (CISA KEV), then the rest, each in order.
+	ids := a.KEVFirst(append(append([]string{}, a.CVEs...), a.SUDependent...))
 	for _, id := range ids {
 		info := kb.CVEs[id]
-		e.CVEs = append(e.CVEs, CVE{ID: id, Wave: info.Wave, Summary: info.Summary, Exploited: !info.ExploitedSince.IsZero()})
+		c := CVE{ID: id, Wave: info.Wave, Summary: info.Summary, Exploited: !info.ExploitedSince.IsZero()}
+		if k, ok := kb.KEV[id]; ok {
+			c.Exploited, c.KEVAdded, c.Ransomware = true, k.DateAdded, k.Ransomware == "Known"
+		}
+		e.CVEs = append(e.CVEs, c)
 	}
 	return e
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 //go:embed templates/report.gohtml templates/report.css
@@ -95,10 +96,14 @@ func HTML(w io.Writer, hosts []Host, opt Options) error {
 	if len(hosts) > 1 {
 		p.Fleet = newFleetView(p.Hosts)
 	}
-	if err := tmpl.ExecuteTemplate(w, "report", p); err != nil {
+	var b strings.Builder
+	if err := tmpl.ExecuteTemplate(&b, "report", p); err != nil {
 		return fmt.Errorf("report: render: %w", err)
 	}
-	return nil
+	// html/template leaves control characters from evidence raw: inert in
+	// a browser, but not in a terminal (report --html -). Escape them.
+	_, err = io.WriteString(w, safetext.Text(b.String()))
+	return err
 }
 
 func newHostView(kb *exchange.KB, h *Host, i int) hostView {

@@ -43,7 +43,7 @@ func TestPlan(t *testing.T) {
 		Evidence: "rundll32 comsvcs.dll MiniDump 624 C:\\temp\\l.dmp full", Details: map[string]string{"target_file": `C:\temp\l.dmp`}}
 	lsassRead := finding.Finding{Rule: "lsass-handle-audit", Title: "Handle to lsass.exe opened by the antivirus", Severity: finding.Low, Kind: finding.KindEvent, Evidence: "MsMpEng.exe opened lsass.exe"}
 	probe := finding.Finding{Rule: "proxyshell-autodiscover", Title: "ProxyShell probe", Severity: finding.High, Kind: finding.KindLog, Outcome: finding.Attempted}
-	patched := "15.2.2562.46" // Exchange SE, newest update in the knowledge base
+	patched := "15.2.2562.56" // Exchange SE, newest update in the knowledge base
 	test("web shell", patched, finding.Compromised, []finding.Finding{shell}, []string{"now: Contain EX09", "now: Remove the web shells", "this week: Decide whether to rebuild"}, []string{"Reset the credentials", "Install"})
 	test("benign aspx change", patched, finding.ExploitationAttempted, []finding.Finding{benignASPX}, nil, []string{"Remove the web shells", "Contain", "rebuild"})
 	test("lsass dump", patched, finding.Compromised, []finding.Finding{dump}, []string{"now: Remove memory dumps", "this week: Reset the credentials LSASS held", "this week: Rebuild the server"}, nil)

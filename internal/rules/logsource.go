@@ -122,11 +122,20 @@ func (rs *ruleSource) targetsFor(ls evidence.LogSource) []target {
 	return out
 }
 
+// AnyCategory, as the Category of the LogSource given to Set.ForSource,
+// stands for every category: the Matcher then holds every rule that
+// records of that product and service can meet, whatever category each
+// record names. Its Candidate is the prefilter for a file whose records
+// each carry their own category (an HttpProxy log whose rows name their
+// protocol); match each record with the Matcher of its own LogSource.
+const AnyCategory = "*"
+
 // agrees applies Sigma's logsource semantics for non-Windows-mapped
 // rules: every key the rule sets must equal the record's.
 func agrees(rule, rec evidence.LogSource) bool {
 	eq := func(r, v string) bool { return r == "" || strings.EqualFold(r, v) }
-	return eq(rule.Product, rec.Product) && eq(rule.Service, rec.Service) && eq(rule.Category, rec.Category)
+	return eq(rule.Product, rec.Product) && eq(rule.Service, rec.Service) &&
+		(rec.Category == AnyCategory || eq(rule.Category, rec.Category))
 }
 
 // pick returns the target the record belongs to, checking the record's

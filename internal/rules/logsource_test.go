@@ -126,3 +126,28 @@ func TestSourceTable(t *testing.T) {
 		}
 	}
 }
+
+// A matcher for AnyCategory holds the rules of every category of its
+// product and service, so its prefilter never drops a line that a rule
+// with a category would match; it holds no rule of another service.
+func TestAnyCategory(t *testing.T) {
+	owaRule := mustParse(t, ruleYAML("product: exchange\nservice: httpproxy\ncategory: owa", "sel: {AnchorMailbox|startswith: 'ServerInfoOwa~'}\ncondition: sel"))
+	ecpRule := mustParse(t, strings.Replace(ruleYAML("product: exchange\nservice: httpproxy\ncategory: ecp", "sel: {UrlStem|contains: 'resetoabvirtualdirectory'}\ncondition: sel"), "11111111-2222", "21111111-2222", 1))
+	cmdletRule := mustParse(t, strings.Replace(ruleYAML("product: exchange\nservice: cmdlet", "sel: {Cmdlet: 'New-MailboxExportRequest'}\ncondition: sel"), "11111111-2222", "31111111-2222", 1))
+	s, errs := NewSet(owaRule, ecpRule, cmdletRule)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	any := s.ForSource(evidence.LogSource{Product: "exchange", Service: "httpproxy", Category: AnyCategory})
+	if any.Len() != 2 {
+		t.Errorf("AnyCategory matcher runs %d rules, want the 2 httpproxy ones", any.Len())
+	}
+	flat := s.ForSource(evidence.LogSource{Product: "exchange", Service: "httpproxy"})
+	line := []byte("2021-03-03T00:00:00Z,/ecp/DDI/DDIService.svc/SetObject?schema=ResetOABVirtualDirectory")
+	if !any.Candidate(line) {
+		t.Error("AnyCategory prefilter drops a line the ecp rule matches")
+	}
+	if flat.Len() != 0 {
+		t.Errorf("a record without category meets %d category rules", flat.Len())
+	}
+}

@@ -24,3 +24,10 @@ func Builtin() (*Set, []LoadError) {
 	s, errs := builtin()
 	return s.clone(), errs
 }
+
+// PackData returns a data file of the built-in pack's iocs folder
+// (stock-aspx.csv, exchange-vdirs.txt, ...): lists the hunt uses next to
+// the rules generated from them.
+func PackData(name string) ([]byte, error) {
+	return pack.ReadFile("pack/iocs/" + name)
+}

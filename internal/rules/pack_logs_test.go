@@ -40,6 +40,10 @@ const (
 	plGooglebot      = "16ad40d8-bc39-401e-bbf0-37dc6181e819"
 	plWebshell       = "0a8fab97-6c27-45db-8211-14cbbb3b1965"
 	plWebshellCmd    = "b483843e-e51c-4470-a1c7-5f9ad591c4d3"
+	plTunnel         = "ca9b7a95-7de7-4715-868a-1853959ebfcc"
+	plWebshellHP     = "8691c3d9-321c-4d5c-9f69-f7b3ecea4f96"
+	plWebshellCmdHP  = "95b08694-8b3d-4404-acaa-b87eea5a91e9"
+	plRpsProxyShell  = "27352f3a-7f9d-4fb7-9a6d-1a1e5b7ae55f"
 )
 
 func plBuiltin(t *testing.T) *rules.Set {
@@ -95,7 +99,16 @@ var (
 	plECPCols = []string{"TimeStamp", "ServerName", "EventId", "EventData"}
 	plOABCols = []string{"DateTime", "Level", "Message"}
 	plCmdCols = []string{"DateTime", "RequestId", "AuthenticatedUser", "Cmdlet", "Parameters", "ExecutionResult"}
+	plRpsCols = []string{"DateTime", "RequestId", "UrlStem", "AuthenticatedUser", "ClientIpAddress", "ServerHostName", "HttpStatus", "ShellId", "ClientInfo", "UrlQuery"}
 )
+
+// rps is one back-end PowerShell HTTP log record (Rps_Http_*.LOG).
+func rps(query, client string) plEx {
+	return plEx{"Rps Http Logs", "V15/Logging/CmdletInfra/Powershell-Proxy/Http", plRpsCols, map[string]string{
+		"DateTime": "2023-11-09T22:29:28.901Z", "RequestId": "0cd07968-a191-4883-aa5b-101cd097efcf", "UrlStem": "/Powershell",
+		"AuthenticatedUser": "Jones@contoso.com", "ClientIpAddress": "172.23.193.148", "ServerHostName": "EXCHANGE2012",
+		"HttpStatus": "200", "ClientInfo": client, "UrlQuery": query}}
+}
 
 func hp(kv ...string) plEx {
 	v := map[string]string{"DateTime": "2021-03-03T02:16:53.012Z", "RequestId": "6b1d5c1e-0c1a-4d32-9a51-0a2f0d1e3b41", "Protocol": "Ecp", "ServerHostName": "EXCH01", "HttpStatus": "200", "Method": "POST"}
@@ -218,6 +231,26 @@ func TestPackLogsRules(t *testing.T) {
 		{"webshell command lsass dump", plWebshellCmd,
 			plIIS{"POST", "/ecp/auth/shell.aspx", "p=rundll32+C:\\windows\\system32\\comsvcs.dll+MiniDump+624+C:\\root\\lsass.dmp+full", "", evil, "", "200"},
 			plIIS{"POST", "/ecp/auth/TimeoutLogout.aspx", "cmd=whoami", "", evil, "", "200"}},
+		// The shape of a real lab request (the devilzShell web shell in a
+		// folder of its own, answered 200) and the stock near miss.
+		{"webshell command anywhere", plWebshellCmd,
+			plIIS{"GET", "/aspnet_netclient/4_0_30319/devilzShell.aspx", "cmd=dsquery+computer+-limit+0", "", evil, "", "200"},
+			plIIS{"GET", "/owa/auth/logon.aspx", "replaceCurrent=1&url=https%3a%2f%2fmail.contoso.com%2fowa%2f%3fcmd%3ddsquery", "", evil, "", "200"}},
+		{"webshell ashx in owa auth", plWebshell,
+			plIIS{"GET", "/owa/auth/Currentthemes/resources/win.ashx", "", "", evil, "", "302"},
+			plIIS{"GET", "/owa/auth/Current/themes/resources/logon.css", "", "", evil, "", "200"}},
+		{"webshell twist on a stock name", plWebshell,
+			plIIS{"GET", "/owa/auth/RedirSuiteServerProxy.aspx", "", "", "139.162.202.236", "", "200"},
+			plIIS{"GET", "/owa/auth/RedirSuiteServiceProxy.aspx", "", "", "139.162.202.236", "", "200"}},
+		// Tunna's first request, as in EVTX-ATTACK-SAMPLES' real IIS log,
+		// and reGeorg's connect; the twins are its data POSTs (query
+		// "proxy") and an ordinary query naming a port.
+		{"tunna tunnel", plTunnel,
+			plIIS{"GET", "/erp/conn.aspx", "proxy&port=3389&ip=127.0.0.1", "", "10.0.2.17", "", "200"},
+			plIIS{"POST", "/erp/conn.aspx", "proxy", "", "10.0.2.17", "", "200"}},
+		{"regeorg tunnel", plTunnel,
+			plIIS{"POST", "/aspnet_client/tunnel.aspx", "cmd=connect&target=10.0.0.5&port=445", "", evil, "python-requests/2.25.1", "200"},
+			plIIS{"GET", "/app/report.aspx", "report=connect&port=8080", `CONTOSOlice`, inside, "", "200"}},
 		{"attacker ip", plIPIIS,
 			plIIS{"GET", "/owa/", "", "", "104.140.114.110", "", "302"},
 			plIIS{"GET", "/owa/", "", "", "104.140.114.111", "", "302"}},
@@ -261,6 +294,22 @@ func TestPackLogsRules(t *testing.T) {
 		{"httpproxy owassrf", plOWASSRFHP,
 			hp("Protocol", "Owa", "UrlStem", "/owa/mastermailbox@outlook.com/powershell", "AuthenticatedUser", `CONTOSO\bob`),
 			hp("Protocol", "PowerShell", "UrlStem", "/powershell", "AuthenticatedUser", `CONTOSO\admin`)},
+		// The real incident's HttpProxy/Owa rows (helsecert): the web shell
+		// answered 200, probes of other names 302.
+		{"httpproxy webshell in owa auth", plWebshellHP,
+			hp("Protocol", "Owa", "UrlStem", "/owa/auth/RedirSuiteServerProxy.aspx", "HttpStatus", "200", "Method", "GET", "ClientIpAddress", "67.205.176.9"),
+			hp("Protocol", "Owa", "UrlStem", "/owa/auth/RedirSuiteServiceProxy.aspx", "HttpStatus", "200", "Method", "GET", "ClientIpAddress", "67.205.176.9")},
+		{"httpproxy webshell probe", plWebshellHP,
+			hp("Protocol", "Owa", "UrlStem", "/owa/auth/Current/themes/errorFS.aspx", "HttpStatus", "302", "Method", "GET"),
+			hp("Protocol", "Owa", "UrlStem", "/owa/auth/Current/themes/errorFS.aspx", "HttpStatus", "404", "Method", "GET")},
+		{"httpproxy webshell command", plWebshellCmdHP,
+			hp("Protocol", "Owa", "UrlStem", "/owa/auth/zntwv.aspx", "UrlQuery", "?c=whoami", "HttpStatus", "200"),
+			hp("Protocol", "Owa", "UrlStem", "/owa/auth/logon.aspx", "UrlQuery", "?c=whoami", "HttpStatus", "200")},
+		// The lab ProxyShell run's back-end view (real Rps_Http lines) and
+		// the front end's own proxied PowerShell session.
+		{"rps http proxyshell", plRpsProxyShell,
+			rps("?X-Rps-CAT=VgEAVAdXaW5kb3dz&Email=autodiscover/autodiscover.json%3F@fucky0u.edu", "Python PSRP Client"),
+			rps("?X-Rps-CAT=VgEAVAdXaW5kb3dz&clientApplication=ActiveMonitor;PSVersion=5.1.14393.5582", "Microsoft WinRM Client")},
 		{"httpproxy attacker ip", plIPHP,
 			hp("ClientIpAddress", "5.254.43.18", "UrlStem", "/owa/"),
 			hp("ClientIpAddress", "5.254.43.180", "UrlStem", "/owa/")},
@@ -305,8 +354,8 @@ func TestPackLogsMetadata(t *testing.T) {
 			t.Errorf("%s: level %q", r.Path, r.Level)
 		}
 	}
-	if n != 24 {
-		t.Errorf("found %d log rules, want 24 (update the list above when adding rules)", n)
+	if n != 28 {
+		t.Errorf("found %d log rules, want 28 (update the list above when adding rules)", n)
 	}
 }
 

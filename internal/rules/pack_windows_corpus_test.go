@@ -203,18 +203,31 @@ func TestPackWindowsCorpus(t *testing.T) {
 		if strings.Contains(file, "tunna_iis") && fired[pwTunnel] == 0 {
 			t.Errorf("%s: tunnel rule silent", file)
 		}
+		// Dumpert and AndrewSpecial write dumps of other names
+		// (dumpert.dmp, Andrew.dmp): noted, for the hunt to tie them to
+		// the LSASS reads just before.
+		if strings.Contains(file, "outlfank_dumpert_and_andrewspecial") && fired[pwDumpFile] < 3 {
+			t.Errorf("%s: dump file rule fired %d times, want the 3 dumps", file, fired[pwDumpFile])
+		}
+		// SigmaHQ's capture 8fbf3271 writes procdump64.exe, procdump64a.exe
+		// and procdump.exe.
+		if strings.Contains(file, "8fbf3271-1ef6-4e94-8210-03c2317947f6") && fired[pwDumpTool] != 3 {
+			t.Errorf("%s: dump tool rule fired %d times, want 3", file, fired[pwDumpTool])
+		}
 	}
 
 	// Unrelated samples: accessibility-feature persistence and Exchange
 	// group membership changes are not what the pack looks for, so nothing
-	// fires; BloodHound and the Runas sample really cleared the Security
-	// log (1102), so only that rule fires.
+	// fires; BloodHound really cleared the Security log (1102), so only
+	// that rule fires; the Runas sample cleared it too, and its w3wp.exe
+	// logged on as IEUser with explicit credentials (4648): a web shell
+	// running as another user.
 	quiet := map[string][]string{
 		"persistence_accessibility_features_osk_sysmon1": nil,
 		"ID4756-Exchange admin group change":             nil,
 		"ID4756-Exchange critical group change":          nil,
 		"discovery_bloodhound":                           {pwSecCleared},
-		"Runas_4624_4648_Webshell_CreateProcessAsUserA":  {pwSecCleared},
+		"Runas_4624_4648_Webshell_CreateProcessAsUserA":  {pwExplicitCred, pwSecCleared},
 	}
 	for part, want := range quiet {
 		found := false

@@ -29,6 +29,9 @@ const (
 	pwTunnel       = "e723a9a0-fef0-4360-bd69-d89a083059cb"
 	pwSecLsass     = "0667cc0f-4f08-43e5-b0a9-b481e8c0678e"
 	pwPSMiniDump   = "0d001757-107d-48b9-bc59-0fd52a148a08"
+	pwExplicitCred = "7baef714-5acf-4df3-8823-6a32edf792a1"
+	pwDumpTool     = "1543f544-54d4-4066-b1b1-77c0a4f644bb"
+	pwDumpFile     = "1f8850f4-b004-4958-b529-1cd73ced21e4"
 )
 
 const (
@@ -93,8 +96,8 @@ func TestPackWindowsMetadata(t *testing.T) {
 			}
 		}
 	}
-	if n != 15 {
-		t.Errorf("pack/windows has %d rules, want 15", n)
+	if n != 18 {
+		t.Errorf("pack/windows has %d rules, want 18", n)
 	}
 }
 
@@ -179,10 +182,30 @@ func TestPackWindowsRules(t *testing.T) {
 	file := func(name string) *evidence.Record {
 		return pwRecord(pwSysmon, "11", "Image", `C:\Windows\system32\taskmgr.exe`, "TargetFilename", name)
 	}
-	test("task manager lsass dump", file(`C:\Users\adm\AppData\Local\Temp\lsass (2).DMP`), pwLsassDmpFile)
-	test("procdump lsass dump", file(`C:\t\lsass.exe_190317_120941.dmp`), pwLsassDmpFile)
-	test("w3wp support dump", file(`C:\Windows\Temp\w3wp.exe_211010_101010.dmp`))
+	test("task manager lsass dump", file(`C:\Users\adm\AppData\Local\Temp\lsass (2).DMP`), pwLsassDmpFile, pwDumpFile)
+	test("procdump lsass dump", file(`C:\t\lsass.exe_190317_120941.dmp`), pwLsassDmpFile, pwDumpFile)
+	// Any other dump is only noted (informational): the hunt decides
+	// whether its writer had opened LSASS.
+	test("w3wp support dump", file(`C:\Windows\Temp\w3wp.exe_211010_101010.dmp`), pwDumpFile)
+	test("dumpert dump", file(`C:\Windows\Temp\dumpert.dmp`), pwDumpFile)
 	test("lsass named log", file(`C:\Windows\Temp\lsass-trace.log`))
+	test("WER crash dump", pwRecord(pwSysmon, "11", "Image", `C:\Windows\System32\WerFault.exe`, "TargetFilename", `C:\ProgramData\Microsoft\Windows\WER\Temp\x.dmp`))
+	test("kernel minidump", file(`C:\Windows\Minidump\120526-1.dmp`))
+
+	// Dump tools written to disk (Sysmon 11).
+	test("procdump dropped", file(`C:\Users\adm\Downloads\Procdump\procdump64.exe`), pwDumpTool)
+	test("dumpert dropped", file(`C:\Users\administrator\Desktop\x64\Outflank-Dumpert.exe`), pwDumpTool)
+	test("procdump EULA text", file(`C:\Users\adm\Downloads\Procdump\Eula.txt`))
+	test("procdump-like name", file(`C:\Tools\procdump64.exe.config`))
+
+	// Explicit-credential logons (4648).
+	logon := func(process string) *evidence.Record {
+		return pwRecord("Security", "4648", "ProcessName", process, "TargetUserName", "IEUser", "SubjectUserName", "svc01")
+	}
+	test("w3wp logs on as another user", logon(w3wp), pwExplicitCred)
+	test("UMWorkerProcess explicit logon", logon(`D:\Exchange\bin\UMWorkerProcess.exe`), pwExplicitCred)
+	test("consent.exe explicit logon", logon(`C:\Windows\System32\consent.exe`))
+	test("w3wp successful logon 4624", pwRecord("Security", "4624", "ProcessName", w3wp, "TargetUserName", "IEUser"))
 
 	// MSExchange Management cmdlet events: classic events, one Data field.
 	cmdlet := func(data string) *evidence.Record {

@@ -20,17 +20,21 @@ type Resolver interface {
 
 // Config tunes a Scanner. Zero values get the defaults noted.
 type Config struct {
-	Concurrency int           // hosts in parallel (default 100)
-	Rate        float64       // requests per second over all hosts (0: unlimited)
-	HostRate    float64       // requests per second to one IP (default 20; <0: unlimited)
-	Timeout     time.Duration // per request: connect, TLS, headers and body (default 3s)
-	HostTimeout time.Duration // per target, all requests (default 20×Timeout)
-	Retries     int           // extra attempts of the first request on network errors (default 1; <0: none)
-	Active      bool          // run the --active probes
-	WebShells   bool          // run the --webshells census
-	UserAgent   string
-	Assessor    Assessor // build → exposure; nil leaves exposure empty
-	Shard       Shard
+	Concurrency  int           // hosts in parallel (default 100)
+	Rate         float64       // requests per second over all hosts (0: unlimited)
+	HostRate     float64       // requests per second to one IP (default 20; <0: unlimited)
+	Timeout      time.Duration // per request: connect, TLS, headers and body (default 3s)
+	HostTimeout  time.Duration // per target, all requests (default 20×Timeout)
+	Retries      int           // extra attempts of the first request on network errors (default 1; <0: none)
+	Active       bool          // run the --active probes (on hosts judged Exchange)
+	WebShells    bool          // run the --webshells census (on hosts judged Exchange)
+	WebShellsAll bool          // run the census on every responding host (--webshells-all)
+	// KeepOrder emits results in input order instead of completion order;
+	// at most keepOrderWindow×Concurrency finished results wait in memory.
+	KeepOrder bool
+	UserAgent string
+	Assessor  Assessor // build → exposure; nil leaves exposure empty
+	Shard     Shard
 	// StatePath, if set, is the --resume file; StateKey fingerprints the
 	// inputs so a state file is never applied to another scan.
 	StatePath string
@@ -57,18 +61,20 @@ type hostLimit struct {
 
 // Summary counts a run.
 type Summary struct {
-	Targets    int64         `json:"targets"` // in this shard, after resume skipping
-	Skipped    int64         `json:"skipped_resume"`
-	Scanned    int64         `json:"scanned"`
-	Responding int64         `json:"responding"`
-	Exchange   int64         `json:"exchange"`
-	Exposed    int64         `json:"exposed"`
-	WebShelled int64         `json:"webshelled"`
-	Errors     int64         `json:"errors"`
-	BadInput   int64         `json:"bad_input"`
-	Elapsed    time.Duration `json:"-"`
-	Seconds    float64       `json:"seconds"`
-	HostsPerS  float64       `json:"hosts_per_second"`
+	Targets      int64         `json:"targets"` // in this shard, after resume skipping
+	Skipped      int64         `json:"skipped_resume"`
+	Scanned      int64         `json:"scanned"`
+	Responding   int64         `json:"responding"`
+	Exchange     int64         `json:"exchange"`
+	Unidentified int64         `json:"unidentified"`
+	Lookalikes   int64         `json:"owa_lookalikes"`
+	Exposed      int64         `json:"exposed"`
+	WebShelled   int64         `json:"webshelled"`
+	Errors       int64         `json:"errors"`
+	BadInput     int64         `json:"bad_input"`
+	Elapsed      time.Duration `json:"-"`
+	Seconds      float64       `json:"seconds"`
+	HostsPerS    float64       `json:"hosts_per_second"`
 }
 
 // New checks the configuration and fills in defaults.
@@ -112,10 +118,15 @@ func New(cfg Config) (*Scanner, error) {
 	return &Scanner{cfg: cfg, global: lim, hosts: map[netip.Addr]*hostLimit{}}, nil
 }
 
+// keepOrderWindow × Concurrency bounds the finished results --keep-order
+// holds while an earlier target is still being scanned.
+const keepOrderWindow = 16
+
 // Run scans every target of the shard not already done per the resume
-// state, calling emit (serialised) once per target. Bad input entries are
-// emitted as results with Error set and counted in Summary.BadInput.
-// It stops at the first emit error or when ctx ends.
+// state, calling emit (serialised) once per target: in completion order,
+// or in input order with Config.KeepOrder. Bad input entries are emitted as
+// results with Error set and counted in Summary.BadInput. It stops at the
+// first emit error or when ctx ends.
 func (s *Scanner) Run(ctx context.Context, targets iter.Seq2[Target, error], emit func(*Result) error) (Summary, error) {
 	start := time.Now()
 	var sum Summary
@@ -127,26 +138,87 @@ func (s *Scanner) Run(ctx context.Context, targets iter.Seq2[Target, error], emi
 		}
 	}
 	tr := newTracker(st.DoneBelow)
-	var emu sync.Mutex
-	out := func(r *Result) error {
+
+	// Every result gets a sequence number in input order. Without
+	// KeepOrder it is written at once; with it, it waits in pending until
+	// all earlier ones are written, and window bounds how many wait.
+	type item struct {
+		r      *Result
+		ord    int64
+		target bool
+	}
+	var (
+		emu     sync.Mutex
+		next    int64
+		pending = map[int64]item{}
+		window  chan struct{}
+	)
+	if s.cfg.KeepOrder {
+		window = make(chan struct{}, keepOrderWindow*s.cfg.Concurrency)
+	}
+	write := func(it item) error {
+		count(&sum, it.r)
+		if err := emit(it.r); err != nil {
+			return err
+		}
+		if it.target {
+			tr.done(it.ord)
+		}
+		return nil
+	}
+	out := func(seq int64, it item) error {
 		emu.Lock()
 		defer emu.Unlock()
-		count(&sum, r)
-		return emit(r)
+		if window == nil {
+			return write(it)
+		}
+		pending[seq] = it
+		for {
+			it, ok := pending[next]
+			if !ok {
+				return nil
+			}
+			delete(pending, next)
+			next++
+			<-window
+			if err := write(it); err != nil {
+				return err
+			}
+		}
 	}
 
+	type job struct {
+		t   Target
+		seq int64
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	ch := make(chan Target, s.cfg.Concurrency)
+	ch := make(chan job, s.cfg.Concurrency)
 	g.Go(func() error {
 		defer close(ch)
+		var seq int64
+		reserve := func() bool {
+			if window == nil {
+				return true
+			}
+			select {
+			case window <- struct{}{}:
+				return true
+			case <-gctx.Done():
+				return false
+			}
+		}
 		for t, err := range targets {
 			if gctx.Err() != nil {
 				return nil
 			}
 			if err != nil {
-				if e := out(&Result{Type: "host", Target: t.Input, Error: err.Error()}); e != nil {
+				if !reserve() {
+					return nil
+				}
+				if e := out(seq, item{r: &Result{Type: "host", Target: t.Input, Error: err.Error()}}); e != nil {
 					return e
 				}
+				seq++
 				continue
 			}
 			if !s.cfg.Shard.Has(t) {
@@ -160,9 +232,13 @@ func (s *Scanner) Run(ctx context.Context, targets iter.Seq2[Target, error], emi
 				emu.Unlock()
 				continue
 			}
+			if !reserve() {
+				return nil
+			}
 			tr.begin(t.Ordinal)
 			select {
-			case ch <- t:
+			case ch <- job{t, seq}:
+				seq++
 			case <-gctx.Done():
 				return nil
 			}
@@ -171,15 +247,14 @@ func (s *Scanner) Run(ctx context.Context, targets iter.Seq2[Target, error], emi
 	})
 	for range s.cfg.Concurrency {
 		g.Go(func() error {
-			for t := range ch {
-				r := s.scanOne(gctx, t)
+			for j := range ch {
+				r := s.scanOne(gctx, j.t)
 				if gctx.Err() != nil {
 					return nil // interrupted: not done, resume will rescan it
 				}
-				if err := out(r); err != nil {
+				if err := out(j.seq, item{r: r, ord: j.t.Ordinal, target: true}); err != nil {
 					return err
 				}
-				tr.done(t.Ordinal)
 			}
 			return nil
 		})
@@ -239,6 +314,12 @@ func count(sum *Summary, r *Result) {
 	}
 	if r.Exchange {
 		sum.Exchange++
+	}
+	if r.ExchangeState == StateUnidentified {
+		sum.Unidentified++
+	}
+	if r.OWALookalike {
+		sum.Lookalikes++
 	}
 	if r.Exposed {
 		sum.Exposed++

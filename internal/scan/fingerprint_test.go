@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/exhunt/exhunt/internal/emulator"
@@ -129,12 +131,100 @@ func TestParsers(t *testing.T) {
 	if diff := cmp.Diff([]string{"15.1.2176", "14.3.513.0"}, PageBuilds(page)); diff != "" {
 		t.Errorf("PageBuilds (-want +got)\n%s", diff)
 	}
-	man := []byte(`<assemblyIdentity version="15.2.986.5" name="microsoft.exchange.ediscovery.exporttool.application" />
+	man := []byte(`<assemblyIdentity version="15.2.986.5" publicKeyToken="b1d1a6c45aa418ce" name="microsoft.exchange.ediscovery.exporttool.application" />
 <assemblyIdentity name="other" version="1.2.3.4"/>`)
 	if b, ok := ManifestBuild(man); !ok || b != "15.2.986.5" {
 		t.Errorf("ManifestBuild = %q %v, want 15.2.986.5 (attribute order must not matter)", b, ok)
 	}
-	if b, ok := ManifestBuild([]byte(`<assemblyIdentity name="other" version="15.2.986.5"/>`)); ok {
-		t.Errorf("ManifestBuild read %q from another assembly", b)
+	for _, near := range []string{
+		`<assemblyIdentity name="other" version="15.2.986.5" publicKeyToken="b1d1a6c45aa418ce"/>`,                                              // another assembly
+		`<assemblyIdentity name="microsoft.exchange.ediscovery.exporttool.application" version="15.0.0.0" publicKeyToken="0000000000000000"/>`, // a decoy's placeholders
+		`<assemblyIdentity name="microsoft.exchange.ediscovery.exporttool.application" version="15.2.986.5" publicKeyToken="0000000000000000"/>`,
+		`<assemblyIdentity name="microsoft.exchange.ediscovery.exporttool.application" version="15.0.0.0" publicKeyToken="b1d1a6c45aa418ce"/>`,
+		`<assemblyIdentity name="microsoft.exchange.ediscovery.exporttool.application" version="15.2.986.5"/>`, // unsigned
+	} {
+		if b, ok := ManifestBuild([]byte(near)); ok {
+			t.Errorf("ManifestBuild read %q from %s", b, near)
+		}
+	}
+}
+
+// kbWith2010 is a knowledge base that covers Exchange 2010, as the real one
+// does: the product is out of support, so exposed, with no CVE listed for
+// the build.
+type kbWith2010 struct{ fakeKB }
+
+func (k kbWith2010) Assess(b string) (Assessment, error) {
+	switch {
+	case strings.HasPrefix(b, "14.3."):
+		return Assessment{Build: b, Product: "Exchange Server 2010", CU: "SP3", Update: "RU32", Known: true, Exposed: true,
+			Notes: []string{"Exchange Server 2010 is unsupported since 2020-10-13"}}, nil
+	case b == "15.2.1748.49": // an out-of-support line still patched (ESU): not exposed by lifecycle alone
+		return Assessment{Build: b, Product: "Exchange Server 2019", CU: "CU15", Update: "Aug26SU", Known: true}, nil
+	}
+	return k.fakeKB.Assess(b)
+}
+
+// Exchange 2010 is judged, not waved through: with a knowledge base that
+// does not cover it (today's) and with one that does, it is exposed.
+func TestExchange2010IsExposed(t *testing.T) {
+	for _, kb := range []Assessor{fakeKB{}, kbWith2010{}} {
+		s := testScanner(t, Config{Assessor: kb})
+		r := scanHost(t, s, startHost(t, profile(t, "exchange-2010sp3"), true))
+		if !r.Exchange || r.Build != "14.3.513.0" || r.Precision != "full" || r.Product != "Exchange Server 2010" || r.CU != "SP3" || !r.Exposed {
+			t.Errorf("%T: exchange %v build %s/%s product %q cu %q exposed %v", kb, r.Exchange, r.Build, r.Precision, r.Product, r.CU, r.Exposed)
+		}
+		if !slices.ContainsFunc(r.Notes, func(n string) bool { return strings.Contains(n, "2020-10-13") }) {
+			t.Errorf("%T: no lifecycle note: %q", kb, r.Notes)
+		}
+		// Its logon page has no Exchange-only header: the /owa redirect confirmed it.
+		if !slices.ContainsFunc(r.Signals, func(s string) bool { return strings.HasPrefix(s, "OWA logon page confirmed by a second signal") }) {
+			t.Errorf("%T: signals %q", kb, r.Signals)
+		}
+	}
+	// A patched build of a line out of support is not exposed by the lifecycle rule.
+	r := scanHost(t, testScanner(t, Config{Assessor: kbWith2010{}}), startHost(t, profile(t, "patched-2019cu15"), true))
+	if r.Exposed {
+		t.Errorf("2019 CU15 Aug26SU exposed: %q", r.Notes)
+	}
+}
+
+// The three states on synthetic hosts: a proxy that publishes only the
+// logon page of a header-less Exchange leaves a page with no second signal
+// (unidentified, build kept for whoever chases it); other products are no.
+func TestThreeStates(t *testing.T) {
+	onlyLogon := startHostHandler(t, profile(t, "vulnerable-2016cu19"), func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != pathLogon {
+				http.NotFound(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	s := testScanner(t, Config{Active: true})
+	r := scanHost(t, s, onlyLogon)
+	if r.ExchangeState != StateUnidentified || r.Exchange || r.Build != "15.1.2176" || r.Exposed || len(r.Active) != 0 || len(r.CVEs) != 0 ||
+		!slices.ContainsFunc(r.Signals, func(s string) bool { return strings.HasPrefix(s, "no second Exchange signal") }) {
+		t.Errorf("logon page alone: state %s build %q exposed %v active %d signals %q", r.ExchangeState, r.Build, r.Exposed, len(r.Active), r.Signals)
+	}
+	for _, k := range []emulator.Kind{emulator.NotExchange, emulator.IISNTLM, emulator.CatchAll} {
+		if r := scanHost(t, s, startHost(t, emulator.Config{Kind: k}, true)); r.ExchangeState != StateNo || r.Exchange {
+			t.Errorf("%v: state %s: %q", k, r.ExchangeState, r.Signals)
+		}
+	}
+}
+
+// What a host costs (the README states it): a host that is not Exchange
+// gets the logon page and every door; an Exchange that sends X-OWA-Version
+// on its logon page gets that page, one NTLM door for its names and the
+// manifest.
+func TestRequestCounts(t *testing.T) {
+	s := testScanner(t, Config{})
+	if r := scanHost(t, s, startHost(t, emulator.Config{Kind: emulator.NotExchange}, true)); r.Requests != 1+len(Doors()) || len(Doors()) != 11 {
+		t.Errorf("plain IIS: %d requests, want 12", r.Requests)
+	}
+	if r := scanHost(t, s, startHost(t, profile(t, "patched-se"), true)); r.Requests != 3 || r.NTLM == nil {
+		t.Errorf("patched SE: %d requests (ntlm %v), want 3", r.Requests, r.NTLM)
 	}
 }

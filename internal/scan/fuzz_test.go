@@ -110,6 +110,7 @@ func FuzzObserve(f *testing.F) {
 	hdr.Write(&sb)
 	f.Add(sb.String(), []byte{}, 500)
 	f.Add("X-OWA-Version: 15.01.2176.002\r\nX-FEServer: EX\r\n", []byte("<!-- OwaPage = ASP.auth_logon_aspx -->"), 200)
+	f.Add("Location: https://mail.example.com/owa/auth/logon.aspx?url=x&reason=0\r\n", []byte(`<form action="./?gosend" name="logonForm"><link href="https://other.example/owa/14.3.123.3/x">`), 302)
 	f.Fuzz(func(t *testing.T, rawHdr string, body []byte, status int) {
 		h := http.Header{}
 		for line := range strings.SplitSeq(rawHdr, "\n") {
@@ -118,15 +119,20 @@ func FuzzObserve(f *testing.F) {
 			}
 		}
 		resp := &response{Status: status, Header: h, Body: body}
-		r := &Result{}
-		for _, src := range []string{"GET " + pathLogon, "GET " + pathManifest, "GET " + pathAutodiscXML} {
-			observe(r, resp, src)
+		r := &Result{IP: "127.0.0.1"}
+		e := &evidence{names: []string{"mail.example.com", "127.0.0.1"}, asked: map[string]bool{}, seen: map[string]bool{}}
+		for _, d := range append(Doors(), Door{Path: pathLogon, kind: doorPage}) {
+			e.observe(r, d, "GET "+d.Path, resp)
 		}
-		checkSSRF(resp, nil)
-		checkProxyShell(resp, nil)
-		checkProxyNotShell(resp, nil)
-		checkProxyToken(resp, nil)
-		checkFrowny(resp, nil)
+		e.classify(r)
+		if r.ExchangeState == "" || r.Exchange != (r.ExchangeState == StateYes) || r.OWALookalike && r.Exchange {
+			t.Fatalf("state %q exchange %v lookalike %v", r.ExchangeState, r.Exchange, r.OWALookalike)
+		}
+		for _, p := range []probe{probeSSRF, probeProxyShell, probeProxyNotShell(r), probeProxyToken, probeFrowny} {
+			if c := judge(p, "GET x", true, resp, nil); c.Result == "" || c.Evidence == "" {
+				t.Fatalf("%s: empty verdict", p.check)
+			}
+		}
 		judgeShell(resp, resp)
 		b, p, _ := chooseBuild(r.BuildMethods)
 		if b != "" && precisionOf(b) != p {

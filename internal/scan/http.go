@@ -15,10 +15,14 @@ import (
 	"time"
 )
 
-// Limits on what one response may cost; hostile servers hit these.
+// Limits on what one response, and one target, may cost; hostile servers
+// hit these. maxHostRequests covers the fingerprint (about a dozen doors),
+// the ECP version folders (40), the active probes (6) and the web shell
+// census (51 paths and their folder baselines) with room to spare.
 const (
-	maxHeaderBytes = 64 << 10
-	maxBodyBytes   = 256 << 10
+	maxHeaderBytes  = 64 << 10
+	maxBodyBytes    = 256 << 10
+	maxHostRequests = 160
 )
 
 // response is the part of an HTTP answer the checks look at.
@@ -39,14 +43,16 @@ type session struct {
 	scheme  string
 	client  *http.Client
 	tr      *http.Transport
-	baseURL string
+	origin  string // scheme://host[:port], the Host the requests name
+	base    string // base path every door is under ("" or "/mail"), see basePath
 	limiter waiter
-	netErrs int // consecutive network failures
+	netErrs int  // consecutive network failures
+	count   *int // requests sent to the target, over all sessions (Result.Requests)
 }
 
 type waiter interface{ Wait(context.Context) error }
 
-func (s *Scanner) newSession(t Target, addr netip.AddrPort, scheme string, lim waiter) *session {
+func (s *Scanner) newSession(t Target, addr netip.AddrPort, scheme string, lim waiter, count *int) *session {
 	sni := ""
 	if _, err := netip.ParseAddr(t.Host); err != nil {
 		sni = t.Host
@@ -82,9 +88,10 @@ func (s *Scanner) newSession(t Target, addr netip.AddrPort, scheme string, lim w
 	if !defPort {
 		hostHdr += ":" + strconv.Itoa(t.Port)
 	}
+	base, _ := basePath(t.Path)
 	return &session{
-		s: s, t: t, addr: addr, scheme: scheme, tr: tr, limiter: lim,
-		baseURL: scheme + "://" + hostHdr,
+		s: s, t: t, addr: addr, scheme: scheme, tr: tr, limiter: lim, count: count,
+		origin: scheme + "://" + hostHdr, base: base,
 		client: &http.Client{
 			Transport:     tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -94,14 +101,32 @@ func (s *Scanner) newSession(t Target, addr netip.AddrPort, scheme string, lim w
 
 func (ss *session) close() { ss.tr.CloseIdleConnections() }
 
-// errHostGone stops a host after repeated network failures.
-var errHostGone = errors.New("host stopped answering")
+// errHostGone stops a host after repeated network failures; errBudget
+// after maxHostRequests requests.
+var (
+	errHostGone = errors.New("host stopped answering")
+	errBudget   = fmt.Errorf("request budget of %d per target spent", maxHostRequests)
+)
 
-// get sends one request (path includes any query) with extra headers and
-// reads at most limit bytes of body, all within the per-request timeout.
+// url is the base URL of the target: origin and base path.
+func (ss *session) url() string { return ss.origin + ss.base }
+
+// get sends one request for path under the base path (path includes any
+// query); see fetch.
 func (ss *session) get(ctx context.Context, path string, hdr map[string]string, limit int64) (*response, error) {
+	return ss.fetch(ctx, ss.base+path, hdr, limit)
+}
+
+// fetch sends one request for an absolute path with extra headers and
+// reads at most limit bytes of body, all within the per-request timeout.
+// Every request counts against the target's budget and waits for the
+// global and per-IP rate limits.
+func (ss *session) fetch(ctx context.Context, path string, hdr map[string]string, limit int64) (*response, error) {
 	if ss.netErrs >= 2 {
 		return nil, errHostGone
+	}
+	if *ss.count >= maxHostRequests {
+		return nil, errBudget
 	}
 	if err := ss.s.global.Wait(ctx); err != nil {
 		return nil, err
@@ -113,10 +138,11 @@ func (ss *session) get(ctx context.Context, path string, hdr map[string]string, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, ss.s.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ss.baseURL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ss.origin+path, nil)
 	if err != nil {
 		return nil, err
 	}
+	*ss.count++
 	req.Header.Set("User-Agent", ss.s.cfg.UserAgent)
 	req.Header.Set("Accept", "*/*")
 	for k, v := range hdr {
@@ -155,11 +181,15 @@ func cleanErr(err error) error {
 	return err
 }
 
-// isTLSMismatch reports the error a TLS client gets from a plain HTTP port.
-func isTLSMismatch(err error) bool {
+// notTLS reports the errors a TLS client gets from a port that does not
+// speak TLS: a plain HTTP answer to the hello (IIS, nginx and Go answer
+// 400), or the connection closed on it.
+func notTLS(err error) bool {
 	var rh tls.RecordHeaderError
-	return errors.As(err, &rh) || strings.Contains(err.Error(), "first record does not look like a TLS handshake") ||
-		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+	s := err.Error()
+	return errors.As(err, &rh) || strings.Contains(s, "first record does not look like a TLS handshake") ||
+		strings.Contains(s, "server gave HTTP response to HTTPS client") ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(s, "EOF") || strings.Contains(s, "connection reset")
 }
 
 // tlsInfo describes the leaf certificate.

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // Format is an output format of exhunt scan.
@@ -65,9 +68,11 @@ func (j *jsonlWriter) Write(r *Result) error {
 
 func (j *jsonlWriter) Close() error { return j.bw.Flush() }
 
-// csvHeader is the notification-list layout: one row per host.
+// csvHeader is the notification-list layout: one row per host. Columns
+// are only ever added at the end.
 var csvHeader = []string{"target", "ip", "port", "exchange", "build", "build_precision", "product", "cu", "update",
-	"exposed", "cves", "su_dependent_cves", "active_vulnerable", "webshells_found", "tls_names", "fe_server", "error"}
+	"exposed", "cves", "su_dependent_cves", "active_vulnerable", "webshells_found", "tls_names", "fe_server", "error",
+	"url", "exchange_state", "owa_lookalike", "scheme"}
 
 type csvWriter struct {
 	bw     *bufio.Writer
@@ -103,11 +108,10 @@ func (c *csvWriter) Write(r *Result) error {
 	}
 	row := []string{r.Target, r.IP, port, strconv.FormatBool(r.Exchange), r.Build, r.Precision, r.Product, r.CU, r.Update,
 		strconv.FormatBool(r.Exposed || r.WebShelled), strings.Join(r.CVEs, " "), strings.Join(r.SUDependentCVEs, " "),
-		strings.Join(vuln, " "), strings.Join(shells, " "), strings.Join(names, " "), r.FEServer, r.Error}
-	for i, f := range row { // a cell starting with = + - @ would run as a formula in a spreadsheet
-		if f != "" && strings.ContainsRune("=+-@", rune(f[0])) {
-			row[i] = "'" + f
-		}
+		strings.Join(vuln, " "), strings.Join(shells, " "), strings.Join(names, " "), r.FEServer, r.Error,
+		r.URL, r.ExchangeState, strconv.FormatBool(r.OWALookalike), r.Scheme}
+	for i, f := range row { // control characters escaped; a cell starting with = + - @ would run as a formula
+		row[i] = safetext.Cell(f)
 	}
 	if err := c.cw.Write(row); err != nil {
 		return err
@@ -130,20 +134,24 @@ type textWriter struct {
 	rows int
 }
 
-const textFmt = "%-28s %-8s %-13s %-4s %-22s %-30s %-22s %-10s %s\n"
+const textFmt = "%-28s %-12s %-13s %-4s %-22s %-30s %-22s %-10s %s\n"
 
 func (t *textWriter) Write(r *Result) error {
 	if t.rows == 0 {
 		fmt.Fprintf(t.bw, textFmt, "TARGET", "EXCHANGE", "BUILD", "PREC", "PRODUCT/CU/UPDATE", "CVES", "ACTIVE", "WEBSHELLS", "CERT NAME / ERROR")
 	}
 	t.rows++
-	target := r.Target
-	if r.Port != 0 {
-		target = joinHostPort(r.Target, r.Port)
-	}
-	ex := "no"
-	if r.Exchange {
-		ex = "yes"
+	target := textTarget(r)
+	ex := r.ExchangeState
+	switch {
+	case r.Error != "":
+		ex = "-"
+	case r.OWALookalike:
+		ex = "lookalike"
+	case ex == "" && r.Exchange:
+		ex = StateYes
+	case ex == "":
+		ex = StateNo
 	}
 	prec := r.Precision
 	if prec == "" {
@@ -152,7 +160,19 @@ func (t *textWriter) Write(r *Result) error {
 	prod := strings.TrimSpace(strings.TrimPrefix(r.Product, "Exchange Server ") + " " + r.CU + " " + r.Update)
 	cves := "-"
 	if len(r.CVEs) > 0 {
-		cves = fmt.Sprintf("%d: %s", len(r.CVEs), abbrev(r.CVEs, 2))
+		// Exploited in the wild first: CISA's KEV entries lead the column.
+		ordered := make([]string, 0, len(r.CVEs))
+		for _, kev := range []bool{true, false} {
+			for _, c := range r.CVEs {
+				if slices.Contains(r.KEVCVEs, c) == kev {
+					ordered = append(ordered, c)
+				}
+			}
+		}
+		cves = fmt.Sprintf("%d: %s", len(r.CVEs), abbrev(ordered, 2))
+		if n := len(r.KEVCVEs); n > 0 {
+			cves = fmt.Sprintf("%d (%d KEV): %s", len(r.CVEs), n, abbrev(ordered, 2))
+		}
 	}
 	if len(r.SUDependentCVEs) > 0 {
 		cves += fmt.Sprintf(" (+%d if SU missing)", len(r.SUDependentCVEs))
@@ -197,7 +217,10 @@ func (t *textWriter) Write(r *Result) error {
 	if prod == "" {
 		prod = "-"
 	}
-	_, err := fmt.Fprintf(t.bw, textFmt, clipTo(target, 28), ex, build, prec, clipTo(prod, 22), clipTo(cves, 30), active, shells, clip(last))
+	// Everything but the fixed words may come from the network or the
+	// target list: escape what a terminal would act on before clipping.
+	_, err := fmt.Fprintf(t.bw, textFmt, clipTo(safetext.Line(target), 28), ex, safetext.Line(build), safetext.Line(prec),
+		clipTo(safetext.Line(prod), 22), clipTo(safetext.Line(cves), 30), safetext.Line(active), shells, clip(safetext.Line(last)))
 	if err != nil {
 		return err
 	}
@@ -205,6 +228,20 @@ func (t *textWriter) Write(r *Result) error {
 }
 
 func (t *textWriter) Close() error { return t.bw.Flush() }
+
+// textTarget names a row: the URL that answered, else the host:port
+// scanned, else the target as given.
+func textTarget(r *Result) string {
+	switch {
+	case r.URL != "":
+		return r.URL
+	case r.addr != "":
+		return r.addr
+	case r.Port != 0:
+		return joinHostPort(r.Target, r.Port)
+	}
+	return r.Target
+}
 
 func joinHostPort(h string, p int) string {
 	if strings.Contains(h, ":") {
@@ -229,8 +266,8 @@ func clipTo(s string, n int) string {
 
 // WriteSummary prints the counts of a run (exhunt scan sends this to stderr).
 func WriteSummary(w io.Writer, s Summary) error {
-	_, err := fmt.Fprintf(w, "exhunt scan: %d targets in %.1fs (%.1f hosts/s): %d responding, %d Exchange, %d exposed, %d web-shelled, %d errors",
-		s.Scanned, s.Seconds, s.HostsPerS, s.Responding, s.Exchange, s.Exposed, s.WebShelled, s.Errors)
+	_, err := fmt.Fprintf(w, "exhunt scan: %d targets in %.1fs (%.1f hosts/s): %d responding, %d Exchange, %d exposed, %d web-shelled, %d errors, %d unidentified, %d OWA look-alikes",
+		s.Scanned, s.Seconds, s.HostsPerS, s.Responding, s.Exchange, s.Exposed, s.WebShelled, s.Errors, s.Unidentified, s.Lookalikes)
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,34 @@ package scan
 // Result is what scanning one target yields. Its JSON form is the line
 // `exhunt scan --format jsonl` writes per host (type "host").
 type Result struct {
-	Type     string   `json:"type"` // always "host"
-	Target   string   `json:"target"`
-	IP       string   `json:"ip"`
-	Port     int      `json:"port"`
-	Scheme   string   `json:"scheme,omitempty"`
-	Exchange bool     `json:"exchange"`
-	Signals  []string `json:"signals,omitempty"` // why it is (or may be) Exchange
+	Type string `json:"type"` // always "host"
+	// Target is the input entry exactly as given (an IP, a CIDR, a name,
+	// host:port or a URL with its path), so results join back to the input;
+	// a CIDR's hosts share it and differ in ip.
+	Target string `json:"target"`
+	IP     string `json:"ip"`
+	Port   int    `json:"port"`
+	// Scheme is the scheme that answered, or on an error the last one tried.
+	Scheme string `json:"scheme,omitempty"`
+	// URL is the base URL that answered: scheme, host as given (or the
+	// address of a CIDR member), port unless the scheme's default, and the
+	// target's base path (OWA published under another path). Empty on error.
+	URL string `json:"url"`
+
+	// Exchange is true only when the host is judged Exchange (ExchangeState
+	// "yes"); it stays a boolean so every v1 reader keeps working.
+	// ExchangeState adds the third state: "yes", "no" (a known other
+	// product, a look-alike, or nothing Exchange-like answered) or
+	// "unidentified" (answers like IIS/Exchange but no Exchange signal
+	// held). Signals are the observations behind the state, in every state.
+	Exchange      bool     `json:"exchange"`
+	ExchangeState string   `json:"exchange_state"`
+	Signals       []string `json:"signals,omitempty"`
+	// OWALookalike: an OWA logon page copied from another host (a phishing
+	// kit or a honeypot); never Exchange.
+	OWALookalike bool   `json:"owa_lookalike,omitempty"`
+	ServerHeader string `json:"server_header,omitempty"` // Server header of the first answer
+	Requests     int    `json:"requests"`                // HTTP requests sent to this target
 
 	// Build is the most precise build any method gave; Precision says
 	// "full" (a.b.c.d: the security update is known) or "cu" (a.b.c: the
@@ -24,6 +45,7 @@ type Result struct {
 	Update          string        `json:"update"`
 	CVEs            []string      `json:"cves"`
 	SUDependentCVEs []string      `json:"su_dependent_cves,omitempty"`
+	KEVCVEs         []string      `json:"kev_cves,omitempty"` // of cves and su_dependent_cves, those on CISA's KEV list
 	Conditional     []Conditional `json:"conditional,omitempty"`
 	MissingUpdates  []string      `json:"missing_updates"`
 	Notes           []string      `json:"notes,omitempty"`
@@ -39,7 +61,17 @@ type Result struct {
 	Exposed    bool   `json:"exposed"`
 	WebShelled bool   `json:"webshelled"`
 	Error      string `json:"error"`
+
+	addr   string // host:port scanned, for the text table of error records
+	marked bool   // some answer carried a header only Exchange sends (see fromExchange)
 }
+
+// ExchangeState values.
+const (
+	StateYes          = "yes"
+	StateNo           = "no"
+	StateUnidentified = "unidentified"
+)
 
 // BuildMethod is one way the build was read, and what it gave.
 type BuildMethod struct {
@@ -60,17 +92,17 @@ type Conditional struct {
 // Check is the outcome of one active probe. Request is exactly what was sent.
 type Check struct {
 	Check    string `json:"check"`  // e.g. CVE-2021-26855
-	Result   string `json:"result"` // vulnerable | not-vulnerable | mitigated | reachable | blocked | inconclusive
+	Result   string `json:"result"` // vulnerable | not-vulnerable | blocked | inconclusive
 	Evidence string `json:"evidence"`
 	Request  string `json:"request"`
 }
 
-// Result values of a Check.
+// Result values of a Check; Verdicts defines each once. Earlier versions
+// also wrote "mitigated" (now blocked) and "reachable" (now judged with the
+// build); readers of v1 records may still meet them.
 const (
 	Vulnerable    = "vulnerable"
 	NotVulnerable = "not-vulnerable"
-	Mitigated     = "mitigated"
-	Reachable     = "reachable"
 	Blocked       = "blocked"
 	Inconclusive  = "inconclusive"
 )
@@ -97,9 +129,12 @@ type TLSInfo struct {
 type Assessment struct {
 	Build, Product, CU, Update string
 	Known                      bool
+	Supported                  bool // the product line and CU still get security updates
+	Exposed                    bool // the knowledge base's verdict: a CVE, or an unsupported product
 	MissingUpdates             []string
 	CVEs                       []string
 	SUDependentCVEs            []string
+	KEVCVEs                    []string // on CISA's Known Exploited Vulnerabilities list
 	Conditional                []Conditional
 	Notes                      []string
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +51,9 @@ var (
 )
 
 func (fakeKB) Assess(b string) (Assessment, error) {
+	if !strings.HasPrefix(b, "15.") { // as internal/exchange does today
+		return Assessment{}, fmt.Errorf("exchange: not an Exchange build number: %s is Exchange 2010 or older", b)
+	}
 	switch b {
 	case "15.1.2176.2":
 		return Assessment{Build: b, Product: "Exchange Server 2016", CU: "CU19", Update: "CU19", Known: true,
@@ -139,4 +145,19 @@ func methods(r *Result) []string {
 	}
 	slices.Sort(ms)
 	return ms
+}
+
+// recordedConfig is the emulator profile that replays a recorded host.
+func recordedConfig(t *testing.T, name string) emulator.Config {
+	t.Helper()
+	return profile(t, "recorded/"+name)
+}
+
+// startHostHandler serves an emulated host through wrap (to count or
+// alter what it answers) over HTTPS on loopback.
+func startHostHandler(t *testing.T, cfg emulator.Config, wrap func(http.Handler) http.Handler) *emulator.Host {
+	t.Helper()
+	srv := httptest.NewTLSServer(wrap(emulator.Handler(cfg)))
+	t.Cleanup(srv.Close)
+	return &emulator.Host{Config: cfg, Addr: netip.MustParseAddrPort(srv.Listener.Addr().String()), TLS: true}
 }

@@ -21,12 +21,16 @@ var ErrBadTarget = errors.New("scan: bad target")
 // maxCIDR caps one CIDR's expansion (a /8 in IPv4, a /104 in IPv6).
 const maxCIDRBits = 24
 
+// maxTargetPath bounds the path of a URL target.
+const maxTargetPath = 1024
+
 // Target is one host:port to scan.
 type Target struct {
 	Input  string // the entry it came from
 	Host   string // name or IP as given (no brackets)
 	Port   int
 	Scheme string // "https", "http" or "" (decide by port: 80 http, else https with http fallback)
+	Path   string // the path of a URL target ("" otherwise); see basePath
 	// Ordinal is the position of the target in the whole expanded input,
 	// before sharding: it keys --resume.
 	Ordinal int64
@@ -92,6 +96,7 @@ type Entry struct {
 	host   string       // host name
 	port   int          // explicit port, 0 = use ports
 	scheme string
+	path   string // URL path, without query or fragment
 }
 
 // ParseEntry reads one target entry: IP, CIDR (v4 or v6), host name,
@@ -112,6 +117,12 @@ func ParseEntry(s string) (Entry, error) {
 			return bad("scheme must be http or https")
 		}
 		e.scheme = u.Scheme
+		if p := u.EscapedPath(); p != "/" {
+			if len(p) > maxTargetPath {
+				return bad(fmt.Sprintf("URL path longer than %d bytes", maxTargetPath))
+			}
+			e.path = p
+		}
 		e.port = 443
 		if u.Scheme == "http" {
 			e.port = 80
@@ -197,7 +208,7 @@ func (e Entry) targets(ports []int, yield func(Target) bool) bool {
 	}
 	emit := func(host string) bool {
 		for _, p := range ps {
-			if !yield(Target{Input: e.raw, Host: host, Port: p, Scheme: e.scheme}) {
+			if !yield(Target{Input: e.raw, Host: host, Port: p, Scheme: e.scheme, Path: e.path}) {
 				return false
 			}
 		}

@@ -1,6 +1,9 @@
 package scan
 
 import (
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/exhunt/exhunt/internal/emulator"
@@ -59,4 +62,36 @@ func TestJudgeShell(t *testing.T) {
 	test(page(403, ""), page(404, "nf"), "inconclusive")             // exists, but forbidden
 	test(page(200, "x"), nil, "inconclusive")                        // no baseline: never "found"
 	test(page(401, ""), nil, "silent")
+}
+
+// --webshells goes only to hosts judged Exchange; --webshells-all to every
+// responding host. The host here is a plain IIS site (not Exchange) with a
+// shell in aspnet_client.
+func TestWebShellsOnlyOnExchange(t *testing.T) {
+	var mu sync.Mutex
+	census := 0
+	h := startHostHandler(t, emulator.Config{Kind: emulator.NotExchange}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/aspnet_client/") {
+				mu.Lock()
+				census++
+				mu.Unlock()
+				if r.URL.Path == emulator.WebShellSupp0rt {
+					w.WriteHeader(http.StatusOK)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	for _, tc := range []struct {
+		cfg        Config
+		webshelled bool
+	}{{Config{WebShells: true}, false}, {Config{WebShellsAll: true}, true}} {
+		census = 0
+		r := scanHost(t, testScanner(t, tc.cfg), h)
+		if r.Exchange || r.WebShelled != tc.webshelled || (census > 0) != tc.webshelled {
+			t.Errorf("%+v: exchange %v webshelled %v, %d census requests", tc.cfg, r.Exchange, r.WebShelled, census)
+		}
+	}
 }

@@ -170,7 +170,7 @@ func testHosts(t *testing.T, s *Store, _ func() *Store) {
 	want := []row{
 		{"EX01", "compromised", "15.1.2176.2", 5, 2, true, true}, // hunt EX01 + scan of https://ex01:443
 		{"EX02", "exploitation-attempted", "15.2.858.5", 1, 1, true, false},
-		{"EX03", "no-evidence", "15.2.2562.46", 0, 1, true, false},
+		{"EX03", "no-evidence", "15.2.2562.56", 0, 1, true, false},
 		{"ex04.corp.example", "", "", 0, 1, false, true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -88,7 +88,26 @@ func (s *Store) Save(ctx context.Context, docs ...result.Doc) ([]Saved, error) {
 	return out, nil
 }
 
-func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *result.Doc, ingested string) (Saved, error) {
+// execer is what a save needs from a transaction: a *sql.Tx, or the pgx
+// transaction a queue worker completes its job in (see SaveScansTx).
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// prepare returns a statement run many times in tx: prepared once when tx
+// is a *sql.Tx (SQLite parses it once), else sent as is (pgx caches it).
+func prepare(ctx context.Context, tx execer, query string) (func(args ...any) error, func(), error) {
+	if stx, ok := tx.(*sql.Tx); ok {
+		st, err := stx.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, nil, err
+		}
+		return func(args ...any) error { _, err := st.ExecContext(ctx, args...); return err }, func() { st.Close() }, nil
+	}
+	return func(args ...any) error { _, err := tx.ExecContext(ctx, query, args...); return err }, func() {}, nil
+}
+
+func (s *Store) saveDoc(ctx context.Context, tx execer, d *result.Doc, ingested string) (Saved, error) {
 	id := RunID(d.Kind, d.Raw)
 	var (
 		host, runTime, ver, rules, verdict, build, ip, cves string
@@ -106,6 +125,9 @@ func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *result.Doc, ingested
 	case result.Scan:
 		sc := d.Scan
 		host, ip, build, cves = result.HostOf(sc.Target), sc.IP, sc.Build, strings.Join(sc.CVEs, ",")
+		if strings.Contains(host, "/") && ip != "" {
+			host = ip // the target is a CIDR: the host is its member that was scanned
+		}
 		if sc.Exchange {
 			exchange = 1
 		}
@@ -123,10 +145,18 @@ func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *result.Doc, ingested
 	if err != nil {
 		return Saved{}, fmt.Errorf("store: save %s run for %s: %w", d.Kind, host, err)
 	}
+	if d.Kind == result.Scan {
+		if err := s.noteNewestScan(ctx, tx, d, id, ingested); err != nil {
+			return Saved{}, fmt.Errorf("store: save scan record for %s: %w", host, err)
+		}
+	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return sv, err // stored before: the rows below exist too
 	}
 	sv.New = true
+	if err := s.noteHost(ctx, tx, d, host, runTime); err != nil {
+		return Saved{}, fmt.Errorf("store: save host summary for %s: %w", host, err)
+	}
 	if d.Kind == result.Hunt {
 		if err := s.saveHuntRows(ctx, tx, id, d.Hunt); err != nil {
 			return Saved{}, fmt.Errorf("store: save hunt run for %s: %w", host, err)
@@ -135,32 +165,37 @@ func (s *Store) saveDoc(ctx context.Context, tx *sql.Tx, d *result.Doc, ingested
 	return sv, nil
 }
 
-func (s *Store) saveHuntRows(ctx context.Context, tx *sql.Tx, id string, h *finding.HostResult) error {
-	insF, err := tx.PrepareContext(ctx, s.q(`INSERT INTO findings
+func (s *Store) saveHuntRows(ctx context.Context, tx execer, id string, h *finding.HostResult) error {
+	insF, closeF, err := prepare(ctx, tx, s.q(`INSERT INTO findings
 		(run_id, fkey, host, rule, title, severity, outcome, kind, ftime, source, line, evidence, cves, attack)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
 	if err != nil {
 		return err
 	}
-	defer insF.Close()
-	insI, err := tx.PrepareContext(ctx, s.q(`INSERT INTO indicators (run_id, host, kind, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`))
+	defer closeF()
+	insI, closeI, err := prepare(ctx, tx, s.q(`INSERT INTO indicators (run_id, host, kind, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`))
 	if err != nil {
 		return err
 	}
-	defer insI.Close()
+	defer closeI()
+	seen := map[Indicator]bool{}
 	for i := range h.Findings {
 		f := &h.Findings[i]
 		k := sha256.Sum256([]byte(f.Key()))
-		if _, err := insF.ExecContext(ctx, clean(id, hex.EncodeToString(k[:]), h.Host, f.Rule, f.Title, string(f.Severity),
+		if err := insF(clean(id, hex.EncodeToString(k[:]), h.Host, f.Rule, f.Title, string(f.Severity),
 			string(f.Outcome), string(f.Kind), fmtTime(f.Time), f.Source, f.Line, f.Evidence,
 			strings.Join(f.CVEs, ","), strings.Join(f.Attack, ","))...); err != nil {
 			return err
 		}
 		for _, ind := range Indicators(f) {
-			if _, err := insI.ExecContext(ctx, clean(id, h.Host, ind.Kind, ind.Value)...); err != nil {
+			if err := insI(clean(id, h.Host, ind.Kind, ind.Value)...); err != nil {
 				return err
 			}
+			seen[ind] = true
 		}
+	}
+	if err := s.noteIndicators(ctx, tx, h.Host, seen); err != nil {
+		return err
 	}
 	for _, e := range h.Evidence {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO evidence_files (run_id, path, sha256, size, mtime)

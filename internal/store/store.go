@@ -15,6 +15,7 @@ import (
 
 	// Database drivers: both pure Go, so the Windows binary cross-builds
 	// with CGO_ENABLED=0.
+	"github.com/gofrs/flock"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -40,6 +41,7 @@ const (
 type Store struct {
 	db      *sql.DB
 	dialect dialect
+	path    string // the SQLite file; "" for PostgreSQL
 	now     func() time.Time
 }
 
@@ -74,10 +76,20 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			s.db.SetMaxIdleConns(16)
 		}
 	} else {
-		s.db, err = openSQLite(dsn)
+		s.db, s.path, err = openSQLite(dsn)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if s.dialect == sqlite {
+		// The first connection switches a new file to WAL, then the
+		// schema is migrated: both under the one migration lock.
+		unlock, err := lockSQLite(ctx, s.path)
+		if err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		defer unlock()
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
@@ -90,30 +102,57 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-func openSQLite(path string) (*sql.DB, error) {
+func openSQLite(path string) (*sql.DB, string, error) {
 	if path == "" {
 		p, err := DefaultPath()
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		path = p
 	}
 	path = strings.TrimPrefix(path, "sqlite://")
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("store: create %s: %w", filepath.Dir(path), err)
+		return nil, "", fmt.Errorf("store: create %s: %w", filepath.Dir(path), err)
 	}
 	// WAL keeps every committed transaction across a crash of the process
 	// (kill -9), synchronous(FULL) across a power loss too; busy_timeout
-	// covers a second exhunt process writing.
+	// covers a second exhunt process writing (the driver sets it first).
 	dsn := path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(15000)&_pragma=foreign_keys(1)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, "", fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// One connection serialises writers inside this process, which SQLite
 	// does anyway, and avoids SQLITE_BUSY on lock upgrades.
 	db.SetMaxOpenConns(1)
-	return db, nil
+	return db, path, nil
+}
+
+// migrationLockWait bounds how long Open waits for another process that
+// is migrating the same SQLite file.
+var migrationLockWait = 2 * time.Minute
+
+// lockSQLite takes the one migration lock of the SQLite file at path: an
+// OS file lock (flock, or LockFileEx on Windows) on path+".lock", retried
+// every 20 ms until migrationLockWait. The OS drops it when a process
+// dies, so a killed exhunt never leaves the database locked. Without it,
+// processes creating the same file at once each saw no schema and ran the
+// first migration, and all but one failed ("table runs already exists"),
+// or two switched the new file to WAL at once and one got SQLITE_BUSY,
+// which SQLite returns without waiting to avoid a deadlock.
+func lockSQLite(ctx context.Context, path string) (unlock func(), err error) {
+	fl := flock.New(path+".lock", flock.SetPermissions(0o600))
+	wctx, cancel := context.WithTimeout(ctx, migrationLockWait)
+	defer cancel()
+	ok, err := fl.TryLockContext(wctx, 20*time.Millisecond)
+	if err != nil || !ok {
+		fl.Close()
+		if err == nil || errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("store: %s: another exhunt process held the migration lock %s for %v", path, fl.Path(), migrationLockWait)
+		}
+		return nil, fmt.Errorf("store: lock %s: %w", fl.Path(), err)
+	}
+	return func() { fl.Unlock(); fl.Close() }, nil
 }
 
 // redact hides a password in a connection URL before it reaches a message.

@@ -57,93 +57,22 @@ func (s *Server) css(w http.ResponseWriter, _ *http.Request) {
 // hostRow is one line of the fleet table.
 type hostRow struct {
 	Host, Verdict, Build, Product, Exposure string
-	CVEs                                    []string
+	CVEs, KEV                               []string
 	Findings                                int
 	LastHunt, LastScan                      time.Time
 }
 
+// buildRow is one distinct build of the fleet and how many hosts run it.
 type buildRow struct {
 	Build, Release string
-	Hosts          []string
-	CVEs           []string
+	CVEs, KEV      []string
+	Count          int
 }
 
 type count struct {
 	Name  string
 	Class string
 	Count int
-}
-
-type overviewData struct {
-	Version      string
-	Hosts        []hostRow
-	Verdicts     []count
-	Exposure     []count
-	Builds       []buildRow
-	Correlations []store.Correlation
-}
-
-func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
-	sums, err := s.Store.Hosts(r.Context())
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	kb, err := s.kb()
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	corr, err := s.Store.Correlate(r.Context(), 2)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	d := overviewData{Version: s.Version, Correlations: corr}
-	verdicts := map[string]int{}
-	exposure := map[string]int{}
-	builds := map[string]*buildRow{}
-	for _, h := range sums {
-		row := hostRow{Host: h.Host, Verdict: h.Verdict, Build: h.Build, Findings: h.Findings}
-		if h.Hunt != nil {
-			row.LastHunt = h.Hunt.RunTime
-		}
-		if h.Scan != nil {
-			row.LastScan = h.Scan.RunTime
-		}
-		if row.Verdict == "" {
-			row.Verdict = "not hunted"
-		}
-		row.Exposure = "unknown build"
-		if a, err := kb.Assess(h.Build); h.Build != "" && err == nil {
-			row.Product = report.ReleaseName(&a)
-			row.CVEs = append(append([]string{}, a.CVEs...), a.SUDependent...)
-			row.Exposure = "not exposed"
-			if len(row.CVEs) > 0 {
-				row.Exposure = "exposed"
-			}
-			b := builds[a.Build]
-			if b == nil {
-				b = &buildRow{Build: a.Build, Release: row.Product, CVEs: row.CVEs}
-				builds[a.Build] = b
-			}
-			b.Hosts = append(b.Hosts, h.Host)
-		}
-		verdicts[row.Verdict]++
-		exposure[row.Exposure]++
-		d.Hosts = append(d.Hosts, row)
-	}
-	for _, v := range []string{string(finding.Compromised), string(finding.ExploitationAttempted), string(finding.NoEvidence), "not hunted"} {
-		d.Verdicts = append(d.Verdicts, count{v, verdictClass(v), verdicts[v]})
-	}
-	for _, e := range []string{"exposed", "not exposed", "unknown build"} {
-		d.Exposure = append(d.Exposure, count{e, strings.ReplaceAll(e, " ", "-"), exposure[e]})
-	}
-	for _, b := range builds {
-		d.Builds = append(d.Builds, *b)
-	}
-	slices.SortFunc(d.Builds, func(a, b buildRow) int { return len(b.CVEs) - len(a.CVEs) })
-	s.render(w, r, "overview", d)
 }
 
 func verdictClass(v string) string {

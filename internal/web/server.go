@@ -30,6 +30,11 @@ type Server struct {
 	// API: browsers answer an HTTP Basic prompt (any user name, a token as
 	// the password), scripts may send the bearer token. /healthz stays open.
 	ProtectPages bool
+	// KEV says whether CISA lists a CVE as exploited in the wild: the
+	// fleet pages flag and filter on it. nil: no CVE is.
+	KEV func(cve string) bool
+
+	judgedOnce judgements
 }
 
 // Handler returns the HTTP handler with every route behind the security
@@ -39,6 +44,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /{$}", s.pageAuth(http.HandlerFunc(s.overview)))
 	mux.Handle("GET /hosts/{host}", s.pageAuth(http.HandlerFunc(s.hostPage)))
 	mux.Handle("GET /timeline", s.pageAuth(http.HandlerFunc(s.timeline)))
+	mux.Handle("GET /correlations", s.pageAuth(http.HandlerFunc(s.correlations)))
 	mux.Handle("GET /static/style.css", s.pageAuth(http.HandlerFunc(s.css)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	mux.Handle("POST /api/v1/results", s.auth(http.HandlerFunc(s.upload)))
@@ -47,15 +53,17 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/runs", s.auth(http.HandlerFunc(s.apiRuns)))
 	mux.Handle("GET /api/v1/runs/{id}", s.auth(http.HandlerFunc(s.apiRun)))
 	mux.Handle("GET /api/v1/correlations", s.auth(http.HandlerFunc(s.apiCorrelations)))
+	mux.Handle("GET /api/v1/fleet", s.auth(http.HandlerFunc(s.apiFleet)))
 	return securityHeaders(mux)
 }
 
 // securityHeaders forbids scripts, framing, sniffing and referrers on
-// every response: even a missed escape could not run code.
+// every response: even a missed escape could not run code. Forms may
+// only submit to the dashboard itself (the host list's filters).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
@@ -97,11 +105,22 @@ func (s *Server) pageAuth(next http.Handler) http.Handler {
 // authorized reports whether r carries one of s.Tokens as a bearer token,
 // or, with basic, as the HTTP Basic password.
 func (s *Server) authorized(r *http.Request, basic bool) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	got, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok && basic {
 		_, got, ok = r.BasicAuth()
 	}
 	return ok && s.validToken(strings.TrimSpace(got))
+}
+
+// bearerToken returns the token of an "Authorization: Bearer TOKEN"
+// header. The scheme name is case-insensitive (RFC 9110 section 11.1), so
+// "bearer" and "BEARER" are accepted too.
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return token, true
 }
 
 func (s *Server) validToken(got string) bool {

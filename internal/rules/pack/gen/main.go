@@ -3,8 +3,8 @@
 //
 //	go generate ./internal/rules/pack/gen
 //
-// It writes webserver/iis_ioc_*.yml, webserver/iis_webshell_*.yml and
-// exchange/httpproxy_ioc_*.yml. Rule ids are fixed here so regenerating
+// It writes webserver/iis_ioc_*.yml, webserver/iis_webshell_*.yml,
+// exchange/httpproxy_ioc_*.yml and exchange/httpproxy_webshell_*.yml. Rule ids are fixed here so regenerating
 // keeps them stable.
 package main
 
@@ -57,8 +57,10 @@ func run(pack string, log io.Writer) error {
 		"webserver/iis_ioc_user_agent.yml":         uaRule(iisUA, "cs(User-Agent)", exact, contains),
 		"exchange/httpproxy_ioc_user_agent.yml":    uaRule(proxyUA, "UserAgent", exact, contains),
 		"webserver/iis_spoofed_googlebot.yml":      googlebotRule(google),
-		"webserver/iis_webshell_nonstock_aspx.yml": webshellRule(webshell, stock, nil),
-		"webserver/iis_webshell_command.yml":       webshellRule(webshellCmd, stock, markers),
+		"webserver/iis_webshell_nonstock_aspx.yml": webshellRule(webshell, iisWeb, stock, nil),
+		"webserver/iis_webshell_command.yml":       webshellRule(webshellCmd, iisWeb, stock, markers),
+		"exchange/httpproxy_webshell_nonstock.yml": webshellRule(proxyWebshell, proxyWeb, stock, nil),
+		"exchange/httpproxy_webshell_command.yml":  webshellRule(proxyWebshellCmd, proxyWeb, stock, markers),
 	}
 	names := make([]string, 0, len(files))
 	for n := range files {

@@ -33,8 +33,8 @@ func TestGeneratedUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	gen, _ := filepath.Glob(filepath.Join(tmp, "*", "*.yml"))
-	if len(gen) != 7 {
-		t.Fatalf("generated %d files, want 7", len(gen))
+	if len(gen) != 9 {
+		t.Fatalf("generated %d files, want 9", len(gen))
 	}
 	for _, g := range gen {
 		rel, _ := filepath.Rel(tmp, g)

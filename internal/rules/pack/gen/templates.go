@@ -64,25 +64,42 @@ var (
 		"https://github.com/SCS-Labs/HAFNIUM-Microsoft-Exchange-0day/blob/main/indicators/webshell_paths",
 		"https://www.cisa.gov/news-events/cybersecurity-advisories/aa21-062a",
 	}
-	webshell = meta{
-		id: "0a8fab97-6c27-45db-8211-14cbbb3b1965", title: "Request to a non-stock .aspx in an Exchange web shell folder",
-		level: "high", refs: webshellRefs, logsource: iisSource,
-		desc: `ProxyLogon and ProxyShell web shells were written to
-    /aspnet_client/ (any .aspx there is foreign), /owa/auth/ and /ecp/auth/
-    (only a handful of stock pages live there). A request that the server
-    did not answer with 404 means the file exists. Stock names come from
+	webshellDesc = `ProxyLogon and ProxyShell web shells were written to
+    /aspnet_client/ (any script page there is foreign), /owa/auth/,
+    /ecp/auth/ (only a handful of stock pages live there) and the OAB
+    folder. A request that the server did not answer with 404 means the
+    file exists (3xx: probed, 2xx: used). Stock names come from
     iocs/stock-aspx.csv; 404s (scanners guessing other people's shells)
-    are left out.`,
+    are left out. Real true positives: a March 2021 incident's
+    /owa/auth/RedirSuiteServerProxy.aspx (stock is RedirSuiteServiceProxy)
+    and the probes of errorFS.aspx, win.ashx and others (helsecert).`
+	webshell = meta{
+		id: "0a8fab97-6c27-45db-8211-14cbbb3b1965", title: "Request to a non-stock script page in an Exchange web shell folder",
+		level: "high", refs: webshellRefs, logsource: iisSource, desc: webshellDesc,
 		tags: []string{"attack.persistence", "attack.t1505.003"},
 		fps:  []string{"Custom logon pages or third-party add-ins installed under /owa/auth/"},
 	}
+	proxyWebshell = meta{
+		id: "8691c3d9-321c-4d5c-9f69-f7b3ecea4f96", title: "Request to a non-stock script page in an Exchange web shell folder (HttpProxy)",
+		level: "high", refs: webshellRefs, logsource: proxySource, desc: webshellDesc,
+		tags: []string{"attack.persistence", "attack.t1505.003"},
+		fps:  []string{"Custom logon pages or third-party add-ins installed under /owa/auth/"},
+	}
+	webshellCmdDesc = `A request to a script page (.aspx, .ashx, .asmx, .soap) that is
+    not a stock Exchange page, anywhere on the site, whose query string
+    carries an operator command (whoami, dsquery, powershell, comsvcs
+    MiniDump of lsass, ...): web shells live wherever the attacker could
+    write, such as /aspnet_netclient/4_0_30319/devilzShell.aspx?cmd=dsquery.
+    Markers come from iocs/webshell-query-markers.txt.`
 	webshellCmd = meta{
-		id: "b483843e-e51c-4470-a1c7-5f9ad591c4d3", title: "Web shell command in the query of a non-stock .aspx",
-		level: "critical", refs: webshellRefs, logsource: iisSource,
-		desc: `A request to a non-stock .aspx under /aspnet_client/, /owa/auth/
-    or /ecp/auth/ whose query string carries an operator command (cmd=,
-    whoami, powershell, comsvcs MiniDump of lsass, ...). Markers come from
-    iocs/webshell-query-markers.txt.`,
+		id: "b483843e-e51c-4470-a1c7-5f9ad591c4d3", title: "Web shell command in the query of a non-stock script page",
+		level: "critical", refs: webshellRefs, logsource: iisSource, desc: webshellCmdDesc,
+		tags: []string{"attack.persistence", "attack.t1505.003", "attack.execution", "attack.t1059"},
+		fps:  []string{"Unknown"},
+	}
+	proxyWebshellCmd = meta{
+		id: "95b08694-8b3d-4404-acaa-b87eea5a91e9", title: "Web shell command in the query of a non-stock script page (HttpProxy)",
+		level: "critical", refs: webshellRefs, logsource: proxySource, desc: webshellCmdDesc,
 		tags: []string{"attack.persistence", "attack.t1505.003", "attack.execution", "attack.t1059"},
 		fps:  []string{"Unknown"},
 	}
@@ -132,15 +149,44 @@ func googlebotRule(ranges []string) string {
 		"    condition: selection and not filter_google\n")
 }
 
-func webshellRule(m meta, stock, markers []string) string {
-	d := "    selection_folder:\n        cs-uri-stem|startswith:\n" +
-		list("            ", []string{"/aspnet_client/", "/owa/auth/", "/ecp/auth/"}) +
-		"    selection_ext:\n        cs-uri-stem|endswith: '.aspx'\n"
-	if len(markers) > 0 {
-		d += "    selection_cmd:\n        cs-uri-query|contains:\n" + list("            ", markers)
+// webFields names the request fields of one log kind.
+type webFields struct{ stem, query, status string }
+
+var (
+	iisWeb   = webFields{"cs-uri-stem", "cs-uri-query", "sc-status"}
+	proxyWeb = webFields{"UrlStem", "UrlQuery", "HttpStatus"}
+)
+
+// webshellFolders are where the 2021 web shells were written; the hunt's
+// page inventory (internal/hunt/pages.go) uses the same list.
+var webshellFolders = []string{"/aspnet_client/", "/owa/auth/", "/ecp/auth/", "/oab/"}
+
+// scriptExts are the script pages the command rules look at anywhere.
+// The folder rules leave .asmx out: the line prefilter keys on these
+// extensions, and Exchange Web Services (/EWS/Exchange.asmx) is a tenth of
+// a server's requests; a .asmx with a command still trips the command
+// rule, and the hunt's page inventory follows the rest.
+var (
+	scriptExts = []string{".aspx", ".ashx", ".asmx", ".soap"}
+	folderExts = []string{".aspx", ".ashx", ".soap"}
+)
+
+// webshellRule flags requests to non-stock script pages: in the web shell
+// folders when markers is nil, anywhere with one of the markers in the
+// query otherwise.
+func webshellRule(m meta, f webFields, stock, markers []string) string {
+	d := ""
+	exts := scriptExts
+	if len(markers) == 0 {
+		d += "    selection_folder:\n        " + f.stem + "|startswith:\n" + list("            ", webshellFolders)
+		exts = folderExts
 	}
-	d += "    filter_stock:\n        cs-uri-stem:\n" + list("            ", stock) +
-		"    filter_missing:\n        sc-status: 404\n" +
+	d += "    selection_ext:\n        " + f.stem + "|endswith:\n" + list("            ", exts)
+	if len(markers) > 0 {
+		d += "    selection_cmd:\n        " + f.query + "|contains:\n" + list("            ", markers)
+	}
+	d += "    filter_stock:\n        " + f.stem + ":\n" + list("            ", stock) +
+		"    filter_missing:\n        " + f.status + ": 404\n" +
 		"    condition: all of selection_* and not 1 of filter_*\n"
 	return m.render(d)
 }
