@@ -19,6 +19,7 @@ FUZZ = \
 	./internal/yara:FuzzCompile \
 	./internal/yara:FuzzScan \
 	./internal/filecheck:FuzzDetect \
+	./internal/ruleset:FuzzExtract \
 	./internal/store/result:FuzzReadResults \
 	./internal/schema:FuzzValidate \
 	./internal/report:FuzzExports \

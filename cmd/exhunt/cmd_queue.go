@@ -260,11 +260,11 @@ func runHuntQueue(ctx context.Context, g *globalOptions, o *huntOptions, paths [
 	if len(o.rulesDirs) > 0 || len(o.yaraDirs) > 0 || o.noDefaultYARA || len(o.exPaths) > 0 || o.allFiles || o.uploadURL != "" {
 		return usagef("hunt: --rules, --sigma, --yara, --no-default-yara, --exchange-path, --all-files and --upload do not apply with --queue: workers hunt with their built-in packs")
 	}
-	set, err := loadRules(g, nil)
+	set, err := loadRules(g, nil, nil)
 	if err != nil {
 		return err
 	}
-	files, err := loadFileChecker(g, o)
+	files, err := loadFileChecker(g, o, nil)
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func runWorker(ctx context.Context, g *globalOptions, o *workerOptions) error {
 	if err != nil {
 		return err
 	}
-	set, err := loadRules(g, nil)
+	set, err := loadRules(g, nil, nil)
 	if err != nil {
 		return err
 	}

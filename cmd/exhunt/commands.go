@@ -9,6 +9,7 @@ func subcommands(g *globalOptions) []*cobra.Command {
 		newBuildCommand(g),
 		newKBCommand(g),
 		newHuntCommand(g),
+		newRulesCommand(g),
 		newCollectCommand(g),
 		newScanCommand(g),
 		newEmulateCommand(g),

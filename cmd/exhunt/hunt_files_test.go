@@ -123,13 +123,22 @@ func TestHuntFilesCLI(t *testing.T) {
 	if !strings.Contains(errs, "1 YARA rules loaded, 1 not usable") || !strings.Contains(errs, "skipped: ") || !strings.Contains(errs, "Broken") {
 		t.Errorf("--yara stderr should list the skipped rule:\n%s", errs)
 	}
-	// --all-files reaches a shell outside the default scope.
-	outside := fileTree(t, map[string]string{"D/sites/app/x.aspx": chopperASPX})
+	// A server's tree keeps the focused scope: a shell in an application
+	// folder of C:\ is reached with --all-files only. A folder of loose
+	// files (no Windows, inetpub or Exchange folder) has every file checked.
+	outside := fileTree(t, map[string]string{"C/Windows/System32/drivers/etc/hosts": "127.0.0.1 localhost", "D/sites/app/x.aspx": chopperASPX})
 	if code, _, _ = hunt(outside); code != 2 {
-		t.Errorf("out of scope only: exit %d, want 2 (nothing to examine)", code)
+		t.Errorf("server tree, shell out of scope only: exit %d, want 2 (nothing to examine)", code)
 	}
-	if code, res, _ = hunt("--all-files", outside); code != 1 || len(res.Findings) != 1 {
-		t.Errorf("--all-files: exit %d, findings %+v", code, res.Findings)
+	if code, res, _ = hunt("--all-files", outside); code != 1 || len(res.Findings) != 1 || res.FileScope != "all" || res.ScopeReason != "--all-files" {
+		t.Errorf("--all-files: exit %d, scope %q (%s), findings %+v", code, res.FileScope, res.ScopeReason, res.Findings)
+	}
+	loose := fileTree(t, map[string]string{"samples/app/x.aspx": chopperASPX, "samples/readme.txt": "collected files"})
+	if code, res, _ = hunt(loose); code != 1 || len(res.Findings) != 1 || res.FileScope != "all" || !strings.Contains(res.ScopeReason, "every file checked") {
+		t.Errorf("loose files: exit %d, scope %q (%s), findings %+v", code, res.FileScope, res.ScopeReason, res.Findings)
+	}
+	if code, res, _ = hunt(bad); code != 1 || res.FileScope != "focused" {
+		t.Errorf("server tree: exit %d, scope %q", code, res.FileScope)
 	}
 
 	for _, bad := range [][]string{

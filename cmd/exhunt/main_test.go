@@ -41,6 +41,9 @@ func TestMain(m *testing.M) {
 	// ... nor read or write the user's kb update copy.
 	os.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
 	os.Setenv("LOCALAPPDATA", filepath.Join(dir, "data"))
+	// No community rule set of the developer's own data directory may
+	// change what a test hunt finds.
+	os.Setenv("EXHUNT_DATA_DIR", filepath.Join(dir, "data"))
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -158,7 +158,9 @@ func (c *Checker) scan(s ruleSet, data []byte, v yara.Vars) (ms []yara.Match, er
 			ms, err = nil, fmt.Errorf("filecheck: YARA engine panic: %v", r)
 		}
 	}()
-	return s.rules.Scan(data, v)
+	// Findings quote the first maxEvidenceStrings matches: strings the
+	// conditions did not need are not run just to be left unquoted.
+	return s.rules.ScanLimited(data, v, maxEvidenceStrings+1)
 }
 
 func (c *Checker) iocFindings(f hunt.FileInfo, data []byte) []finding.Finding {

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/hunt"
+	"github.com/exhunt/exhunt/internal/rules"
 	"github.com/exhunt/exhunt/internal/yara/yaratest"
 	"github.com/google/go-cmp/cmp"
 )
@@ -25,40 +28,68 @@ func gtName(id string) string {
 	return "sb_" + ns + ":" + rule
 }
 
+// corpusShellsFlagged is how many of the 66 ASP.NET web shells of
+// tennc-webshell the built-in pack flags by itself (the issue's target is
+// at least 64). Raise it when a rule improves; a drop is a regression.
+const corpusShellsFlagged = 66
+
+// corpusShellsMissed lists the tennc-webshell files the pack misses, with
+// the reason; empty while every one is caught.
+var corpusShellsMissed = map[string]string{}
+
+// benignApps are real ASP.NET applications (and Exchange's own IIS
+// configuration) on which the pack must stay silent: every file of each.
+var benignApps = []string{"benign-mojoportal", "benign-mono-xsp", "benign-css-exchange", "benign-jquery-dist"}
+
 func TestCorpusDefaultPack(t *testing.T) {
 	root := yaratest.CorpusRoot(t)
 	c := testChecker(t)
 	gt := yaratest.GroundTruth(t, root)
 	shells, flagged := 0, 0
+	var missed []string
 	for p := range gt {
-		benign := strings.HasPrefix(p, "benign-")
-		shell := strings.HasPrefix(p, "tennc-webshell/")
-		if !benign && !shell {
+		if !strings.HasPrefix(p, "tennc-webshell/") {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(root, p))
+		shells++
+		if fs := detect(t, c, p, mustRead(t, filepath.Join(root, p))); len(fs) > 0 {
+			flagged++
+		} else {
+			missed = append(missed, p)
+		}
+	}
+	slices.Sort(missed)
+	for _, p := range missed {
+		if why, ok := corpusShellsMissed[p]; ok {
+			t.Logf("missed (known): %s: %s", p, why)
+		} else {
+			t.Errorf("missed: %s", p)
+		}
+	}
+	if shells != 66 || flagged != corpusShellsFlagged {
+		t.Errorf("default pack flags %d of %d tennc-webshell shells, want %d of 66", flagged, shells, corpusShellsFlagged)
+	}
+	benign := 0
+	for _, app := range benignApps {
+		err := filepath.WalkDir(filepath.Join(root, app), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			benign++
+			if fs := detect(t, c, filepath.ToSlash(rel), mustRead(t, p)); len(fs) > 0 {
+				t.Errorf("benign %s flagged: %v", rel, ruleIDs(fs))
+			}
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := detect(t, c, p, data)
-		if benign && len(fs) > 0 {
-			t.Errorf("benign %s flagged: %v", p, ruleIDs(fs))
-		}
-		if shell {
-			shells++
-			if len(fs) > 0 {
-				flagged++
-			}
-		}
 	}
-	// The default pack targets the 2021 Exchange shells, not every ASPX
-	// shell: the China Chopper one-liner must be caught, the rest is
-	// signature-base's job (--yara).
-	fs := detect(t, c, "tennc-webshell/caidao-shell/ice.aspx", mustRead(t, filepath.Join(root, "tennc-webshell/caidao-shell/ice.aspx")))
-	if !slices.Contains(ruleIDs(fs), "yara:webshells:China_Chopper_ASPX") {
-		t.Errorf("ice.aspx: %v, want China_Chopper_ASPX", ruleIDs(fs))
+	if benign != 525 {
+		t.Errorf("%d benign files read, want the corpus's 525", benign)
 	}
-	t.Logf("default pack: %d of %d corpus web shells flagged, 0 benign files expected flagged", flagged, shells)
+	t.Logf("default pack: %d of %d corpus web shells flagged, 0 of %d benign files", flagged, shells, benign)
 }
 
 func TestCorpusUserRulesMatchYaraCLI(t *testing.T) {
@@ -107,4 +138,52 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestCorpusHuntLooseFolders hunts the corpus folders as a user would
+// (`exhunt hunt tennc-webshell/`): a folder of collected files is not a
+// server's tree, so every file is checked and the result says so; the
+// web shells are found with the default settings and the real benign
+// applications give no finding at all.
+func TestCorpusHuntLooseFolders(t *testing.T) {
+	root := yaratest.CorpusRoot(t)
+	set, errs := rules.Builtin()
+	if len(errs) > 0 {
+		t.Fatalf("rules: %v", errs)
+	}
+	run := func(dir string) finding.HostResult {
+		t.Helper()
+		// CSS-Exchange's test data copies Exchange's ClientAccess\ecp
+		// folder: that is a server layout, and keeps the focused scope.
+		want, why := hunt.ScopeAll, "every file checked"
+		if dir == "benign-css-exchange" {
+			want, why = hunt.ScopeFocused, "server's file tree"
+		}
+		res, err := hunt.Run(t.Context(), []string{filepath.Join(root, dir)}, hunt.Options{Rules: set, Files: testChecker(t), Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res[0]
+		if r.FileScope != want || !strings.Contains(r.ScopeReason, why) {
+			t.Errorf("%s: file scope %q (%s), want %s", dir, r.FileScope, r.ScopeReason, want)
+		}
+		return r
+	}
+	r := run("tennc-webshell")
+	files := map[string]bool{}
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Rule, "yara:") {
+			files[f.Source] = true
+		}
+	}
+	if len(files) != corpusShellsFlagged {
+		t.Errorf("hunt of tennc-webshell flags %d files, want %d", len(files), corpusShellsFlagged)
+	}
+	for _, app := range benignApps {
+		if r := run(app); len(r.Findings) > 0 {
+			for _, f := range r.Findings {
+				t.Errorf("%s: %s on %s", app, f.Rule, f.Source)
+			}
+		}
+	}
 }

@@ -23,6 +23,17 @@ func FuzzDetect(f *testing.F) {
 		f.Add("inetpub/wwwroot/aspnet_client/"+name, data)
 		f.Add("C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/"+name, data)
 	}
+	shells, err := filepath.Glob("testdata/shells/*.aspx")
+	if err != nil || len(shells) == 0 {
+		f.Fatalf("no web-shell seeds: %v", err)
+	}
+	for _, p := range shells {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add("inetpub/wwwroot/app/"+filepath.Base(p), data)
+	}
 	f.Add("C/Windows/Temp/lsass.dmp", minidump(512, `C:\Windows\System32\lsasrv.dll`))
 	f.Add("C/ProgramData/a.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04"))
 	f.Add("C/root/procdump64.exe", []byte("MZProcDump Sysinternals -accepteula"))

@@ -26,8 +26,45 @@ var scopeDirs = []string{
 	"/users/public/",
 }
 
+// serverMarkers are folder paths (lower-case, '/'-separated, matched at
+// any depth) that only a Windows server's tree holds: a copy of C:\, of
+// inetpub or of the Exchange install folder. Evidence without any of them
+// is a folder (or zip) of loose files, and every file of it is examined.
+var serverMarkers = []string{
+	"/windows/system32/",
+	"/windows/syswow64/",
+	"/windows/temp/",
+	"/windows/microsoft.net/",
+	"/inetpub/",
+	"/program files/",
+	"/program files (x86)/",
+	"/programdata/",
+	"/exchange server/",
+	"/frontend/httpproxy/",
+	"/clientaccess/owa/",
+	"/clientaccess/ecp/",
+	"/clientaccess/oab/",
+	"/aspnet_client/system_web/",
+	"/appdata/local/temp/",
+}
+
+// ServerLayout tells whether the path p (inside the evidence,
+// '/'-separated) shows that the evidence is a server's file tree (see
+// serverMarkers). The hunt keeps the focused scope of InScope for such a
+// tree and examines every file of any other.
+func (c *Checker) ServerLayout(p string) bool {
+	l := "/" + strings.ToLower(strings.Trim(p, "/"))
+	for _, m := range serverMarkers {
+		if strings.Contains(l, m) {
+			return true
+		}
+	}
+	return false
+}
+
 // InScope tells whether the hunt should hand the file at p (inside the
-// evidence, '/'-separated) to Detect. With all, every file is.
+// evidence, '/'-separated) to Detect when the evidence is a server's tree
+// (see ServerLayout). With all, every file is.
 func (c *Checker) InScope(p string, size int64, all bool) bool {
 	if all {
 		return true

@@ -51,3 +51,25 @@ func TestVars(t *testing.T) {
 		t.Errorf("no extension: %+v", v)
 	}
 }
+
+func TestServerLayout(t *testing.T) {
+	c := testChecker(t)
+	for p, want := range map[string]bool{
+		"C/Windows/System32/winevt/Logs/Security.evtx":                              true,
+		"EXCH01/C/inetpub/logs/LogFiles/W3SVC1/u_ex210305.log":                      true,
+		"D/Exchange/FrontEnd/HttpProxy/owa/auth/x.aspx":                             true,
+		"C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Owa/h.LOG": true,
+		"c$/ProgramData/x.7z":                               true,
+		"tree/Users/bob/AppData/Local/Temp/a.ps1":           true,
+		"wwwroot/aspnet_client/system_web/4_0_30319/x.aspx": true,
+		"tennc-webshell/aspx/wso.aspx":                      false,
+		"samples/windows/shell.aspx":                        false,
+		"cases/exchange/owa-logon.aspx":                     false,
+		"Program Files.txt":                                 false,
+		"collected/Users/bob/Documents/x.aspx":              false,
+	} {
+		if got := c.ServerLayout(p); got != want {
+			t.Errorf("ServerLayout(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -35,6 +35,13 @@ type HostResult struct {
 	Warnings     []string   `json:"warnings,omitempty"`
 	Version      string     `json:"exhunt_version,omitempty"`
 	RulesVersion string     `json:"rules_version,omitempty"`
+	// FileScope is the set of files checked for web shells, dumps and
+	// tools: "focused" (a server's tree: web-facing, root, temp and
+	// ProgramData folders) or "all" (--all-files, or evidence that is not
+	// a server's tree); empty when files were not checked. ScopeReason
+	// says why.
+	FileScope   string `json:"file_scope,omitempty"`
+	ScopeReason string `json:"file_scope_reason,omitempty"`
 }
 
 // Coverage describes what one log source covers (issue #3): first and last

@@ -129,6 +129,7 @@ func (h *hostHunt) split(path string) []*hostHunt {
 		if hh == nil {
 			hh = newHostHunt(h.opt, h.tree)
 			hh.name = name
+			hh.scope, hh.scopeWhy = h.scope, h.scopeWhy
 			if name == primary {
 				hh.dropped = h.dropped
 			}

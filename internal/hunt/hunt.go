@@ -45,6 +45,19 @@ type FileDetector interface {
 	Detect(ctx context.Context, f FileInfo, data []byte) []finding.Finding
 }
 
+// LayoutDetector is a FileDetector that tells a server's file tree from a
+// folder of loose files: when no path of the evidence shows a server
+// layout, every file that is not a log is handed to it, as with AllFiles.
+type LayoutDetector interface {
+	ServerLayout(path string) bool
+}
+
+// File scopes reported in HostResult.FileScope.
+const (
+	ScopeFocused = "focused" // a server's tree: the detector's own scope
+	ScopeAll     = "all"     // every file (--all-files, or loose files)
+)
+
 // FileInfo describes a file handed to a FileDetector.
 type FileInfo struct {
 	Path    string // inside the evidence, '/'-separated
@@ -140,6 +153,8 @@ type hostHunt struct {
 	exchange  bool             // the host shows Exchange (after split)
 	examined  int              // files examined (after split)
 	bundle    *bundle          // the manifest of an exhunt bundle, nil for other evidence
+	scope     string           // file scope used (ScopeFocused, ScopeAll), and why
+	scopeWhy  string
 }
 
 // note is a warning, with the evidence file it is about ("" for none).
@@ -243,6 +258,8 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 		BuildSources:  sources,
 		NotExamined:   h.unread,
 		FilesExamined: h.examined,
+		FileScope:     h.scope,
+		ScopeReason:   h.scopeWhy,
 	}
 	for _, w := range h.warnings {
 		res.Warnings = append(res.Warnings, w.text)
@@ -343,10 +360,25 @@ var runnable = map[string]bool{
 }
 
 // plan walks the tree, classifies files by name and first bytes, and
-// returns the work to do with its total size.
+// returns the work to do with its total size. Files are checked in the
+// detector's focused scope when the tree looks like a server's (or all of
+// them with AllFiles); a tree of loose files has every non-log file
+// checked.
 func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	var jobs []job
 	var total int64
+	add := func(j job) {
+		jobs = append(jobs, j)
+		if j.headOnly {
+			total += headLimit(j.f, h.opt.MaxFileSize)
+		} else {
+			total += j.f.Size
+		}
+	}
+	layout, widen := h.opt.Files.(LayoutDetector)
+	widen = widen && !h.opt.AllFiles
+	server := false
+	var loose []looseFile // out of the focused scope, not logs
 	head := make([]byte, headSize)
 	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
@@ -354,6 +386,9 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 			return nil
 		}
 		j := job{f: f}
+		if widen && !server && layout.ServerLayout(f.Path) {
+			server = true
+		}
 		if exchangeInstallPath(f) {
 			h.facts(f.Path).exchange = true
 		}
@@ -368,14 +403,9 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 			h.add(overRatioFinding(f, inScope))
 			j.scan, j.headOnly = h.opt.Files != nil, true
 		} else if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
-			j.scan = true
-			if f.Size > h.opt.MaxFileSize {
-				j.headOnly = true
-				examined := min(headScan, h.opt.MaxFileSize)
-				h.warnFile(f.Path, "%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, examined)
-				h.unexamined(f.Path, fmt.Sprintf("only its first %d bytes were checked: %d bytes is over --max-file-size (%d)", examined, f.Size, h.opt.MaxFileSize))
-			}
+			h.scanJob(&j)
 		}
+		l := looseFile{f: f}
 		if log := candidateLog(f) || isEVTXPath(f); j.kind == kindNone && (log || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths)) {
 			n, err := readHead(f, head)
 			if err != nil {
@@ -391,22 +421,69 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 			case kindIIS:
 				h.iisFiles = append(h.iisFiles, f)
 			case kindNone:
-				if log || !j.scan {
-					h.unexamined(f.Path, unknownFormat(f, head[:n], j.scan))
+				switch {
+				case j.scan:
+					if log {
+						h.unexamined(f.Path, unknownFormat(f, head[:n], true))
+					}
+				case widen: // decided after the walk
+					l.unknown, l.log = unknownFormat(f, head[:n], false), log
+				default:
+					h.unexamined(f.Path, unknownFormat(f, head[:n], false))
 				}
 			}
 		}
 		if j.kind != kindNone || j.scan {
-			jobs = append(jobs, j)
-			if j.headOnly {
-				total += headLimit(f, h.opt.MaxFileSize)
-			} else {
-				total += f.Size
-			}
+			add(j)
+		} else if widen {
+			loose = append(loose, l)
 		}
 		return nil
 	})
+	switch {
+	case h.opt.Files == nil:
+	case h.opt.AllFiles:
+		h.scope, h.scopeWhy = ScopeAll, "--all-files"
+	case !widen || server:
+		h.scope, h.scopeWhy = ScopeFocused, "the evidence is a server's file tree: web-facing, root, temp and ProgramData folders"
+	default:
+		h.scope, h.scopeWhy = ScopeAll, "no Windows, inetpub or Exchange folder in the evidence: a collection of files, every file checked"
+	}
+	for _, l := range loose {
+		switch {
+		case h.scope == ScopeAll:
+			j := job{f: l.f}
+			h.scanJob(&j)
+			add(j)
+			if l.log {
+				h.unexamined(l.f.Path, l.unknown+"; its content was still checked for web shells and tools")
+			}
+		case l.unknown != "":
+			h.unexamined(l.f.Path, l.unknown)
+		}
+	}
 	return jobs, total, err
+}
+
+// looseFile is a file out of the focused scope, checked when the evidence
+// turns out to be a collection of files. unknown says why its format is
+// not read ("" when its head was not looked at), log whether it was
+// named as a log.
+type looseFile struct {
+	f       *evidence.File
+	unknown string
+	log     bool
+}
+
+// scanJob marks j for the FileDetector, head only when over MaxFileSize.
+func (h *hostHunt) scanJob(j *job) {
+	j.scan = true
+	if f := j.f; f.Size > h.opt.MaxFileSize {
+		j.headOnly = true
+		examined := min(headScan, h.opt.MaxFileSize)
+		h.warnFile(f.Path, "%s: %d bytes is over --max-file-size (%d): only its first %d bytes were examined", f.Path, f.Size, h.opt.MaxFileSize, examined)
+		h.unexamined(f.Path, fmt.Sprintf("only its first %d bytes were checked: %d bytes is over --max-file-size (%d)", examined, f.Size, h.opt.MaxFileSize))
+	}
 }
 
 func readHead(f *evidence.File, buf []byte) (int, error) {

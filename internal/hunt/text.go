@@ -59,6 +59,9 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 		fmt.Fprintf(w, "; %d not examined or only in part (below)", n)
 	}
 	fmt.Fprintln(w)
+	if r.FileScope != "" {
+		fmt.Fprintf(w, "  file scope %s (%s)\n", r.FileScope, r.ScopeReason)
+	}
 
 	if len(r.Findings) > 0 {
 		fmt.Fprintf(w, "\nTimeline\n")

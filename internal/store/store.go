@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +20,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite"
+
+	"github.com/exhunt/exhunt/internal/datadir"
 )
 
 //go:embed migrations/*.sql
@@ -45,27 +46,15 @@ type Store struct {
 }
 
 // DefaultPath returns where the embedded database lives when no --db is
-// given: $XDG_DATA_HOME/exhunt/exhunt.db or ~/.local/share/exhunt/exhunt.db
-// on Unix, %LOCALAPPDATA%\exhunt\exhunt.db on Windows.
+// given: exhunt.db in the data directory (internal/datadir:
+// $EXHUNT_DATA_DIR, $XDG_DATA_HOME/exhunt or ~/.local/share/exhunt on Unix,
+// %LOCALAPPDATA%\exhunt on Windows).
 func DefaultPath() (string, error) {
-	var dir string
-	switch {
-	case runtime.GOOS == "windows" && os.Getenv("LOCALAPPDATA") != "":
-		dir = os.Getenv("LOCALAPPDATA")
-	case runtime.GOOS != "windows" && os.Getenv("XDG_DATA_HOME") != "":
-		dir = os.Getenv("XDG_DATA_HOME")
-	default:
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("store: no data directory: %w", err)
-		}
-		if runtime.GOOS == "windows" {
-			dir = filepath.Join(home, "AppData", "Local")
-		} else {
-			dir = filepath.Join(home, ".local", "share")
-		}
+	dir, err := datadir.Dir()
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
 	}
-	return filepath.Join(dir, "exhunt", "exhunt.db"), nil
+	return filepath.Join(dir, "exhunt.db"), nil
 }
 
 // IsPostgres says whether dsn names a PostgreSQL database.

@@ -29,10 +29,20 @@ func lowerBytes(dst, src []byte) {
 	}
 }
 
-// atomQuality scores a 4-byte window: distinct bytes count, and bytes
-// that are frequent in any input (NUL, space, 0xFF) count less.
+// atomQuality scores a 4-byte window: distinct bytes count, bytes that
+// are frequent in any input (NUL, space, 0xFF) count less, and windows
+// common in web application files (commonGrams) lose commonGramPenalty.
 func atomQuality(w []byte) int {
 	q := 0
+	if len(w) == atomLen {
+		var k [atomLen]byte
+		for i, c := range w {
+			k[i] = lowerTable[c]
+		}
+		if commonGramSet[k] {
+			q -= commonGramPenalty
+		}
+	}
 	for i, c := range w {
 		dup := false
 		for _, d := range w[:i] {
@@ -50,6 +60,11 @@ func atomQuality(w []byte) int {
 	}
 	return q
 }
+
+// commonGramPenalty makes a common window of letters (quality 8) score
+// below a rare window with one repeated letter (6), but above windows of
+// spaces and NULs.
+const commonGramPenalty = 3
 
 // bestWindow returns the offset of the best atom window of lit
 // (len(lit) >= atomLen) and its quality.

@@ -79,13 +79,48 @@ func (s *scanner) ruleTrue(ri int) bool {
 	// First evaluate speculatively, without running deferred (regex and
 	// short) strings: most rules are decided by their literal strings or
 	// filesize alone. Only an undecided rule is evaluated for real.
+	saved := s.spec
 	s.spec = true
 	v := s.eval(ri, ru.cond)
 	s.spec = false
 	if v.k == vUnknown {
 		v = s.eval(ri, ru.cond)
 	}
+	s.spec = saved
 	return v.truth()
+}
+
+// ruleValue is the value of a rule reference. Outside speculation the
+// referenced rule is decided for real. While speculating, it is decided
+// from what is already known, and stays unknown otherwise: a reference
+// late in a condition ("... and Helper_Rule") must not run the helper's
+// regexes while an earlier term may still turn the condition false.
+func (s *scanner) ruleValue(ri int) value {
+	if !s.spec {
+		return boolVal(s.evalRule(ri))
+	}
+	switch s.result[ri] {
+	case 1:
+		return boolVal(true)
+	case 2, 3:
+		return boolVal(false)
+	}
+	ru := s.r.rules[ri]
+	if ru.needsString && !ru.alwaysEval && !s.ruleSeen[ri] || !ru.global && len(s.r.globals[ru.ns]) > 0 {
+		return boolVal(s.evalRule(ri))
+	}
+	s.result[ri] = 3
+	v := s.eval(ri, ru.cond)
+	s.result[ri] = 0
+	if v.k == vUnknown {
+		return unknown
+	}
+	s.resList = append(s.resList, ri)
+	s.result[ri] = 2
+	if v.truth() {
+		s.result[ri] = 1
+	}
+	return boolVal(v.truth())
 }
 
 // pending reports whether pattern pi must be treated as unknown because
@@ -136,13 +171,13 @@ func (s *scanner) eval(ri int, e *expr) value {
 	case opExt:
 		return value{k: vStr, s: [...]string{s.vars.Filename, s.vars.Filepath, s.vars.Extension, s.vars.Filetype}[e.n]}
 	case opRule:
-		return boolVal(s.evalRule(int(e.n)))
+		return s.ruleValue(int(e.n))
 	case opStr:
 		pi := s.strIndex(ri, e.n)
 		if s.pending(pi) {
 			return unknown
 		}
-		return boolVal(len(s.patternMatches(pi)) > 0)
+		return boolVal(s.exists(pi))
 	case opStrCount:
 		pi := s.strIndex(ri, e.n)
 		if s.pending(pi) {

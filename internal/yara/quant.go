@@ -51,7 +51,7 @@ func (s *scanner) evalOf(ri int, e *expr) value {
 		if e.lo != nil {
 			return s.matchIn(pi, lo.i, hi.i)
 		}
-		return len(s.patternMatches(pi)) > 0
+		return s.exists(pi)
 	}
 	hits, unk, n := 0, 0, len(e.strs)
 	for pass := 0; pass < 2; pass++ {

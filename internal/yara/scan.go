@@ -58,6 +58,7 @@ const (
 	stDone                // matches are complete
 	stUnsorted
 	stOverflow // too many regex atom hits: search the whole input
+	stExists   // a deferred literal is known to occur (matches not listed yet)
 )
 
 // scanner holds the per-scan state; scanners are pooled per Rules and
@@ -79,11 +80,12 @@ type scanner struct {
 	result   []int8 // per rule: 0 unknown, 1 true, 2 false, 3 in progress
 	resList  []int
 
-	spec      bool // speculative evaluation (see ruleTrue)
-	mathCache map[mathKey]value
-	loopVars  []value
-	forStr    []int // pattern index bound to "$" in for..of bodies
-	budget    int
+	spec       bool // speculative evaluation (see ruleTrue)
+	maxStrings int  // ScanLimited's bound on string matches run for a Match
+	mathCache  map[mathKey]value
+	loopVars   []value
+	forStr     []int // pattern index bound to "$" in for..of bodies
+	budget     int
 }
 
 func newScanner(r *Rules) any {
@@ -217,6 +219,56 @@ func (s *scanner) patternMatches(pi int) []span {
 	return s.matches[pi]
 }
 
+// exists reports whether pattern pi matches at all. For a deferred
+// literal (shorter than an atom) it stops at the first occurrence instead
+// of listing every match; the full list is still built when a count, an
+// offset or a Match needs it.
+func (s *scanner) exists(pi int) bool {
+	p := s.r.patterns[pi]
+	st := s.state[pi]
+	if !p.deferred || st&stDone != 0 || len(p.res) > 0 || p.hasAtoms && st&stTouched == 0 {
+		return len(s.patternMatches(pi)) > 0
+	}
+	if st&stExists != 0 {
+		return true
+	}
+	found := false
+	for _, v := range p.lits {
+		s.eachLiteral(p, v, func(int) bool {
+			found = true
+			return false
+		})
+		if found {
+			if s.state[pi] == 0 {
+				s.touched = append(s.touched, pi)
+			}
+			s.state[pi] |= stExists
+			return true
+		}
+	}
+	return len(s.patternMatches(pi)) > 0 // none: record the empty result
+}
+
+// eachLiteral calls fn with the offset of each occurrence of the literal
+// variant v (fullword rules applied) until fn returns false.
+func (s *scanner) eachLiteral(p *pattern, v litVariant, fn func(start int) bool) {
+	hay := s.data
+	if v.nocase {
+		hay = s.low
+	}
+	for off := 0; off <= len(hay)-len(v.lit); {
+		i := bytes.Index(hay[off:], v.lit)
+		if i < 0 {
+			return
+		}
+		start := off + i
+		if (!p.fullword || fullwordOK(s.data, start, len(v.lit), v.wide)) && !fn(start) {
+			return
+		}
+		off = start + 1
+	}
+}
+
 // known reports whether the matches of pattern pi are final without
 // running anything: literals, finished deferred patterns, and regexes
 // whose atoms never occurred.
@@ -228,24 +280,10 @@ func (s *scanner) known(pi int) bool {
 func (s *scanner) runDeferred(pi int, p *pattern) {
 	multi := len(p.lits)+len(p.res) > 1
 	for _, v := range p.lits {
-		hay := s.data
-		if v.nocase {
-			hay = s.low
-		}
-		for off := 0; off <= len(hay)-len(v.lit); {
-			i := bytes.Index(hay[off:], v.lit)
-			if i < 0 {
-				break
-			}
-			start := off + i
-			if !p.fullword || fullwordOK(s.data, start, len(v.lit), v.wide) {
-				s.addMatch(pi, int64(start), len(v.lit), multi)
-				if len(s.matches[pi]) >= MaxStringMatches {
-					break
-				}
-			}
-			off = start + 1
-		}
+		s.eachLiteral(p, v, func(start int) bool {
+			s.addMatch(pi, int64(start), len(v.lit), multi)
+			return len(s.matches[pi]) < MaxStringMatches
+		})
 	}
 	if len(p.res) > 0 {
 		s.runRegex(pi, p, multi)
@@ -255,11 +293,21 @@ func (s *scanner) runDeferred(pi int, p *pattern) {
 // Scan matches data against the rules and returns the matching public
 // rules in compilation order. Scan is safe for concurrent use.
 func (r *Rules) Scan(data []byte, vars Vars) ([]Match, error) {
+	return r.ScanLimited(data, vars, 0)
+}
+
+// ScanLimited is Scan for callers that quote only the first few string
+// matches of a rule: once a Match lists maxStrings string matches, the
+// strings still unevaluated (regexes the condition did not need) are left
+// out instead of being run; matches already known are all listed. The
+// matching rules are the same as Scan's. maxStrings <= 0 lists all.
+func (r *Rules) ScanLimited(data []byte, vars Vars, maxStrings int) ([]Match, error) {
 	s := r.pool.Get().(*scanner)
 	defer func() {
 		s.reset()
 		r.pool.Put(s)
 	}()
+	s.maxStrings = maxStrings
 	return s.scan(data, vars)
 }
 
@@ -306,7 +354,9 @@ func (s *scanner) scan(data []byte, vars Vars) ([]Match, error) {
 	s.prefilter()
 	var out []Match
 	for ri, ru := range s.r.rules {
-		if !s.evalRule(ri) || ru.private {
+		// A private rule is decided only when a condition refers to it
+		// (global ones by every rule of their namespace).
+		if ru.private || !s.evalRule(ri) {
 			continue
 		}
 		out = append(out, s.buildMatch(ru))
@@ -325,7 +375,7 @@ func (s *scanner) buildMatch(ru *rule) Match {
 		}
 	}
 	for i, pi := range ru.strs {
-		if ru.strPrivate[i] {
+		if ru.strPrivate[i] || s.maxStrings > 0 && len(m.Strings) >= s.maxStrings && !s.known(pi) {
 			continue
 		}
 		for _, sp := range s.patternMatches(pi) {
