@@ -414,6 +414,12 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 				return nil // the file checks could not read it either
 			}
 			j.kind, j.layout = classify(f, head[:n])
+			if j.kind != kindNone && !h.opt.AllFiles {
+				// A log is read as a log: the attack lines it records are
+				// log findings, not a web shell file to remove (an ECP log
+				// quotes the China Chopper payload it was sent).
+				j.scan = false
+			}
 			switch j.kind {
 			case kindExLog:
 				h.exFiles = append(h.exFiles, f)
