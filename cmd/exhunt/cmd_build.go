@@ -246,7 +246,7 @@ func writeAssessmentText(w io.Writer, a *exchange.Assessment) {
 	}
 	switch {
 	case len(a.CVEs) > 0:
-		row("EXPOSED to", fmt.Sprintf("%d CVEs: %s", len(a.CVEs), strings.Join(a.KEVFirst(a.CVEs), ", ")))
+		row("EXPOSED to", fmt.Sprintf("%s: %s", plural(len(a.CVEs), "CVE"), strings.Join(a.KEVFirst(a.CVEs), ", ")))
 	case len(a.SUDependent) == 0 && a.UnsupportedSince != "":
 		row("exposed to", "no CVE the knowledge base lists, but later CVEs are not even assessed for an unsupported product")
 	case len(a.SUDependent) == 0:
@@ -409,7 +409,7 @@ func exposureLine(a *exchange.Assessment) string {
 		parts = append(parts, "EXPLOITED (KEV): "+strings.Join(ids, ", "))
 	}
 	if n := len(a.CVEs) + len(a.SUDependent); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d CVEs, %d updates missing", n, len(a.MissingUpdates)))
+		parts = append(parts, plural(n, "CVE")+", "+plural(len(a.MissingUpdates), "update")+" missing")
 	}
 	if a.UnsupportedSince != "" {
 		parts = append(parts, "unsupported since "+a.UnsupportedSince)
@@ -418,4 +418,12 @@ func exposureLine(a *exchange.Assessment) string {
 		return "no known CVE"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// plural writes "1 CVE", "2 CVEs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -425,6 +425,9 @@ func (kb *KB) upgradeTarget(b Build) string {
 	if newest == nil {
 		return "a newer CU"
 	}
+	if newest.Name == newest.CU { // a CU (or a 2010 rollup) with no update on top
+		return fmt.Sprintf("%s %s (%s) or later", newest.Product, newest.CU, newest.Build)
+	}
 	return fmt.Sprintf("%s %s with %s (%s) or later", newest.Product, newest.CU, newest.Name, newest.Build)
 }
 

@@ -219,6 +219,10 @@ func TestAuditExchange2010(t *testing.T) {
 	if !slices.Contains(ru31.CVEs, "CVE-2021-26857") || slices.Contains(ru31.CVEs, "CVE-2020-17144") {
 		t.Errorf("RU31: %v", ru31.CVEs)
 	}
+	// The way out names the rollup once: 2010 rollups carry no update on top.
+	if notes := strings.Join(ru31.Notes, "\n"); !strings.Contains(notes, "install Exchange Server 2010 SP3 RU32 (14.3.513.0) or later") {
+		t.Errorf("RU31 notes: %v", ru31.Notes)
+	}
 	ru32 := mustAssess(t, kb, "14.3.513.0")
 	if slices.Contains(ru32.CVEs, "CVE-2021-26857") || ru32.Update != "SP3 RU32" || ru32.KB != "KB5000978" {
 		t.Errorf("RU32: %v %s %s", ru32.CVEs, ru32.Update, ru32.KB)
