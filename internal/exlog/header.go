@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,6 +23,56 @@ type header struct {
 }
 
 var emptyHeader = newHeader(nil)
+
+// headers caches parsed column lists by their text: every file of a
+// server repeats the same 70-column header, and building its two indexes
+// per file was a measurable part of reading small hourly logs. Headers
+// are never changed once built, so parsers share them.
+var headers = struct {
+	sync.Mutex
+	m map[string]*header
+}{m: map[string]*header{}}
+
+// maxCachedHeaders bounds the cache (evidence may hold any number of
+// distinct headers); when full it starts over.
+const maxCachedHeaders = 256
+
+// cachedHeader returns the header for a #Fields: (or plain CSV header)
+// line.
+func cachedHeader(list []byte) *header {
+	headers.Lock()
+	h := headers.m[string(list)]
+	headers.Unlock()
+	if h != nil {
+		return h
+	}
+	vals, offs, n, _, _ := splitCSV(list, 0, nil, nil)
+	names := make([]string, n)
+	all := string(vals)
+	for i := range n {
+		names[i] = strings.TrimSpace(all[offs[2*i]:offs[2*i+1]])
+	}
+	h = newHeader(names)
+	headers.Lock()
+	if len(headers.m) >= maxCachedHeaders {
+		clear(headers.m)
+	}
+	headers.m[string(list)] = h
+	headers.Unlock()
+	return h
+}
+
+// position returns the column of name (exactly, else in any case, as
+// Fields.Get finds a column), or -1.
+func (h *header) position(name string) int {
+	if i, ok := h.index[name]; ok {
+		return i
+	}
+	if i, ok := h.fold[strings.ToLower(name)]; ok {
+		return i
+	}
+	return -1
+}
 
 func newHeader(names []string) *header {
 	h := &header{names: names, index: map[string]int{}, fold: map[string]int{}, time: -1, host: -1, proto: -1, stem: -1}

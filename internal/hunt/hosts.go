@@ -132,7 +132,7 @@ func (h *hostHunt) split(path string) []*hostHunt {
 			hh = newHostHunt(h.opt, h.tree)
 			hh.name = name
 			if name == primary {
-				hh.dropped = h.dropped
+				hh.dropped, hh.caps = h.dropped, h.caps
 			}
 			hosts[name] = hh
 		}

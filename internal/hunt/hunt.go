@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -25,11 +24,6 @@ import (
 
 // ErrNoEvidence is returned when a path holds nothing exhunt can read.
 var ErrNoEvidence = errors.New("hunt: no logs, event logs or files to examine")
-
-// maxPerRule bounds how many findings one rule may add for one host: the
-// first maxPerRule in finding.Compare order are kept, whatever order the
-// workers delivered them in, and the rest are counted in a warning.
-var maxPerRule = 10000
 
 // Progress receives byte counts as evidence is read. The hunt never prints.
 type Progress interface {
@@ -122,8 +116,10 @@ type hostHunt struct {
 	perRule  map[string]int              // findings held per rule
 	worst    map[string]*finding.Finding // per trimmed rule: the last one kept
 	dropped  map[string]int
-	covers   []fileCover       // one per log file read
-	coverage map[string]*cover // per source, after split
+	capped   map[string]*capSummary // per capped rule: every match counted
+	caps     []finding.CappedRule   // the capped rules' report (primary host)
+	covers   []fileCover            // one per log file read
+	coverage map[string]*cover      // per source, after split
 	hashes   []finding.FileHash
 	files    map[string]*fileFacts // evidence path → what it told
 	// computers holds what records said about their computer: the key is
@@ -139,7 +135,23 @@ type hostHunt struct {
 	webFiles  []fileFinding    // suspicious files, for correlation
 	exchange  bool             // the host shows Exchange (after split)
 	examined  int              // files examined (after split)
+	ops       opCounts
 }
+
+// opCounts counts the elementary steps (hash lookups, comparisons,
+// binary-search steps) of the correlation passes, for the tests that
+// prove each pass linear in the evidence.
+type opCounts struct {
+	join         int64 // joinRequests
+	fileRequests int64 // iisRequestsForFiles
+	writers      int64 // correlateFiles: log findings that wrote files
+	creators     int64 // anchorFileTimes: events that created files
+	story        int64 // linkProcesses
+	dumps        int64 // dumpsByLSASSReaders
+}
+
+// opsHook, when set (by tests), receives each host's step counts.
+var opsHook func(host string, ops opCounts)
 
 // note is a warning, with the evidence file it is about ("" for none).
 type note struct{ path, text string }
@@ -155,7 +167,7 @@ type fileFacts struct {
 const maxUnexamined = 1000
 
 func newHostHunt(opt *Options, tree *evidence.Tree) *hostHunt {
-	return &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{},
+	return &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{}, capped: map[string]*capSummary{},
 		coverage: map[string]*cover{}, files: map[string]*fileFacts{}, computers: map[string]bool{}, pages: map[pageKey]*page{}}
 }
 
@@ -195,6 +207,7 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 			h.trim(rule)
 		}
 	}
+	h.caps = h.cappedRules()
 	var out []finding.HostResult
 	for _, hh := range h.split(path) {
 		res, err := hh.result(ctx, started)
@@ -212,7 +225,9 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 	if err := h.joinRequests(ctx); err != nil {
 		return finding.HostResult{}, err
 	}
-	h.correlateFiles()
+	if err := h.correlateFiles(ctx); err != nil {
+		return finding.HostResult{}, err
+	}
 	// Findings arrived from parallel workers: order them before linking so
 	// ties resolve the same way on every run.
 	finding.Sort(h.findings)
@@ -244,9 +259,11 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 	if se, ok := opt.Files.(interface{ ScanErrors() int64 }); ok && se.ScanErrors() > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d files could not be fully scanned by the file checks (see the log)", se.ScanErrors()))
 	}
-	for _, rule := range slices.Sorted(maps.Keys(h.dropped)) {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept (the earliest are kept)", rule, h.dropped[rule], maxPerRule))
+	for _, c := range h.caps {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d times: %d findings kept (succeeded first, then unknown, then attempted, each earliest first), %d dropped; every match is counted per client IP and URL under capped",
+			c.Rule, c.Matched, c.Kept, c.Dropped))
 	}
+	res.Capped = h.caps
 	if h.unreadN > len(h.unread) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more inputs were not examined than not_examined lists", h.unreadN-len(h.unread)))
 	}
@@ -261,6 +278,9 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 	slices.SortFunc(res.Evidence, func(a, b finding.FileHash) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(res.NotExamined, func(a, b finding.Unexamined) int { return strings.Compare(a.Path, b.Path) })
 	res.Verdict, res.VerdictReason = finding.JudgeWhy(res.Findings)
+	if opsHook != nil {
+		opsHook(h.name, h.ops)
+	}
 	switch {
 	case h.examined == 0:
 		res.VerdictReason = fmt.Sprintf("nothing could be examined: %s; no verdict can be given", summarizeUnexamined(h.unread, h.unreadN))
@@ -464,72 +484,6 @@ func (h *hostHunt) add(fs ...finding.Finding) {
 	for _, f := range fs {
 		h.keepLocked(f)
 	}
-}
-
-// keepLocked appends f unless its rule already holds maxPerRule findings
-// that all sort before it, and returns f's index in h.findings, or -1 when
-// it was not kept. A rule's findings may grow to twice the bound between
-// trims, so memory stays bounded and the kept set does not depend on the
-// order workers finish in.
-func (h *hostHunt) keepLocked(f finding.Finding) int {
-	if w := h.worst[f.Rule]; w != nil && finding.Compare(&f, w) >= 0 {
-		h.dropped[f.Rule]++
-		return -1
-	}
-	h.findings = append(h.findings, f)
-	at := len(h.findings) - 1
-	h.perRule[f.Rule]++
-	if h.perRule[f.Rule] >= 2*maxPerRule {
-		at = h.trim(f.Rule)[at]
-	}
-	return at
-}
-
-// trim keeps the first maxPerRule findings of rule in finding.Compare
-// order, counts the rest as dropped and renumbers the file findings that
-// point into h.findings. It returns the old → new index map (-1: dropped),
-// nil when nothing moved.
-func (h *hostHunt) trim(rule string) []int {
-	var idx []int
-	for i := range h.findings {
-		if h.findings[i].Rule == rule {
-			idx = append(idx, i)
-		}
-	}
-	if len(idx) <= maxPerRule {
-		return nil
-	}
-	slices.SortFunc(idx, func(a, b int) int { return finding.Compare(&h.findings[a], &h.findings[b]) })
-	drop := make(map[int]bool, len(idx)-maxPerRule)
-	for _, i := range idx[maxPerRule:] {
-		drop[i] = true
-	}
-	last := h.findings[idx[maxPerRule-1]]
-	h.worst[rule] = &last
-	h.dropped[rule] += len(drop)
-	h.perRule[rule] = maxPerRule
-
-	newIndex := make([]int, len(h.findings))
-	kept := h.findings[:0]
-	for i := range h.findings {
-		if drop[i] {
-			newIndex[i] = -1
-			continue
-		}
-		newIndex[i] = len(kept)
-		kept = append(kept, h.findings[i])
-	}
-	clear(h.findings[len(kept):])
-	h.findings = kept
-	web := h.webFiles[:0]
-	for _, wf := range h.webFiles {
-		if n := newIndex[wf.index]; n >= 0 {
-			wf.index = n
-			web = append(web, wf)
-		}
-	}
-	h.webFiles = web
-	return newIndex
 }
 
 func (h *hostHunt) addHash(f *evidence.File, sum string, n int64) {

@@ -1,6 +1,9 @@
 package iislog
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // header is one #Fields: directive, shared by all records it governs.
 type header struct {
@@ -13,6 +16,51 @@ type header struct {
 	// coverNeed is how many leading fields a filtered-out line must have
 	// for its date and time to be read.
 	coverNeed int
+}
+
+// headers caches parsed #Fields: lines by their text: every file of a
+// server repeats the same header, and building its index per file was a
+// measurable part of reading small hourly logs. Headers are never changed
+// once built, so parsers share them.
+var headers = struct {
+	sync.Mutex
+	m map[string]*header
+}{m: map[string]*header{}}
+
+// maxCachedHeaders bounds the cache (evidence may hold any number of
+// distinct headers); when full it starts over.
+const maxCachedHeaders = 256
+
+// cachedHeader returns the header for a #Fields: list.
+func cachedHeader(list []byte) *header {
+	headers.Lock()
+	h := headers.m[string(list)]
+	headers.Unlock()
+	if h != nil {
+		return h
+	}
+	h = newHeader(string(list))
+	headers.Lock()
+	if len(headers.m) >= maxCachedHeaders {
+		clear(headers.m)
+	}
+	headers.m[string(list)] = h
+	headers.Unlock()
+	return h
+}
+
+// position returns the position of the field name (exactly, else in any
+// case, as Fields.Get finds it), or -1.
+func (h *header) position(name string) int {
+	if i, ok := h.index[name]; ok {
+		return i
+	}
+	for j, n := range h.names {
+		if strings.EqualFold(n, name) {
+			return j
+		}
+	}
+	return -1
 }
 
 func newHeader(list string) *header {
@@ -53,18 +101,9 @@ type Fields struct {
 // Get implements evidence.Fields. Names match exactly first, then
 // case-insensitively.
 func (f *Fields) Get(name string) (string, bool) {
-	i, ok := f.h.index[name]
-	if !ok {
-		i = -1
-		for j, n := range f.h.names {
-			if strings.EqualFold(n, name) {
-				i = j
-				break
-			}
-		}
-		if i < 0 {
-			return "", false
-		}
+	i := f.h.position(name)
+	if i < 0 {
+		return "", false
 	}
 	return f.value(i), true
 }

@@ -11,11 +11,11 @@ import (
 
 func lines(t *testing.T, r io.Reader, max int, limit int64) ([]string, int, error) {
 	t.Helper()
-	br, err := Input(r, limit)
+	lr, err := Open(r, limit, max)
 	if err != nil {
 		return nil, 0, err
 	}
-	lr := NewReader(br, max)
+	defer lr.Close()
 	var out []string
 	long := 0
 	for {
