@@ -1,6 +1,8 @@
 package hunt
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,12 +14,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/exlog"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/rules"
 )
@@ -132,6 +136,8 @@ type hostHunt struct {
 	unreadN   int              // entries not examined, listed or not
 	exFiles   []*evidence.File // Exchange logs, for the request-id join
 	iisFiles  []*evidence.File // IIS logs, for the file-request join
+	exSeen    []seqFile        // exFiles as the workers classify them
+	iisSeen   []seqFile        // iisFiles as the workers classify them
 	webFiles  []fileFinding    // suspicious files, for correlation
 	exchange  bool             // the host shows Exchange (after split)
 	examined  int              // files examined (after split)
@@ -194,14 +200,27 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 		opt.Progress.Start(filepath.Base(path), total)
 		defer opt.Progress.Done()
 	}
+	// A fixed set of workers takes the jobs, largest first, so that a big
+	// log does not start last and run alone (a goroutine per job also
+	// grew a fresh stack for each of 26 000 small files).
+	order := slices.Clone(jobs)
+	slices.SortStableFunc(order, func(a, b job) int { return cmp.Compare(b.f.Size, a.f.Size) })
+	var next atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opt.Workers)
-	for _, j := range jobs {
-		g.Go(func() error { return h.run(gctx, j) })
+	for range min(opt.Workers, len(order)) {
+		g.Go(func() error {
+			for i := next.Add(1) - 1; i < int64(len(order)); i = next.Add(1) - 1 {
+				if err := h.run(gctx, order[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	h.orderLogs()
 	for rule, n := range h.perRule {
 		if n > maxPerRule {
 			h.trim(rule)
@@ -294,9 +313,16 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 type job struct {
 	f        *evidence.File
 	kind     fileKind
-	layout   string // kindIIS without a #Fields: header: the layout assumed
-	scan     bool   // hand to the FileDetector
-	headOnly bool   // over MaxFileSize: only its first headScan bytes are examined
+	layout   string        // kindIIS without a #Fields: header: the layout assumed
+	exType   exlog.LogType // kindExLog: the type its head shows
+	// sniff: the worker reads the file's head and classifies it (a log
+	// or event log by its header), then goes on reading the same open
+	// file; log: it has a log's name (listed as not examined if it is
+	// none exhunt reads).
+	sniff, log bool
+	seq        int // place in plan order
+	scan     bool          // hand to the FileDetector
+	headOnly bool          // over MaxFileSize: only its first headScan bytes are examined
 }
 
 // headScan is how much of an in-scope file over MaxFileSize is examined:
@@ -360,7 +386,6 @@ var runnable = map[string]bool{
 func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	var jobs []job
 	var total int64
-	head := make([]byte, headSize)
 	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
 		j := job{f: f}
@@ -386,27 +411,13 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 				h.unexamined(f.Path, fmt.Sprintf("only its first %d bytes were checked: %d bytes is over --max-file-size (%d)", examined, f.Size, h.opt.MaxFileSize))
 			}
 		}
+		// Files that may be logs are classified by their first bytes in
+		// the worker that reads them, with one open (sniff).
 		if log := candidateLog(f) || isEVTXPath(f); j.kind == kindNone && (log || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths)) {
-			n, err := readHead(f, head)
-			if err != nil {
-				h.warnFile(f.Path, "%s: cannot read: %v", f.Path, err)
-				h.unexamined(f.Path, "cannot read: "+errText(err))
-				return nil // the file checks could not read it either
-			}
-			j.kind, j.layout = classify(f, head[:n])
-			switch j.kind {
-			case kindExLog:
-				h.exFiles = append(h.exFiles, f)
-				h.facts(f.Path).exchange = true
-			case kindIIS:
-				h.iisFiles = append(h.iisFiles, f)
-			case kindNone:
-				if log || !j.scan {
-					h.unexamined(f.Path, unknownFormat(f, head[:n], j.scan))
-				}
-			}
+			j.sniff, j.log = true, log
 		}
-		if j.kind != kindNone || j.scan {
+		if j.kind != kindNone || j.scan || j.sniff {
+			j.seq = len(jobs)
 			jobs = append(jobs, j)
 			if j.headOnly {
 				total += headLimit(f, h.opt.MaxFileSize)
@@ -419,17 +430,89 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	return jobs, total, err
 }
 
-func readHead(f *evidence.File, buf []byte) (int, error) {
+// sniffed is a file's head, read to classify it, and the file, open
+// after those bytes, so that its reader goes on from there.
+type sniffed struct {
+	rc  io.ReadCloser
+	buf *[headSize]byte
+	n   int
+	eof bool // the head is the whole file
+}
+
+var heads = sync.Pool{New: func() any { return new([headSize]byte) }}
+
+// sniff opens f and reads its head.
+func sniff(f *evidence.File) (*sniffed, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer rc.Close()
-	n, err := io.ReadFull(rc, buf)
+	s := &sniffed{rc: rc, buf: heads.Get().(*[headSize]byte)}
+	s.n, err = io.ReadFull(rc, s.buf[:])
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		err = nil
+		s.eof, err = true, nil
 	}
-	return n, err
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *sniffed) head() []byte { return s.buf[:s.n] }
+
+// reader reads the whole file: the head again, then the rest.
+func (s *sniffed) reader() io.Reader {
+	if s.eof {
+		return bytes.NewReader(s.head())
+	}
+	return io.MultiReader(bytes.NewReader(s.head()), s.rc)
+}
+
+func (s *sniffed) close() {
+	if s.rc != nil {
+		s.rc.Close()
+		s.rc = nil
+	}
+	if s.buf != nil {
+		heads.Put(s.buf)
+		s.buf = nil
+	}
+}
+
+// seqFile is a log file with its place in plan order.
+type seqFile struct {
+	seq int
+	f   *evidence.File
+}
+
+// logSeen lists a classified log for the joins, in plan order once all
+// workers are done (orderLogs).
+func (h *hostHunt) logSeen(j job) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch j.kind {
+	case kindExLog:
+		h.exSeen = append(h.exSeen, seqFile{j.seq, j.f})
+		h.facts(j.f.Path).exchange = true
+	case kindIIS:
+		h.iisSeen = append(h.iisSeen, seqFile{j.seq, j.f})
+	}
+}
+
+// orderLogs puts the logs the workers classified in plan order, so that
+// the joins attach records the same way on every run.
+func (h *hostHunt) orderLogs() {
+	for _, l := range []struct {
+		seen []seqFile
+		out  *[]*evidence.File
+	}{{h.exSeen, &h.exFiles}, {h.iisSeen, &h.iisFiles}} {
+		slices.SortFunc(l.seen, func(a, b seqFile) int { return a.seq - b.seq })
+		for _, s := range l.seen {
+			*l.out = append(*l.out, s.f)
+		}
+	}
+	h.exSeen, h.iisSeen = nil, nil
 }
 
 func (h *hostHunt) warnf(format string, args ...any) { h.warnFile("", format, args...) }

@@ -19,13 +19,46 @@ import (
 
 // run does one job.
 func (h *hostHunt) run(ctx context.Context, j job) error {
+	var sn *sniffed
+	if j.sniff {
+		var err error
+		if sn, err = sniff(j.f); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			h.warnFile(j.f.Path, "%s: cannot read: %v", j.f.Path, err)
+			h.unexamined(j.f.Path, "cannot read: "+errText(err))
+			h.progress(j.f.Size)
+			return nil // the file checks could not read it either
+		}
+		defer sn.close()
+		j.kind, j.layout = classify(j.f, sn.head())
+		switch j.kind {
+		case kindExLog:
+			j.exType, _ = exlog.Sniff(sn.head())
+			h.logSeen(j)
+		case kindIIS:
+			h.logSeen(j)
+		case kindNone:
+			if j.log || !j.scan {
+				h.unexamined(j.f.Path, unknownFormat(j.f, sn.head(), j.scan))
+			}
+			if !j.scan {
+				h.progress(j.f.Size)
+			}
+		}
+		if j.kind != kindIIS && j.kind != kindExLog {
+			sn.close() // event logs are read by random access, others by the file checks
+			sn = nil
+		}
+	}
 	var err error
 	var read bool // some of the file was read before any error
 	switch j.kind {
 	case kindIIS:
-		read, err = h.iisFile(ctx, j.f, j.layout)
+		read, err = h.iisFile(ctx, j.f, j.layout, sn)
 	case kindExLog:
-		read, err = h.exFile(ctx, j.f)
+		read, err = h.exFile(ctx, j.f, j.exType, sn)
 	case kindEVTX:
 		read, err = h.evtxFile(ctx, j.f)
 	case kindPE:
@@ -72,14 +105,26 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// open opens a file with hashing and progress counting.
-func (h *hostHunt) open(f *evidence.File) (io.ReadCloser, *evidence.HashReader, error) {
+// open opens a file with hashing and progress counting; sn, when not
+// nil, is the file already open after its head.
+func (h *hostHunt) open(f *evidence.File, sn *sniffed) (io.Closer, *evidence.HashReader, error) {
+	if sn != nil {
+		return io.NopCloser(nil), evidence.NewHashReader(&progressReader{r: sn.reader(), p: h.opt.Progress}), nil
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, nil, err
 	}
 	hr := evidence.NewHashReader(&progressReader{r: rc, p: h.opt.Progress})
 	return rc, hr, nil
+}
+
+// progress counts n bytes of the planned total as done without reading
+// them (a file found to be no log, an event log read by random access).
+func (h *hostHunt) progress(n int64) {
+	if h.opt.Progress != nil {
+		h.opt.Progress.Add(n)
+	}
 }
 
 func (h *hostHunt) finish(f *evidence.File, hr *evidence.HashReader) {
@@ -104,8 +149,8 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string) (bool, error) {
-	rc, hr, err := h.open(f)
+func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string, sn *sniffed) (bool, error) {
+	rc, hr, err := h.open(f, sn)
 	if err != nil {
 		return false, err
 	}
@@ -186,11 +231,9 @@ func exSource(t exlog.LogType) evidence.LogSource {
 	return ls
 }
 
-func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
-	head := make([]byte, headSize)
-	n, _ := readHead(f, head)
-	t, _ := exlog.Sniff(head[:n])
-	rc, hr, err := h.open(f)
+// exFile reads an Exchange log whose head showed the type t.
+func (h *hostHunt) exFile(ctx context.Context, f *evidence.File, t exlog.LogType, sn *sniffed) (bool, error) {
+	rc, hr, err := h.open(f, sn)
 	if err != nil {
 		return false, err
 	}
@@ -299,9 +342,7 @@ func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) (bool, error)
 		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindEvent)) })
 		return nil
 	})
-	if h.opt.Progress != nil {
-		h.opt.Progress.Add(f.Size)
-	}
+	h.progress(f.Size)
 	// Hash the file as stored (the reader above used random access).
 	if rc, hr, err := h.openNoProgress(f); err == nil {
 		h.finish(f, hr)

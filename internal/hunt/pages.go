@@ -154,7 +154,7 @@ type pageRef struct {
 // page is what the logs show of one page.
 type page struct {
 	class    pageClass
-	file     string // the log that first named it, for the host it belongs to
+	file     string // the log of the first request, for the host it belongs to
 	stem     string
 	first    pageRef
 	ok       *pageRef // first 2xx answer
@@ -194,7 +194,7 @@ func (h *hostHunt) pageRequest(kind, file string, rec *evidence.Record, stem, st
 	}
 	p.requests++
 	if earlier(ref, p.first) {
-		p.first = ref
+		p.first, p.file = ref, file
 	}
 	if ok && (p.ok == nil || earlier(ref, *p.ok)) {
 		r := ref
