@@ -1,7 +1,7 @@
 package hunt
 
 import (
-	"bytes"
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -23,6 +23,7 @@ import (
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/exlog"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/logline"
 	"github.com/exhunt/exhunt/internal/rules"
 )
 
@@ -430,53 +431,44 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	return jobs, total, err
 }
 
-// sniffed is a file's head, read to classify it, and the file, open
-// after those bytes, so that its reader goes on from there.
+// sniffed is a file opened to classify it by its head: the file, the
+// hashing reader over it and the read buffer over that, whose first bytes
+// are the head. A log's parser goes on from the same buffer, so the head
+// costs no second read or open.
 type sniffed struct {
-	rc  io.ReadCloser
-	buf *[headSize]byte
-	n   int
-	eof bool // the head is the whole file
+	rc io.ReadCloser
+	pr *progressReader // counts progress once the file is known to be a log
+	hr *evidence.HashReader
+	br *bufio.Reader
 }
 
-var heads = sync.Pool{New: func() any { return new([headSize]byte) }}
-
 // sniff opens f and reads its head.
-func sniff(f *evidence.File) (*sniffed, error) {
+func (h *hostHunt) sniff(f *evidence.File) (*sniffed, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
-	s := &sniffed{rc: rc, buf: heads.Get().(*[headSize]byte)}
-	s.n, err = io.ReadFull(rc, s.buf[:])
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		s.eof, err = true, nil
-	}
-	if err != nil {
+	s := &sniffed{rc: rc, pr: &progressReader{r: rc}}
+	s.hr = evidence.NewHashReader(s.pr)
+	s.br = logline.NewBuffer(s.hr)
+	if _, err := s.br.Peek(headSize); err != nil && !errors.Is(err, io.EOF) {
 		s.close()
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *sniffed) head() []byte { return s.buf[:s.n] }
-
-// reader reads the whole file: the head again, then the rest.
-func (s *sniffed) reader() io.Reader {
-	if s.eof {
-		return bytes.NewReader(s.head())
-	}
-	return io.MultiReader(bytes.NewReader(s.head()), s.rc)
+// head is the file's first headSize bytes (fewer if it is shorter).
+func (s *sniffed) head() []byte {
+	b, _ := s.br.Peek(min(headSize, s.br.Buffered()))
+	return b
 }
 
 func (s *sniffed) close() {
 	if s.rc != nil {
 		s.rc.Close()
-		s.rc = nil
-	}
-	if s.buf != nil {
-		heads.Put(s.buf)
-		s.buf = nil
+		logline.Release(s.br)
+		s.rc, s.br = nil, nil
 	}
 }
 

@@ -22,7 +22,7 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 	var sn *sniffed
 	if j.sniff {
 		var err error
-		if sn, err = sniff(j.f); err != nil {
+		if sn, err = h.sniff(j.f); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -47,7 +47,11 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 				h.progress(j.f.Size)
 			}
 		}
-		if j.kind != kindIIS && j.kind != kindExLog {
+		if j.kind == kindIIS || j.kind == kindExLog {
+			// The parser goes on from the head: count it, and what follows.
+			h.progress(int64(sn.br.Buffered()))
+			sn.pr.p = h.opt.Progress
+		} else {
 			sn.close() // event logs are read by random access, others by the file checks
 			sn = nil
 		}
@@ -105,18 +109,19 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// open opens a file with hashing and progress counting; sn, when not
-// nil, is the file already open after its head.
-func (h *hostHunt) open(f *evidence.File, sn *sniffed) (io.Closer, *evidence.HashReader, error) {
+// open opens a file with hashing and progress counting, and returns what
+// to parse (the hashing reader, or sn's buffer over it) and the hashing
+// reader; sn, when not nil, is the file already open and sniffed.
+func (h *hostHunt) open(f *evidence.File, sn *sniffed) (io.Closer, io.Reader, *evidence.HashReader, error) {
 	if sn != nil {
-		return io.NopCloser(nil), evidence.NewHashReader(&progressReader{r: sn.reader(), p: h.opt.Progress}), nil
+		return io.NopCloser(nil), sn.br, sn.hr, nil
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	hr := evidence.NewHashReader(&progressReader{r: rc, p: h.opt.Progress})
-	return rc, hr, nil
+	return rc, hr, hr, nil
 }
 
 // progress counts n bytes of the planned total as done without reading
@@ -150,7 +155,7 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string, sn *sniffed) (bool, error) {
-	rc, hr, err := h.open(f, sn)
+	rc, in, hr, err := h.open(f, sn)
 	if err != nil {
 		return false, err
 	}
@@ -164,9 +169,12 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string,
 	// pages reach the page inventory through the prefilter, whose web
 	// shell rules key on their extensions.
 	var candidate bool
+	var sel rules.Selection // the rules a candidate line may match
 	checkVersion, lines := true, 0
 	filter := func(line []byte) bool {
-		candidate = m.Candidate(line)
+		if candidate = m.Candidate(line); candidate {
+			m.Select(line, &sel)
+		}
 		if checkVersion {
 			if lines++; lines > maxVersionLines {
 				checkVersion = false
@@ -175,7 +183,7 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string,
 		}
 		return candidate
 	}
-	st, err := iislog.Parse(ctx, hr, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
+	st, err := iislog.Parse(ctx, in, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
 		stem, _ := rec.Fields.Get("cs-uri-stem")
 		status, _ := rec.Fields.Get("sc-status")
 		if checkVersion {
@@ -187,7 +195,7 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string,
 		if !candidate {
 			return nil
 		}
-		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+		m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
 		h.pageRequest("iis", f.Path, rec, stem, status, field(rec, "cs-method"), field(rec, "c-ip"), field(rec, "cs-uri-query"))
 		return nil
 	})
@@ -233,7 +241,7 @@ func exSource(t exlog.LogType) evidence.LogSource {
 
 // exFile reads an Exchange log whose head showed the type t.
 func (h *hostHunt) exFile(ctx context.Context, f *evidence.File, t exlog.LogType, sn *sniffed) (bool, error) {
-	rc, hr, err := h.open(f, sn)
+	rc, in, hr, err := h.open(f, sn)
 	if err != nil {
 		return false, err
 	}
@@ -243,8 +251,11 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File, t exlog.LogType
 	// prefilter says: it carries the file's build (version columns, ECP
 	// S:BLD) and names the protocol and computer.
 	var candidate, first = false, true
+	var sel rules.Selection // the rules a candidate line may match
 	filter := func(line []byte) bool {
-		candidate = pre.Candidate(line)
+		if candidate = pre.Candidate(line); candidate {
+			pre.Select(line, &sel)
+		}
 		keep := candidate || first
 		first = false
 		return keep
@@ -252,7 +263,7 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File, t exlog.LogType
 	var last evidence.LogSource
 	var m *rules.Matcher
 	var buildSeen bool
-	st, err := exlog.Parse(ctx, hr, f.Path, exlog.Options{Filter: filter}, func(rec *evidence.Record) error {
+	st, err := exlog.Parse(ctx, in, f.Path, exlog.Options{Filter: filter}, func(rec *evidence.Record) error {
 		if !buildSeen {
 			buildSeen = true
 			h.recordBuilds(f.Path, rec)
@@ -261,7 +272,7 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File, t exlog.LogType
 			if m == nil || rec.Log != last {
 				last, m = rec.Log, h.opt.Rules.ForSource(rec.Log)
 			}
-			m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+			m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
 		}
 		if candidate && rec.Log.Service == string(exlog.HttpProxy) {
 			stem := field(rec, "UrlStem")

@@ -37,22 +37,44 @@ var (
 // maxKeptLong is the largest long-line buffer a pooled Reader keeps.
 const maxKeptLong = 4 << 20
 
+// NewBuffer returns a read buffer of BufSize over r, from a pool: give
+// it back with Release. A caller that looks at a file's head before
+// handing it to a parser reads it through one (Peek), and passes it on as
+// the parser's reader: the parser goes on from the same buffer, so the
+// head costs no second read.
+func NewBuffer(r io.Reader) *bufio.Reader {
+	br := buffers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+// Release returns a buffer from NewBuffer to the pool.
+func Release(br *bufio.Reader) {
+	br.Reset(nil)
+	buffers.Put(br)
+}
+
 // Reader splits input into lines without allocating per line.
 type Reader struct {
-	br    *bufio.Reader
-	plain *bufio.Reader // the buffer under a gzip stream, nil for plain input
-	gz    *gzip.Reader
-	long  []byte // reused for lines longer than the bufio buffer
-	max   int
+	br     *bufio.Reader
+	plain  *bufio.Reader // the buffer under a gzip stream, nil for plain input
+	gz     *gzip.Reader
+	shared bool // plain (or br) belongs to the caller
+	long   []byte // reused for lines longer than the bufio buffer
+	max    int
 }
 
 // Open reads lines of at most max bytes from r. Gzip data, recognised by
 // its magic bytes and not by a file name, is decompressed with at most
-// limit output bytes. Close returns the Reader's buffers for reuse.
+// limit output bytes. Close returns the Reader's buffers for reuse; a
+// *bufio.Reader of at least BufSize given as r (from NewBuffer) is read
+// directly, and stays the caller's.
 func Open(r io.Reader, limit int64, max int) (*Reader, error) {
-	br := buffers.Get().(*bufio.Reader)
-	br.Reset(r)
-	lr := &Reader{br: br, max: max}
+	br, shared := r.(*bufio.Reader)
+	if !shared || br.Size() < BufSize {
+		br, shared = NewBuffer(r), false
+	}
+	lr := &Reader{br: br, max: max, shared: shared}
 	magic, err := br.Peek(2)
 	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
 		return lr, nil // short or plain input: let the line reader see it
@@ -78,11 +100,15 @@ func Open(r io.Reader, limit int64, max int) (*Reader, error) {
 // Close returns the buffers to the pool; lines returned earlier are no
 // longer valid. It does not close the underlying reader.
 func (lr *Reader) Close() {
-	for _, b := range []*bufio.Reader{lr.br, lr.plain} {
-		if b != nil {
-			b.Reset(nil)
-			buffers.Put(b)
-		}
+	outer, under := lr.br, lr.plain
+	if lr.gz == nil {
+		outer, under = nil, lr.br // no gzip: br is the input's own buffer
+	}
+	if outer != nil {
+		Release(outer)
+	}
+	if under != nil && !lr.shared {
+		Release(under)
 	}
 	if lr.gz != nil {
 		gzips.Put(lr.gz)
