@@ -506,9 +506,10 @@ func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
 
 // HashReader wraps a reader and computes the SHA-256 of everything read.
 type HashReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	eof bool // r said io.EOF: Finish need not read again
 }
 
 // NewHashReader wraps r.
@@ -518,12 +519,18 @@ func (h *HashReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.h.Write(p[:n])
 	h.n += int64(n)
+	if err == io.EOF {
+		h.eof = true
+	}
 	return n, err
 }
 
 // Finish reads whatever the consumer left unread (so the hash covers the
 // whole file) and returns the hex SHA-256 and the byte count.
 func (h *HashReader) Finish() (string, int64, error) {
-	_, err := io.Copy(io.Discard, h)
+	var err error
+	if !h.eof {
+		_, err = io.Copy(io.Discard, h)
+	}
 	return hex.EncodeToString(h.h.Sum(nil)), h.n, err
 }

@@ -312,18 +312,18 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 
 // job is one file to read, and how.
 type job struct {
-	f        *evidence.File
-	kind     fileKind
-	layout   string        // kindIIS without a #Fields: header: the layout assumed
-	exType   exlog.LogType // kindExLog: the type its head shows
+	f      *evidence.File
+	kind   fileKind
+	layout string        // kindIIS without a #Fields: header: the layout assumed
+	exType exlog.LogType // kindExLog: the type its head shows
 	// sniff: the worker reads the file's head and classifies it (a log
 	// or event log by its header), then goes on reading the same open
 	// file; log: it has a log's name (listed as not examined if it is
 	// none exhunt reads).
 	sniff, log bool
-	seq        int // place in plan order
-	scan     bool          // hand to the FileDetector
-	headOnly bool          // over MaxFileSize: only its first headScan bytes are examined
+	seq        int  // place in plan order
+	scan       bool // hand to the FileDetector
+	headOnly   bool // over MaxFileSize: only its first headScan bytes are examined
 }
 
 // headScan is how much of an in-scope file over MaxFileSize is examined:

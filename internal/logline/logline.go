@@ -59,7 +59,7 @@ type Reader struct {
 	br     *bufio.Reader
 	plain  *bufio.Reader // the buffer under a gzip stream, nil for plain input
 	gz     *gzip.Reader
-	shared bool // plain (or br) belongs to the caller
+	shared bool   // plain (or br) belongs to the caller
 	long   []byte // reused for lines longer than the bufio buffer
 	max    int
 }
