@@ -174,7 +174,7 @@ func openRegular(p string) (*os.File, error) {
 
 // openInRoot is openRegular for a '/'-separated path inside a folder tree.
 func (t *Tree) openInRoot(name string) (*os.File, error) {
-	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return t.openBeneath(name, flag) }))
+	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(filepath.FromSlash(name), flag, 0) }))
 }
 
 func checkRegular(f *os.File, err error) (*os.File, error) {
@@ -267,6 +267,9 @@ func (f *File) Location() string {
 func (f *File) Open() (io.ReadCloser, error) {
 	switch f.tree.Kind {
 	case "dir":
+		if rc, ok, err := f.tree.openFast(f.Path); ok {
+			return rc, err
+		}
 		return f.tree.openInRoot(f.Path)
 	case "file":
 		return openRegular(f.tree.single)

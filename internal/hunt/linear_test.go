@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
 )
 
@@ -230,4 +232,40 @@ func TestCorrelationPassesLinear(t *testing.T) {
 	growth(t, "files ↔ creating events", n, got[0].creators, got[1].creators)
 	growth(t, "process story", n, got[0].story, got[1].story)
 	growth(t, "dumps ↔ LSASS readers", n, got[0].dumps, got[1].dumps)
+}
+
+// TestDeepTreeNotExamined: evidence deeper than the walk's limit is not
+// walked, and the hunt says so in not_examined and in a warning, while
+// what lies above it is hunted.
+func TestDeepTreeNotExamined(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log"), "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n"+
+		"2021-03-03 01:02:03 10.0.0.5 GET /aspnet_client/x.aspx - 443 - 203.0.113.7 - - 200 0 0 15\r\n")
+	// A chain of folders past the limit, made one level at a time.
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range evidence.DefaultMaxDepth + 2 {
+		if err := r.Mkdir("d", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		next, err := r.OpenRoot("d")
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = next
+	}
+	r.Close()
+	res, _ := huntOps(t, dir)
+	past := strings.TrimSuffix(strings.Repeat("d/", evidence.DefaultMaxDepth+1), "/")
+	var listed bool
+	for _, u := range res.NotExamined {
+		listed = listed || u.Path == past && strings.Contains(u.Reason, "past the walk's limit of 256")
+	}
+	warned := slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.HasPrefix(w, past+": skipped") })
+	if !listed || !warned || len(byRule(res.Findings)["00000000-0000-4000-8000-000000000002"]) != 1 {
+		t.Errorf("not examined %+v, warned %v, findings %d", res.NotExamined, warned, len(res.Findings))
+	}
 }
