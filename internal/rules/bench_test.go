@@ -144,3 +144,23 @@ func BenchmarkCandidateBuiltin(b *testing.B) {
 	}
 	b.ReportMetric(float64(cand)/float64(len(lines))*100, "%candidates")
 }
+
+// BenchmarkSelect is the second scan of a candidate line: which rules may
+// match it.
+func BenchmarkSelect(b *testing.B) {
+	set, _ := Builtin()
+	m := set.ForSource(webLS)
+	lines := benchLines(10000)
+	var size int64
+	for _, l := range lines {
+		size += int64(len(l)) + 1
+	}
+	var sel Selection
+	b.SetBytes(size)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, l := range lines {
+			m.Select(l, &sel)
+		}
+	}
+}

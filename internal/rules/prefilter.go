@@ -318,10 +318,12 @@ func buildPrefilter(entries []entry) *prefilter {
 // the rules that cannot match it, most of them (a line is a candidate
 // because of one rule's atom, not fifty).
 type selector struct {
-	scan    []uint32 // state*alphabet + class → next state*alphabet
-	outs    []int32  // per state: index in sets of the rules whose atoms end there, -1 for none
-	sets    [][]uint64
-	covered []uint64 // the rules the selector knows the atoms of
+	// scan maps state*alphabet + class to the next state*alphabet; states
+	// are numbered so that those where atoms end come last, from first.
+	scan    []uint32
+	first   uint32
+	sets    [][]uint64 // per state from first on: the rules whose atoms end there
+	covered []uint64   // the rules the selector knows the atoms of
 	words   int
 }
 
@@ -351,13 +353,26 @@ func buildSelector(entries []entry) *selector {
 		}
 	}
 	delta, ends := automaton(atoms)
-	sl.scan = make([]uint32, len(delta))
-	for i, t := range delta {
-		sl.scan[i] = t * alphabet
+	// Renumber: states without atoms first, then those with.
+	order := make([]uint32, len(ends))
+	next := uint32(0)
+	for pass := range 2 {
+		for s, es := range ends {
+			if (len(es) > 0) == (pass == 1) {
+				order[s] = next
+				next++
+			}
+		}
+		if pass == 0 {
+			sl.first = next * alphabet
+		}
 	}
-	sl.outs = make([]int32, len(ends))
+	sl.scan = make([]uint32, len(delta))
+	sl.sets = make([][]uint64, len(ends)-int(sl.first/alphabet))
 	for s, es := range ends {
-		sl.outs[s] = -1
+		for c := range alphabet {
+			sl.scan[int(order[s])*alphabet+c] = order[delta[s*alphabet+c]] * alphabet
+		}
 		if len(es) == 0 {
 			continue
 		}
@@ -367,8 +382,7 @@ func buildSelector(entries []entry) *selector {
 				set[w] |= rulesOf[k][w]
 			}
 		}
-		sl.outs[s] = int32(len(sl.sets))
-		sl.sets = append(sl.sets, set)
+		sl.sets[order[s]-sl.first/alphabet] = set
 	}
 	return sl
 }
@@ -394,11 +408,11 @@ func (m *Matcher) Select(line []byte, s *Selection) {
 	}
 	s.some, s.sel = true, sl
 	s.bits = append(s.bits[:0], make([]uint64, sl.words)...)
-	scan, outs, st := sl.scan, sl.outs, uint32(0)
+	scan, first, st := sl.scan, sl.first, uint32(0)
 	for _, c := range line {
 		st = scan[st+uint32(byteClass[c])]
-		if o := outs[st/alphabet]; o >= 0 {
-			for w, x := range sl.sets[o] {
+		if st >= first {
+			for w, x := range sl.sets[(st-first)/alphabet] {
 				s.bits[w] |= x
 			}
 		}
