@@ -269,3 +269,35 @@ func TestDeepTreeNotExamined(t *testing.T) {
 		t.Errorf("not examined %+v, warned %v, findings %d", res.NotExamined, warned, len(res.Findings))
 	}
 }
+
+// countingProgress records what a hunt reports.
+type countingProgress struct {
+	mu           sync.Mutex
+	total, added int64
+	starts       int
+}
+
+func (c *countingProgress) Start(_ string, total int64) {
+	c.mu.Lock()
+	c.total, c.starts = total, c.starts+1
+	c.mu.Unlock()
+}
+func (c *countingProgress) Add(n int64) { c.mu.Lock(); c.added += n; c.mu.Unlock() }
+func (c *countingProgress) Done()       {}
+
+// TestProgressAddsUp: the bar starts once, with the total of the jobs, and
+// the bytes counted add up to it (a log's head, read to classify it, and
+// an Exchange binary's version included).
+func TestProgressAddsUp(t *testing.T) {
+	for _, dir := range []string{"testdata/server1", genFiles(t, 40), "../../examples/evidence"} {
+		opt := testOptions(t)
+		p := &countingProgress{}
+		opt.Progress = p
+		if _, err := Run(context.Background(), []string{dir}, opt); err != nil {
+			t.Fatal(err)
+		}
+		if p.starts != 1 || p.total == 0 || p.added != p.total {
+			t.Errorf("%s: %d starts, total %d, added %d", dir, p.starts, p.total, p.added)
+		}
+	}
+}

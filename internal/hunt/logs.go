@@ -66,6 +66,7 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 	case kindEVTX:
 		read, err = h.evtxFile(ctx, j.f)
 	case kindPE:
+		h.progress(j.f.Size) // its version is read from a few places in it
 		if err = h.peBuild(j.f); err == nil {
 			h.examinedFile(j.f.Path, "")
 		} else {
