@@ -7,7 +7,7 @@ import (
 
 // The prefilter lets text-log readers skip lines no rule can match
 // without parsing them. Each rule yields a set of atoms (lower-cased runs
-// of ASCII letters, digits, '.', '-' and '_') such that any record it
+// of ASCII letters, digits, '.', '-', '_' and '~') such that any record it
 // matches has one of them in a field value, hence in the raw line. Such
 // runs survive the two encodings IIS applies (percent escapes of other
 // punctuation, '+' for spaces); lines with escapes that could hide atom
@@ -132,8 +132,8 @@ func fieldAtoms(fc *fieldCond) atomSet {
 }
 
 // prefilter is a case-folding Aho-Corasick automaton over the atoms,
-// compiled to a full DFA over a 46-symbol alphabet (other, a-z, 0-9, '.',
-// '-', '_', and the bytes of the escapes below), so the scan costs one
+// compiled to a full DFA over a 47-symbol alphabet (other, a-z, 0-9, '.',
+// '-', '_', '~', and the bytes of the escapes below), so the scan costs one
 // table lookup per byte. The same DFA also finds, in that one pass, what
 // could hide an atom from it: a percent escape of an atom byte, of '%'
 // (a double escape) or of a UTF-8 lead byte below (%41, %2E, %2561), an
@@ -152,10 +152,13 @@ type prefilter struct {
 	maxLen int // longest atom
 }
 
-// Byte classes beyond the atom bytes (1-39): '%' and the bytes of the
-// two non-ASCII characters that hide atoms.
+// Byte classes beyond the atom bytes (1-40): '%' and the bytes of the
+// two non-ASCII characters that hide atoms. ('~' is an atom byte since
+// HttpProxy values such as BackEndCookie Server~... start with a word
+// that benign lines hold too: "server" made every ActiveSync line a
+// candidate, "server~" makes none.)
 const (
-	clsPercent = 40 + iota
+	clsPercent = 41 + iota
 	clsC4
 	clsE2
 	clsB0
@@ -172,7 +175,7 @@ var byteClass = func() (t [256]uint8) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = uint8(c-'0') + 27
 	}
-	t['.'], t['-'], t['_'] = 37, 38, 39
+	t['.'], t['-'], t['_'], t['~'] = 37, 38, 39, 40
 	t['%'], t[0xC4], t[0xE2], t[0xB0], t[0x84], t[0xAA] = clsPercent, clsC4, clsE2, clsB0, cls84, clsAA
 	return t
 }()

@@ -58,6 +58,7 @@ func TestCandidate(t *testing.T) {
 	proxyshell := rule("sel: {cs-uri-query|contains: '/autodiscover.json'}\nst: {sc-status: [200, 301]}\ncondition: sel and st")
 	negOnly := rule("sel: {cs-method: GET}\ncondition: not sel")
 	regex := rule("sel: {cs-uri-query|re: 'a+b'}\ncondition: sel")
+	cookie := rule("sel: {cs-uri-query: 'Server~*/*~*'}\ncondition: sel")
 	tests := []struct {
 		name  string
 		rules []*Rule
@@ -76,6 +77,9 @@ func TestCandidate(t *testing.T) {
 		{"negation only rule", []*Rule{proxyshell, negOnly}, benignLine, true},
 		{"regex rule", []*Rule{regex}, benignLine, true},
 		{"no rules", nil, attackLine, false},
+		{"tilde in the atom", []*Rule{cookie}, benignLine + " Server~exch01/x~1", true},
+		{"the word without its tilde", []*Rule{cookie}, benignLine + " /Microsoft-Server-ActiveSync/default.eas", false},
+		{"escaped tilde", []*Rule{cookie}, benignLine + " Server%7Eexch01", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,7 +186,7 @@ func hidesAtomsRef(line []byte) bool {
 // characters, and checks it against the plain definition: an atom in the
 // ASCII-lower-cased line, or an escape or character that could hide one.
 func TestEscapesInOnePass(t *testing.T) {
-	atoms := []string{"abc", "x.y", "4e1", "autodiscover"}
+	atoms := []string{"abc", "x.y", "4e1", "autodiscover", "a~b"}
 	var rules []*Rule
 	for i, a := range atoms {
 		rules = append(rules, mustParse(t, strings.Replace(ruleYAML("category: webserver", "sel: {q|contains: '"+a+"'}\ncondition: sel"),
@@ -195,7 +199,7 @@ func TestEscapesInOnePass(t *testing.T) {
 	}
 	none, _ := NewSet(mustParse(t, ruleYAML("category: webserver", "sel: {q|contains: 'zzzzzz'}\ncondition: sel")))
 	mNone := none.ForSource(webLS)
-	pieces := []string{"%", "%", "u", "U", "2", "5", "e", "E", "f", "c", "4", "1", "a", "b", "x", ".", "y", "A", "/", " ", "+", "-", "\xc4", "\xb0", "\xe2", "\x84", "\xaa", "autodiscover", "AutoDiscover", "%2e", "%25", "%41", "%20", "%u00", "abc", "4e1", "x.y"}
+	pieces := []string{"%", "%", "u", "U", "2", "5", "e", "E", "f", "c", "4", "1", "a", "b", "x", ".", "y", "A", "/", " ", "+", "-", "\xc4", "\xb0", "\xe2", "\x84", "\xaa", "autodiscover", "AutoDiscover", "%2e", "%25", "%41", "%20", "%u00", "abc", "4e1", "x.y", "~", "%7e", "a~b"}
 	rng := rand.New(rand.NewPCG(7, 11))
 	lower := func(b []byte) string {
 		out := make([]byte, len(b))
