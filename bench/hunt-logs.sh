@@ -18,8 +18,10 @@
 #           HttpProxy files of a small server): ~26 000 files at 400M
 #   deep    -lines 60 -depth D: SIZE/4 of small files spread along a chain
 #           of DEPTH (120) nested folders, the server's own 5 to 8 below
-#           each; its 2x is twice the files along twice the depth (within
-#           the walk's limit of 256 levels)
+#           each; its 2x is twice the files along the same chain, and
+#           deep-2d the same files along a chain twice as deep (240, within
+#           the walk's limit of 256 levels: each file's path, which the
+#           kernel resolves on every open, is then twice as long)
 #   chain   a 10 000-deep chain of folders with the same small IIS log every
 #           100 levels: exhunt walks 256 levels and lists the rest as not
 #           examined; rg walks what it can (paths pass PATH_MAX past ~2 000)
@@ -86,7 +88,7 @@ LIT
 
 go build -o "$work/exhunt" ./cmd/exhunt
 go build -o "$work/genlogs" ./bench/genlogs
-echo "exhunt $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+changes'), $(rg --version | head -1), $(nproc) CPUs, rg patterns: $(wc -l <"$pat")"
+echo "exhunt $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+changes'), $(rg --version 2>/dev/null | sed -n 1p), $(nproc) CPUs, rg patterns: $(wc -l <"$pat")"
 
 secs() { # elapsed "h:mm:ss" or "m:ss.cc" from time -v → seconds
 	awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$1"
@@ -107,7 +109,11 @@ gen() {
 	small) "$work/genlogs" -dir "$DATA" -size "$size" -lines 60 ;;
 	deep)
 		size=$(awk -v s="$size" 'BEGIN { u = substr(s, length(s)); n = substr(s, 1, length(s) - 1); printf "%d%s", n / 4, u }')
-		"$work/genlogs" -dir "$DATA" -size "$size" -lines 60 -depth $((DEPTH * f))
+		"$work/genlogs" -dir "$DATA" -size "$size" -lines 60 -depth "$DEPTH"
+		;;
+	deep-2d)
+		size=$(awk -v s="$SIZE" 'BEGIN { u = substr(s, length(s)); n = substr(s, 1, length(s) - 1); printf "%d%s", n / 4, u }')
+		"$work/genlogs" -dir "$DATA" -size "$size" -lines 60 -depth $((DEPTH * 2))
 		;;
 	chain)
 		# One small IIS log with an attack line, every 100 levels of a
@@ -136,13 +142,19 @@ PY
 declare -A best_rg_w best_rg_c best_ex_w best_ex_c bytes_of
 summary=$work/summary.txt
 : >"$summary"
+variants() { # the runs of a shape: NAME GEN-SHAPE FACTOR
+	echo "$1 $1 1"
+	echo "$1-2x $1 2"
+	[ "$1" = deep ] && echo "deep-2d deep-2d 1"
+	true
+}
+names=()
 for shape in $SHAPES; do
-	for f in 1 2; do
-		name=$shape
-		[ "$f" = 2 ] && name="$shape-2x"
+	while read -r name gshape f; do
+		names+=("$name")
 		echo
 		echo "== $name (load average $(load))"
-		gen "$shape" "$f"
+		gen "$gshape" "$f"
 		b=$(find "$DATA" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 		n=$(find "$DATA" -type f | wc -l)
 		bytes_of[$name]=$b
@@ -168,7 +180,7 @@ print(sum(len(r.get("findings") or []) for r in d), sum(len(r.get("not_examined"
 		best_rg_c[$name]=$(printf '%s\n' "${rgc[@]}" | min)
 		best_ex_w[$name]=$(printf '%s\n' "${exw[@]}" | min)
 		best_ex_c[$name]=$(printf '%s\n' "${exc[@]}" | min)
-	done
+	done < <(variants "$shape")
 	rm -rf "$DATA"
 done
 
@@ -176,12 +188,12 @@ echo
 echo "== summary: best of $REPEAT runs each (load average now $(load))"
 printf '%-10s %14s %9s %9s %9s %9s %8s %8s %10s\n' shape bytes rg_wall rg_cpu ex_wall ex_cpu "x/rg" "x/rg" "max RSS"
 printf '%-10s %14s %9s %9s %9s %9s %8s %8s %10s\n' "" "" s s s s wall CPU MiB
-for shape in $SHAPES; do
-	for name in "$shape" "$shape-2x"; do
+for name in "${names[@]}"; do
+	{
 		maxrss=$(awk -v n="$name" '$1 == n {print $3}' "$summary" | sort -g | tail -1)
 		awk -v n="$name" -v b="${bytes_of[$name]}" -v rw="${best_rg_w[$name]}" -v rc="${best_rg_c[$name]}" -v ew="${best_ex_w[$name]}" -v ec="${best_ex_c[$name]}" -v m="$maxrss" \
 			'BEGIN { printf "%-10s %14d %9.2f %9.2f %9.2f %9.2f %8.2f %8.2f %10s\n", n, b, rw, rc, ew, ec, (ew > 0 ? rw / ew : 0), (ec > 0 ? rc / ec : 0), m }'
-	done
+	}
 done
 echo
 echo "linearity: time at 2x the data over time at 1x (target <= 2.2; bytes ratio in brackets)"
@@ -191,4 +203,8 @@ for shape in $SHAPES; do
 		-v rw1="${best_rg_w[$shape]}" -v rw2="${best_rg_w[$shape-2x]}" \
 		'BEGIN { printf "%-10s exhunt %.2f wall, %.2f CPU; rg %.2f wall  [%.2fx the bytes]\n", n, ew2 / ew1, ec2 / ec1, rw2 / rw1, b2 / b1 }'
 done
+if [[ " $SHAPES " == *" deep "* ]]; then
+	awk -v ew1="${best_ex_w[deep]}" -v ew2="${best_ex_w[deep-2d]}" -v ec1="${best_ex_c[deep]}" -v ec2="${best_ex_c[deep-2d]}" -v rw1="${best_rg_w[deep]}" -v rw2="${best_rg_w[deep-2d]}" -v rc1="${best_rg_c[deep]}" -v rc2="${best_rg_c[deep-2d]}" \
+		'BEGIN { printf "deep-2d    (the same files, twice as deep) exhunt %.2f wall, %.2f CPU; rg %.2f wall, %.2f CPU\n", ew2 / ew1, ec2 / ec1, rw2 / rw1, rc2 / rc1 }'
+fi
 echo "targets: exhunt/rg >= 0.5 on every shape, max RSS <= 256 MiB, 2x data <= 2.2x time"
