@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"path"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/exhunt/exhunt/internal/logline"
 )
 
 // header is one column list, shared by the records it governs.
@@ -24,42 +25,23 @@ type header struct {
 
 var emptyHeader = newHeader(nil)
 
-// headers caches parsed column lists by their text: every file of a
-// server repeats the same 70-column header, and building its two indexes
-// per file was a measurable part of reading small hourly logs. Headers
-// are never changed once built, so parsers share them.
-var headers = struct {
-	sync.Mutex
-	m map[string]*header
-}{m: map[string]*header{}}
-
-// maxCachedHeaders bounds the cache (evidence may hold any number of
-// distinct headers); when full it starts over.
-const maxCachedHeaders = 256
+// headers caches parsed column lists (see logline.Cache).
+var headers logline.Cache[*header]
 
 // cachedHeader returns the header for a #Fields: (or plain CSV header)
 // line.
 func cachedHeader(list []byte) *header {
-	headers.Lock()
-	h := headers.m[string(list)]
-	headers.Unlock()
-	if h != nil {
-		return h
-	}
+	return headers.Get(list, func() *header { return parseHeader(list) })
+}
+
+func parseHeader(list []byte) *header {
 	vals, offs, n, _, _ := splitCSV(list, 0, nil, nil)
 	names := make([]string, n)
 	all := string(vals)
 	for i := range n {
 		names[i] = strings.TrimSpace(all[offs[2*i]:offs[2*i+1]])
 	}
-	h = newHeader(names)
-	headers.Lock()
-	if len(headers.m) >= maxCachedHeaders {
-		clear(headers.m)
-	}
-	headers.m[string(list)] = h
-	headers.Unlock()
-	return h
+	return newHeader(names)
 }
 
 // position returns the column of name (exactly, else in any case, as

@@ -2,7 +2,8 @@ package iislog
 
 import (
 	"strings"
-	"sync"
+
+	"github.com/exhunt/exhunt/internal/logline"
 )
 
 // header is one #Fields: directive, shared by all records it governs.
@@ -20,35 +21,12 @@ type header struct {
 	coverNeed int
 }
 
-// headers caches parsed #Fields: lines by their text: every file of a
-// server repeats the same header, and building its index per file was a
-// measurable part of reading small hourly logs. Headers are never changed
-// once built, so parsers share them.
-var headers = struct {
-	sync.Mutex
-	m map[string]*header
-}{m: map[string]*header{}}
-
-// maxCachedHeaders bounds the cache (evidence may hold any number of
-// distinct headers); when full it starts over.
-const maxCachedHeaders = 256
+// headers caches parsed #Fields: lines (see logline.Cache).
+var headers logline.Cache[*header]
 
 // cachedHeader returns the header for a #Fields: list.
 func cachedHeader(list []byte) *header {
-	headers.Lock()
-	h := headers.m[string(list)]
-	headers.Unlock()
-	if h != nil {
-		return h
-	}
-	h = newHeader(string(list))
-	headers.Lock()
-	if len(headers.m) >= maxCachedHeaders {
-		clear(headers.m)
-	}
-	headers.m[string(list)] = h
-	headers.Unlock()
-	return h
+	return headers.Get(list, func() *header { return newHeader(string(list)) })
 }
 
 // position returns the position of the field name (exactly, else in any

@@ -180,3 +180,33 @@ func trimEOL(b []byte) []byte {
 	}
 	return b
 }
+
+// Cache keeps values built from a header line, by the line's text: every
+// file of a server repeats the same header, and parsing it again for each
+// of 26 000 small hourly logs was a measurable part of reading them. The
+// values must never change once built: parsers share them. The zero value
+// is ready; past its bound (256 headers) it starts over.
+type Cache[T any] struct {
+	mu sync.Mutex
+	m  map[string]T
+}
+
+const maxCached = 256
+
+// Get returns the value for the header text key, built by build on a miss.
+func (c *Cache[T]) Get(key []byte, build func() T) T {
+	c.mu.Lock()
+	v, ok := c.m[string(key)]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = build()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = map[string]T{}
+	}
+	c.m[string(key)] = v
+	c.mu.Unlock()
+	return v
+}

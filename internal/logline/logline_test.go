@@ -101,3 +101,21 @@ func TestPooledBuffers(t *testing.T) {
 	}
 	Release(br)
 }
+
+// TestCache: a header's value is built once, shared, and rebuilt only
+// after the cache filled up and started over.
+func TestCache(t *testing.T) {
+	var c Cache[*int]
+	builds := 0
+	build := func() *int { builds++; v := builds; return &v }
+	a, b := c.Get([]byte("#Fields: a b"), build), c.Get([]byte("#Fields: a b"), build)
+	if a != b || builds != 1 {
+		t.Fatalf("built %d times, shared %v", builds, a == b)
+	}
+	for i := range maxCached {
+		c.Get([]byte(fmt.Sprint(i)), build)
+	}
+	if c.Get([]byte("#Fields: a b"), build) == a || len(c.m) > maxCached {
+		t.Errorf("the cache did not start over when full (%d entries)", len(c.m))
+	}
+}
