@@ -246,10 +246,18 @@ type File struct {
 	OverRatio int64
 	tree      *Tree
 	zf        *zip.File
+	lower     string // Path in lower case, made once (see Lower)
 }
 
-// Lower is the path in lower case, for Windows-style case-insensitive matching.
-func (f *File) Lower() string { return strings.ToLower(f.Path) }
+// Lower is the path in lower case, for Windows-style case-insensitive
+// matching. It is made on the first call: call it once before handing the
+// File to other goroutines (the hunt's walk does).
+func (f *File) Lower() string {
+	if f.lower == "" {
+		f.lower = strings.ToLower(f.Path)
+	}
+	return f.lower
+}
 
 // Name is the base name of the file.
 func (f *File) Name() string { return path.Base(f.Path) }

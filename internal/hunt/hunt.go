@@ -389,6 +389,7 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 	var total int64
 	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
+		f.Lower() // made here, once, before the workers share f
 		j := job{f: f}
 		if exchangeInstallPath(f) {
 			h.facts(f.Path).exchange = true

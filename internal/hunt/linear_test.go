@@ -301,3 +301,11 @@ func TestProgressAddsUp(t *testing.T) {
 		}
 	}
 }
+
+func TestContainsDir(t *testing.T) {
+	for _, l := range []string{"program files/microsoft/exchange server/v15/x", "c/program files/microsoft/exchange server/", "xmicrosoft/exchange server/", "a/xmicrosoft/exchange server/b/microsoft/exchange server/", "microsoft/exchange server", ""} {
+		if got, want := containsDir(l, "microsoft/exchange server/"), strings.Contains("/"+l, "/microsoft/exchange server/"); got != want {
+			t.Errorf("containsDir(%q) = %v, want %v", l, got, want)
+		}
+	}
+}
