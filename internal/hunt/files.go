@@ -37,8 +37,8 @@ func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash, headOnl
 	}
 	defer rc.Close()
 	var r io.Reader = rc
-	if hash && h.opt.Progress != nil {
-		r = &progressReader{r: rc, p: h.opt.Progress}
+	if hash && h.prog != nil {
+		r = &progressReader{r: rc, p: h.prog}
 	}
 	limit := h.opt.MaxFileSize
 	if headOnly {

@@ -140,6 +140,7 @@ type hostHunt struct {
 	exSeen    []seqFile        // exFiles as the workers classify them
 	iisSeen   []seqFile        // iisFiles as the workers classify them
 	webFiles  []fileFinding    // suspicious files, for correlation
+	prog      byteCounter      // where reads are counted, nil for no progress
 	exchange  bool             // the host shows Exchange (after split)
 	examined  int              // files examined (after split)
 	ops       opCounts
@@ -186,40 +187,45 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 	}
 	defer tree.Close()
 	h := newHostHunt(opt, tree)
-
-	jobs, total, err := h.plan(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range tree.Unread {
-		h.unexamined(u.Path, u.Reason)
-	}
-	if len(jobs) == 0 && h.unreadN == 0 {
-		return nil, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
-	}
+	prog := &lateProgress{p: opt.Progress}
 	if opt.Progress != nil {
-		opt.Progress.Start(filepath.Base(path), total)
-		defer opt.Progress.Done()
+		h.prog = prog
 	}
-	// A fixed set of workers takes the jobs, largest first, so that a big
-	// log does not start last and run alone (a goroutine per job also
-	// grew a fresh stack for each of 26 000 small files).
-	order := slices.Clone(jobs)
-	slices.SortStableFunc(order, func(a, b job) int { return cmp.Compare(b.f.Size, a.f.Size) })
-	var next atomic.Int64
+
+	// A fixed set of workers reads the files while the walk goes on
+	// (walking 26 000 small files first left a core idle); once the walk
+	// is done, the files still waiting are taken largest first, so that a
+	// big log does not start last and run alone.
+	q := newJobList()
 	g, gctx := errgroup.WithContext(ctx)
-	for range min(opt.Workers, len(order)) {
+	for range opt.Workers {
 		g.Go(func() error {
-			for i := next.Add(1) - 1; i < int64(len(order)); i = next.Add(1) - 1 {
-				if err := h.run(gctx, order[i]); err != nil {
+			for j, ok := q.take(); ok; j, ok = q.take() {
+				if err := h.run(gctx, j); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 	}
+	njobs, total, err := h.plan(gctx, q.add)
+	q.finish()
+	if err != nil {
+		g.Wait()
+		return nil, err
+	}
+	for _, u := range tree.Unread {
+		h.unexamined(u.Path, u.Reason)
+	}
+	if njobs > 0 && opt.Progress != nil {
+		prog.start(filepath.Base(path), total)
+		defer opt.Progress.Done()
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if njobs == 0 && h.unreadN == 0 {
+		return nil, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
 	}
 	h.orderLogs()
 	for rule, n := range h.perRule {
@@ -382,17 +388,21 @@ var runnable = map[string]bool{
 	".php": true, ".jsp": true, ".exe": true, ".dll": true, ".scr": true, ".sys": true,
 }
 
-// plan walks the tree, classifies files by name and first bytes, and
-// returns the work to do with its total size.
-func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
-	var jobs []job
+// plan walks the tree, decides what to do with each file by its name,
+// place and size (its first bytes are read by the worker), and hands each
+// job to add as it goes; it returns the number of jobs and their total
+// size.
+func (h *hostHunt) plan(ctx context.Context, add func(job)) (int, int64, error) {
+	var njobs int
 	var total int64
 	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
 		f.Lower() // made here, once, before the workers share f
 		j := job{f: f}
 		if exchangeInstallPath(f) {
+			h.mu.Lock() // the workers note facts as the walk goes on
 			h.facts(f.Path).exchange = true
+			h.mu.Unlock()
 		}
 		if isExchangeBinary(f) && pes < maxPE {
 			pes++
@@ -419,17 +429,101 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 			j.sniff, j.log = true, log
 		}
 		if j.kind != kindNone || j.scan || j.sniff {
-			j.seq = len(jobs)
-			jobs = append(jobs, j)
+			j.seq = njobs
+			njobs++
 			if j.headOnly {
 				total += headLimit(f, h.opt.MaxFileSize)
 			} else {
 				total += f.Size
 			}
+			add(j)
 		}
 		return nil
 	})
-	return jobs, total, err
+	return njobs, total, err
+}
+
+// jobList hands the walk's jobs to the workers: in walk order while the
+// walk goes on, then, once it is done, the rest largest first.
+type jobList struct {
+	mu   sync.Mutex
+	more *sync.Cond
+	jobs []job
+	next int
+	done bool
+}
+
+func newJobList() *jobList {
+	l := &jobList{}
+	l.more = sync.NewCond(&l.mu)
+	return l
+}
+
+func (l *jobList) add(j job) {
+	l.mu.Lock()
+	l.jobs = append(l.jobs, j)
+	l.mu.Unlock()
+	l.more.Signal()
+}
+
+// finish ends the walk: what is still waiting goes largest first.
+func (l *jobList) finish() {
+	l.mu.Lock()
+	slices.SortStableFunc(l.jobs[l.next:], func(a, b job) int { return cmp.Compare(b.f.Size, a.f.Size) })
+	l.done = true
+	l.mu.Unlock()
+	l.more.Broadcast()
+}
+
+// take returns the next job, waiting for the walk; false when all are
+// taken and the walk is done.
+func (l *jobList) take() (job, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.next == len(l.jobs) && !l.done {
+		l.more.Wait()
+	}
+	if l.next == len(l.jobs) {
+		return job{}, false
+	}
+	j := l.jobs[l.next]
+	l.jobs[l.next] = job{} // let the garbage collector have what is done
+	l.next++
+	return j, true
+}
+
+// lateProgress passes byte counts on to a Progress once its total is
+// known: the workers read while the walk goes on, and what they read
+// before the bar starts is added when it does.
+type lateProgress struct {
+	p       Progress
+	mu      sync.Mutex
+	started atomic.Bool
+	pending int64
+}
+
+func (l *lateProgress) Add(n int64) {
+	if l.started.Load() {
+		l.p.Add(n)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.started.Load() {
+		l.p.Add(n)
+		return
+	}
+	l.pending += n
+}
+
+func (l *lateProgress) start(name string, total int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.p.Start(name, total)
+	l.started.Store(true)
+	if l.pending > 0 {
+		l.p.Add(l.pending)
+	}
 }
 
 // sniffed is a file opened to classify it by its head: the file, the
@@ -530,8 +624,8 @@ func (h *hostHunt) unexamined(path, reason string) {
 	}
 }
 
-// facts returns the record of what the file at path told. Callers that
-// may run in parallel with others hold h.mu or call it from plan.
+// facts returns the record of what the file at path told. Callers hold
+// h.mu (the walk and the workers run at once), or run after them.
 func (h *hostHunt) facts(path string) *fileFacts {
 	ff := h.files[path]
 	if ff == nil {

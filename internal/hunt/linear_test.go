@@ -285,9 +285,10 @@ func (c *countingProgress) Start(_ string, total int64) {
 func (c *countingProgress) Add(n int64) { c.mu.Lock(); c.added += n; c.mu.Unlock() }
 func (c *countingProgress) Done()       {}
 
-// TestProgressAddsUp: the bar starts once, with the total of the jobs, and
-// the bytes counted add up to it (a log's head, read to classify it, and
-// an Exchange binary's version included).
+// TestProgressAddsUp: the bar starts once, after the walk, with the total
+// of the jobs, and the bytes counted add up to it: those read while the
+// walk was still going on, a log's head read to classify it and an
+// Exchange binary's version included.
 func TestProgressAddsUp(t *testing.T) {
 	for _, dir := range []string{"testdata/server1", genFiles(t, 40), "../../examples/evidence"} {
 		opt := testOptions(t)

@@ -50,7 +50,7 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 		if j.kind == kindIIS || j.kind == kindExLog {
 			// The parser goes on from the head: count it, and what follows.
 			h.progress(int64(sn.br.Buffered()))
-			sn.pr.p = h.opt.Progress
+			sn.pr.p = h.prog
 		} else {
 			sn.close() // event logs are read by random access, others by the file checks
 			sn = nil
@@ -121,15 +121,15 @@ func (h *hostHunt) open(f *evidence.File, sn *sniffed) (io.Closer, io.Reader, *e
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	hr := evidence.NewHashReader(&progressReader{r: rc, p: h.opt.Progress})
+	hr := evidence.NewHashReader(&progressReader{r: rc, p: h.prog})
 	return rc, hr, hr, nil
 }
 
 // progress counts n bytes of the planned total as done without reading
 // them (a file found to be no log, an event log read by random access).
 func (h *hostHunt) progress(n int64) {
-	if h.opt.Progress != nil {
-		h.opt.Progress.Add(n)
+	if h.prog != nil {
+		h.prog.Add(n)
 	}
 }
 
@@ -144,8 +144,11 @@ func (h *hostHunt) finish(f *evidence.File, hr *evidence.HashReader) {
 
 type progressReader struct {
 	r io.Reader
-	p Progress
+	p byteCounter
 }
+
+// byteCounter counts bytes read: Progress's Add.
+type byteCounter interface{ Add(n int64) }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
