@@ -164,3 +164,18 @@ func BenchmarkSelect(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCandidateProxy is the prefilter on HttpProxy lines (about 500
+// bytes) no rule matches.
+func BenchmarkCandidateProxy(b *testing.B) {
+	set, _ := Builtin()
+	m := set.ForSource(evidence.LogSource{Product: "exchange", Service: "httpproxy", Category: AnyCategory})
+	line := []byte("2021-03-01T00:00:01.123Z,0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b,15,1,2176,2,,Owa,mail.contoso.com,/owa/service.svc,,Negotiate,True,CONTOSO\\alice,,Smtp~alice@contoso.com,\"Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.13801; Pro)\",10.0.0.42,EXCH01,200,200,,POST,Proxy,exch01.contoso.local,Version 15.1 (Build 2176.2),Local,Smtp-UrlParameter,,,,1234,56789,1,,0,0,,0,,0,,0,0,,0,0,0,0,0,0,123,0,0,0,0,0,0,0,0,0,0,0,321,0,,,\"S:ServiceCommonMetadata.HttpMethod=POST\",,,,,,")
+	if m.Candidate(line) {
+		b.Fatal("the benign line is a candidate")
+	}
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		m.Candidate(line)
+	}
+}

@@ -502,13 +502,16 @@ func (p *prefilter) finish() {
 	p.delta, p.out = nil, nil
 }
 
-// contains scans long lines as two overlapping halves in one loop: the
-// two automaton walks are independent, so the CPU overlaps their table
-// loads (measured 1.6x on IIS lines over a single walk).
+// contains scans long lines as two or four overlapping parts in one
+// loop: the automaton walks are independent, so the CPU overlaps their
+// table loads (two parts measured 1.6x on IIS lines over a single walk).
 func (p *prefilter) contains(line []byte) bool {
 	scan, hit := p.scan, p.hit
 	if p.maxLen == 0 || len(line) < 4*p.maxLen {
 		return scanFrom(scan, hit, line)
+	}
+	if len(line) >= 8*p.maxLen {
+		return p.contains4(line)
 	}
 	// a ends maxLen-1 bytes into b's part, so an atom crossing the middle
 	// is seen whole by a; mid is chosen so that len(a) <= len(b).
@@ -525,6 +528,33 @@ func (p *prefilter) contains(line []byte) bool {
 	for _, c := range b[len(a):] {
 		sb = scan[sb+uint32(byteClass[c])]
 		if sb >= hit {
+			return true
+		}
+	}
+	return false
+}
+
+// contains4 scans line as four parts, each maxLen-1 bytes longer than a
+// quarter so that a part holds whole every atom that starts in it.
+func (p *prefilter) contains4(line []byte) bool {
+	scan, hit := p.scan, p.hit
+	ov := p.maxLen - 1
+	q := (len(line) - ov) / 4
+	n := q + ov
+	a, b, c, d := line[:n], line[q:q+n], line[2*q:2*q+n], line[3*q:]
+	sa, sb, sc, sd := uint32(0), uint32(0), uint32(0), uint32(0)
+	for i := range a {
+		sa = scan[sa+uint32(byteClass[a[i]])]
+		sb = scan[sb+uint32(byteClass[b[i]])]
+		sc = scan[sc+uint32(byteClass[c[i]])]
+		sd = scan[sd+uint32(byteClass[d[i]])]
+		if sa >= hit || sb >= hit || sc >= hit || sd >= hit {
+			return true
+		}
+	}
+	for _, x := range d[n:] {
+		sd = scan[sd+uint32(byteClass[x])]
+		if sd >= hit {
 			return true
 		}
 	}

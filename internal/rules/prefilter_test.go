@@ -124,7 +124,7 @@ func TestCandidateNeverMissesMatch(t *testing.T) {
 	}
 }
 
-// TestSplitScanAgrees checks the two-part scan against a single walk and
+// TestSplitScanAgrees checks the two- and four-part scans against a single walk and
 // against strings.Contains, with an atom at every offset of lines of many
 // lengths (an atom across the middle must be found).
 func TestSplitScanAgrees(t *testing.T) {
@@ -140,7 +140,7 @@ func TestSplitScanAgrees(t *testing.T) {
 	if p == nil || p.maxLen != len("exchangeservicesclient") {
 		t.Fatalf("prefilter %+v", p)
 	}
-	for n := 0; n < 300; n += 7 {
+	for n := 0; n < 500; n += 7 { // up to 4*maxLen: one walk; then two parts; from 8*maxLen: four
 		filler := strings.Repeat("ab/c+", n/5+1)[:n]
 		for _, a := range atoms {
 			for off := 0; off+len(a) <= n; off++ {
