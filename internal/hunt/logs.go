@@ -32,12 +32,9 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 			return nil // the file checks could not read it either
 		}
 		defer sn.close()
-		j.kind, j.layout = classify(j.f, sn.head())
+		classify(&j, sn.head())
 		switch j.kind {
-		case kindExLog:
-			j.exType, _ = exlog.Sniff(sn.head())
-			h.logSeen(j)
-		case kindIIS:
+		case kindExLog, kindIIS:
 			h.logSeen(j)
 		case kindNone:
 			if j.log || !j.scan {
