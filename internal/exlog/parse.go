@@ -46,7 +46,8 @@ type Options struct {
 	// else in any case, as Fields.Get finds a column), a record is split
 	// only as far as that column, and built only when Key accepts the
 	// column's decoded value. A hash lookup in Key keeps the cost of a
-	// pass independent of how many values it looks for. Records of a log
+	// pass independent of how many values it looks for. A record too
+	// short to hold the column is read as without a Key. Records of a log
 	// without that column go to Filter as usual; derived fields (ECP
 	// event data, OAB paths) are never keys.
 	KeyField string
@@ -300,6 +301,10 @@ func (p *parser) data(line []byte, start int64) error {
 		return nil
 	}
 	h := p.hdr
+	if len(h.names) == 0 { // a header that names no column ("#Fields:" and a lone quote)
+		p.st.Malformed++
+		return nil
+	}
 	// limit is how many columns a record that is not kept must have:
 	// those coverage reads.
 	limit := h.coverNeed
@@ -309,9 +314,11 @@ func (p *parser) data(line []byte, start int64) error {
 	var keep, ok bool
 	var n int
 	if p.key >= 0 {
-		// Split as far as the key, then the whole record if it is wanted.
+		// Split as far as the key, then the whole record if it is wanted
+		// (or too short to hold the key: read as without a Key, a row
+		// with missing values).
 		p.vals, p.offs, n, ok, _ = splitCSV(line, max(limit, p.key+1), p.vals[:0], p.offs[:0])
-		keep = ok && n > p.key && p.opt.Key(p.value(p.key))
+		keep = ok && (n <= p.key || p.opt.Key(p.value(p.key)))
 	} else {
 		keep = p.opt.Filter == nil || p.opt.Filter(line)
 	}

@@ -36,8 +36,9 @@ type Options struct {
 	// (exactly, else in any case), a line is split only as far as that
 	// field, and its record is built only when Key accepts the field's
 	// raw value. A hash lookup in Key keeps the cost of a pass
-	// independent of how many values it looks for. Lines governed by a
-	// header without that field go to Filter as usual.
+	// independent of how many values it looks for. A line too short to
+	// hold the field is read as without a Key (malformed). Lines governed
+	// by a header without that field go to Filter as usual.
 	KeyField string
 	Key      func(value []byte) bool
 }
@@ -210,9 +211,10 @@ func (p *parser) data(line []byte) error {
 	var keep bool
 	var n int
 	if p.key >= 0 {
-		// Split as far as the key, then the whole line if it is wanted.
+		// Split as far as the key, then the whole line if it is wanted (or
+		// too short to hold the key: malformed, as without a Key).
 		n = p.split(line, max(need, p.key+1))
-		keep = n > p.key && p.opt.Key(p.field(line, p.key))
+		keep = n <= p.key || p.opt.Key(p.field(line, p.key))
 	} else {
 		keep = p.opt.Filter == nil || p.opt.Filter(line)
 	}
