@@ -3,13 +3,13 @@ package exlog
 import (
 	"bytes"
 	"compress/gzip"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/logline/linetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -53,7 +53,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("re-parse differs:\n%s", d)
 		}
 		Sniff(data[:min(len(data), 4096)])
-		keyAgrees(t, data, func(key func([]byte) bool, fn func(*evidence.Record) error) Stats {
+		linetest.KeyAgrees(t, func(key func([]byte) bool, fn func(*evidence.Record) error) Stats {
 			opt := Options{MaxLine: 4096, MaxDecompressed: 1 << 20}
 			if key != nil {
 				opt.KeyField, opt.Key = "RequestId", key
@@ -62,27 +62,4 @@ func FuzzParse(f *testing.F) {
 			return st
 		})
 	})
-}
-
-// keyAgrees checks Options.Key against a plain parse: a Key that wants
-// every value gives the same records and stats.
-func keyAgrees(t *testing.T, data []byte, parse func(key func([]byte) bool, fn func(*evidence.Record) error) Stats) {
-	t.Helper()
-	dump := func(out *[]string) func(*evidence.Record) error {
-		return func(r *evidence.Record) error {
-			s := fmt.Sprint(r.Line, r.Time.UnixNano(), r.Log)
-			r.Fields.Range(func(k, v string) bool { s += "|" + k + "=" + v; return true })
-			*out = append(*out, s)
-			return nil
-		}
-	}
-	var plain, keyed []string
-	st := parse(nil, dump(&plain))
-	stKey := parse(func([]byte) bool { return true }, dump(&keyed))
-	if d := cmp.Diff(plain, keyed); d != "" {
-		t.Fatalf("a Key that wants every value gives other records:\n%s", d)
-	}
-	if d := cmp.Diff(st, stKey); d != "" {
-		t.Fatalf("a Key that wants every value gives other stats:\n%s", d)
-	}
 }
