@@ -211,7 +211,9 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 	njobs, total, err := h.plan(gctx, q.add)
 	q.finish()
 	if err != nil {
-		g.Wait()
+		if werr := g.Wait(); werr != nil {
+			return nil, werr // the walk stopped because a worker failed
+		}
 		return nil, err
 	}
 	for _, u := range tree.Unread {
