@@ -26,10 +26,12 @@ func main() {
 	size := flag.String("size", "2G", "minimum bytes to write (suffix K, M or G)")
 	every := flag.Int64("every", 1_000_000, "one attack request per this many lines")
 	seed := flag.Uint64("seed", 2021, "random seed")
+	lines := flag.Int64("lines", 0, "at most this many lines per file, each part with its header (0: one IIS file per day, one HttpProxy file per hour and protocol)")
+	depth := flag.Int("depth", 0, "spread the files along one chain of this many nested folders (0: the server's own layout)")
 	flag.Parse()
 	n, err := parseSize(*size)
 	if err == nil {
-		err = run(*dir, n, *every, *seed, os.Stdout)
+		err = runLayout(*dir, n, *every, *seed, layout{lines: *lines, depth: *depth}, os.Stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "genlogs:", err)
@@ -62,7 +64,15 @@ const (
 	perDay   = 256 << 20
 )
 
+// layout shapes the tree: how long files are and how deep they lie.
+type layout struct {
+	lines int64 // at most this many lines per file, 0 for a server's own files
+	depth int   // files spread along a chain of this many nested folders, 0 for none
+}
+
 type gen struct {
+	layout
+	files   int // files written
 	r       *rand.Rand
 	every   int64
 	lines   int64
@@ -73,7 +83,11 @@ type gen struct {
 }
 
 func run(dir string, total, every int64, seed uint64, out io.Writer) error {
-	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x5eed)), every: every, attacks: map[string]int64{}}
+	return runLayout(dir, total, every, seed, layout{}, out)
+}
+
+func runLayout(dir string, total, every int64, seed uint64, l layout, out io.Writer) error {
+	g := &gen{layout: l, r: rand.New(rand.NewPCG(seed, seed^0x5eed)), every: every, attacks: map[string]int64{}}
 	start := time.Now()
 	var written int64
 	day := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -86,7 +100,7 @@ func run(dir string, total, every int64, seed uint64, out io.Writer) error {
 		day = day.AddDate(0, 0, 1)
 	}
 	el := time.Since(start)
-	fmt.Fprintf(out, "wrote %d bytes, %d lines into %s in %s (%.0f MB/s)\n", written, g.lines, dir, el.Round(time.Millisecond), float64(written)/1e6/el.Seconds())
+	fmt.Fprintf(out, "wrote %d bytes, %d lines, %d files into %s in %s (%.0f MB/s)\n", written, g.lines, g.files, dir, el.Round(time.Millisecond), float64(written)/1e6/el.Seconds())
 	var sum int64
 	for _, k := range []string{"iis-ssrf-js", "iis-webshell-cmd", "iis-proxyshell", "httpproxy-serverinfo"} {
 		fmt.Fprintf(out, "attacks %-22s %d\n", k, g.attacks[k])
@@ -100,7 +114,7 @@ func run(dir string, total, every int64, seed uint64, out io.Writer) error {
 func (g *gen) day(dir string, day time.Time, budget int64) (int64, error) {
 	iisBudget := budget * 6 / 10
 	name := filepath.Join(dir, iisDir, "u_ex"+day.Format("060102")+".log")
-	n, err := g.file(name, iisBudget, func(w *bufio.Writer, line int64, sec int) {
+	n, err := g.file(name, iisBudget, func(w *bufio.Writer, name string, line int64, sec int) {
 		g.iisLine(w, name, line, day, sec)
 	}, "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: "+day.Format("2006-01-02 15:04:05")+
 		"\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n")
@@ -114,7 +128,7 @@ func (g *gen) day(dir string, day time.Time, budget int64) (int64, error) {
 			name := filepath.Join(dir, proxyDir, p.name, "HttpProxy_"+day.Format("20060102")+fmt.Sprintf("%02d", h)+"-1.LOG")
 			hdr := "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2176.002\r\n#Log-type: HttpProxy Logs\r\n#Date: " +
 				day.Add(time.Duration(h)*time.Hour).Format("2006-01-02T15:04:05.000Z") + "\r\n#Fields: " + proxyFields + "\r\n"
-			n, err := g.file(name, per, func(w *bufio.Writer, line int64, sec int) {
+			n, err := g.file(name, per, func(w *bufio.Writer, name string, line int64, sec int) {
 				g.proxyLine(w, name, line, day, h*3600+sec%3600, p)
 			}, hdr)
 			total += n
@@ -127,26 +141,63 @@ func (g *gen) day(dir string, day time.Time, budget int64) (int64, error) {
 }
 
 // file writes header then lines until budget bytes, spreading their times
-// over the day.
-func (g *gen) file(name string, budget int64, line func(*bufio.Writer, int64, int), header string) (int64, error) {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return 0, err
-	}
-	f, err := os.Create(name)
-	if err != nil {
-		return 0, err
-	}
-	cw := &countWriter{w: f}
-	w := bufio.NewWriterSize(cw, 1<<20)
-	w.WriteString(header)
-	ln := int64(strings.Count(header, "\n"))
+// over the day. With layout.lines it writes parts of that many lines, each
+// with the header (name-2, name-3, ... as Exchange names its rollovers).
+func (g *gen) file(name string, budget int64, line func(w *bufio.Writer, name string, line int64, sec int), header string) (int64, error) {
 	est := max(budget/300, 1)
-	for i := int64(0); cw.n+int64(w.Buffered()) < budget; i++ {
-		ln++
-		line(w, ln, int(i*86400/est)%86400)
+	var total, i int64
+	for part := 1; total < budget; part++ {
+		p := g.place(name, part)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return total, err
+		}
+		f, err := os.Create(p)
+		if err != nil {
+			return total, err
+		}
+		g.files++
+		cw := &countWriter{w: f}
+		w := bufio.NewWriterSize(cw, 1<<20)
+		w.WriteString(header)
+		ln := int64(strings.Count(header, "\n"))
+		for n := int64(0); total+cw.n+int64(w.Buffered()) < budget && (g.layout.lines == 0 || n < g.layout.lines); n++ {
+			ln++
+			line(w, p, ln, int(i*86400/est)%86400)
+			i++
+		}
+		err = errors.Join(w.Flush(), f.Close())
+		total += cw.n
+		if err != nil {
+			return total, err
+		}
 	}
-	err = errors.Join(w.Flush(), f.Close())
-	return cw.n, err
+	return total, nil
+}
+
+// place is where part of the file name goes: name itself for part 1, else
+// name with -part (HttpProxy_2021030100-1.LOG → -2.LOG) or _part before
+// its extension; with layout.depth, under a chain of nested folders, each
+// file one level deeper than the last, round the chain.
+func (g *gen) place(name string, part int) string {
+	if part > 1 {
+		ext := filepath.Ext(name)
+		base := strings.TrimSuffix(name, ext)
+		if b, ok := strings.CutSuffix(base, "-1"); ok {
+			name = fmt.Sprintf("%s-%d%s", b, part, ext)
+		} else {
+			name = fmt.Sprintf("%s_%d%s", base, part, ext)
+		}
+	}
+	if g.depth <= 0 {
+		return name
+	}
+	// The server's own folders sit at the end of the chain.
+	k := g.files%g.depth + 1
+	i := strings.Index(name, iisDir)
+	if i < 0 {
+		i = strings.Index(name, proxyDir)
+	}
+	return filepath.Join(name[:i], strings.Repeat("d/", k), name[i:])
 }
 
 type countWriter struct {

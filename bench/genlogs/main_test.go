@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -19,9 +20,15 @@ import (
 // lines and that the built-in rules find exactly the attacks genlogs
 // reports, at the positions it reports.
 func TestGenerated(t *testing.T) {
+	for _, l := range []layout{{}, {lines: 60, depth: 7}} {
+		t.Run(fmt.Sprintf("lines=%d,depth=%d", l.lines, l.depth), func(t *testing.T) { testGenerated(t, l) })
+	}
+}
+
+func testGenerated(t *testing.T, l layout) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	if err := run(dir, 8<<20, 2_000, 7, &out); err != nil {
+	if err := runLayout(dir, 8<<20, 2_000, 7, l, &out); err != nil {
 		t.Fatal(err)
 	}
 	set, errs := rules.Builtin()
@@ -30,6 +37,7 @@ func TestGenerated(t *testing.T) {
 	}
 	fired := map[string]int{}
 	var lines int64
+	maxDepth := 0
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -44,6 +52,13 @@ func TestGenerated(t *testing.T) {
 			return nil
 		}
 		var malformed int64
+		if l.lines > 0 && int64(bytes.Count(b, []byte("\n"))-bytes.Count(b, []byte("\n#"))-1) > l.lines {
+			t.Errorf("%s: more than %d lines", rel, l.lines)
+		}
+		if depth := strings.Count(rel, "d/"); l.depth > 0 && (depth < 1 || depth > l.depth) {
+			t.Errorf("%s: %d levels of the chain, want 1 to %d", rel, depth, l.depth)
+		}
+		maxDepth = max(maxDepth, strings.Count(rel, "d/"))
 		if iislog.Sniff(b) {
 			st, err := iislog.Parse(t.Context(), bytes.NewReader(b), rel, iislog.Options{}, count)
 			malformed, lines = st.Malformed, lines+st.Lines
@@ -67,6 +82,9 @@ func TestGenerated(t *testing.T) {
 	}
 	report := out.String()
 	t.Log(report)
+	if maxDepth != l.depth {
+		t.Errorf("deepest file %d levels down the chain, want %d", maxDepth, l.depth)
+	}
 	for title, kind := range map[string]string{
 		"ProxyLogon SSRF request to a short .js name under /ecp or /owa/auth": "iis-ssrf-js",
 		"Web shell command in the query of a non-stock script page":           "iis-webshell-cmd",

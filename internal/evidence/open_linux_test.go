@@ -1,8 +1,10 @@
 package evidence
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -26,5 +28,55 @@ func TestNoATimeFallback(t *testing.T) {
 	f.Close()
 	if len(flags) != 2 || flags[1]&syscall.O_NOATIME != 0 || flags[1]&syscall.O_NONBLOCK == 0 {
 		t.Errorf("open flags tried: %#x; want O_NOATIME, then without it (still non-blocking)", flags)
+	}
+}
+
+// TestOpenFast: files of a folder tree open with one openat2 call, read
+// and read at offsets like files; a path through a symbolic link goes
+// through os.Root instead, which follows a link that stays inside the
+// tree and refuses one that leaves it.
+func TestOpenFast(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "real", "deep", "f.log"), "0123456789")
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "secret.log"), "secret")
+	if err := os.Symlink("real", filepath.Join(dir, "inside")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	open := func(p string) (io.ReadCloser, error) { return (&File{Path: p, tree: tr}).Open() }
+
+	rc, err := open("real/deep/f.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rc.(*fdFile); !ok && !noOpenat2.Load() {
+		t.Errorf("opened as %T, want an openat2 fdFile", rc)
+	}
+	b, err := io.ReadAll(rc)
+	var at [4]byte
+	n, errAt := rc.(ReaderAt).ReadAt(at[:], 8)
+	rc.Close()
+	if err != nil || string(b) != "0123456789" || n != 2 || errAt != io.EOF || string(at[:2]) != "89" {
+		t.Errorf("read %q %v; ReadAt %d %q %v", b, err, n, at[:n], errAt)
+	}
+	if rc, err := open("inside/deep/f.log"); err != nil {
+		t.Errorf("a link inside the tree: %v", err)
+	} else {
+		rc.Close()
+	}
+	if rc, err := open("escape/secret.log"); err == nil {
+		rc.Close()
+		t.Error("opened a file outside the tree through a link")
+	}
+	if _, err := open("real/missing.log"); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing file: %v", err)
 	}
 }

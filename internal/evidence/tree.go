@@ -40,6 +40,11 @@ type Options struct {
 	// TempDir receives zip entries that a reader needs random access to
 	// (EVTX). Default os.TempDir().
 	TempDir string
+	// MaxDepth is how many levels of folders below the root a folder
+	// tree is walked (default 256: far deeper than any Windows install,
+	// whose paths rarely pass 20 levels). A folder below it is not
+	// walked; it is listed in Unread and warned about, with why.
+	MaxDepth int
 }
 
 func (o *Options) defaults() {
@@ -55,7 +60,13 @@ func (o *Options) defaults() {
 	if o.TempDir == "" {
 		o.TempDir = os.TempDir()
 	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
 }
+
+// DefaultMaxDepth is Options.MaxDepth's default.
+const DefaultMaxDepth = 256
 
 // Tree is one piece of evidence: a folder, a zip, or a single file. It is
 // only ever read.
@@ -64,6 +75,7 @@ type Tree struct {
 	Kind     string // "dir", "zip" or "file"
 	opt      Options
 	root     *os.Root
+	beneath  beneath // the folder held open for openat2 (Linux)
 	zr       *zip.Reader
 	zc       io.Closer
 	single   string
@@ -103,6 +115,7 @@ func Open(p string, opt Options) (*Tree, error) {
 		if t.root, err = os.OpenRoot(p); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrEvidence, err)
 		}
+		t.openBeneathDir(p)
 		return t, nil
 	}
 	if !st.Mode().IsRegular() {
@@ -159,9 +172,9 @@ func openRegular(p string) (*os.File, error) {
 	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return os.OpenFile(p, flag, 0) }))
 }
 
-// openInRoot is openRegular for a path inside a folder tree.
+// openInRoot is openRegular for a '/'-separated path inside a folder tree.
 func (t *Tree) openInRoot(name string) (*os.File, error) {
-	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(name, flag, 0) }))
+	return checkRegular(openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(filepath.FromSlash(name), flag, 0) }))
 }
 
 func checkRegular(f *os.File, err error) (*os.File, error) {
@@ -195,6 +208,7 @@ func (t *Tree) openZip(r io.ReaderAt, size int64) error {
 func (t *Tree) Close() error {
 	switch {
 	case t.root != nil:
+		t.closeBeneathDir()
 		return t.root.Close()
 	case t.zc != nil:
 		return t.zc.Close()
@@ -232,10 +246,18 @@ type File struct {
 	OverRatio int64
 	tree      *Tree
 	zf        *zip.File
+	lower     string // Path in lower case, made once (see Lower)
 }
 
-// Lower is the path in lower case, for Windows-style case-insensitive matching.
-func (f *File) Lower() string { return strings.ToLower(f.Path) }
+// Lower is the path in lower case, for Windows-style case-insensitive
+// matching. It is made on the first call: call it once before handing the
+// File to other goroutines (the hunt's walk does).
+func (f *File) Lower() string {
+	if f.lower == "" {
+		f.lower = strings.ToLower(f.Path)
+	}
+	return f.lower
+}
 
 // Name is the base name of the file.
 func (f *File) Name() string { return path.Base(f.Path) }
@@ -253,7 +275,10 @@ func (f *File) Location() string {
 func (f *File) Open() (io.ReadCloser, error) {
 	switch f.tree.Kind {
 	case "dir":
-		return f.tree.openInRoot(filepath.FromSlash(f.Path))
+		if rc, ok, err := f.tree.openFast(f.Path); ok {
+			return rc, err
+		}
+		return f.tree.openInRoot(f.Path)
 	case "file":
 		return openRegular(f.tree.single)
 	}
@@ -374,12 +399,14 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	case "zip":
 		return t.walkZip(ctx, fn)
 	}
-	return t.walkDir(ctx, ".", func(p string, d fs.DirEntry) error {
+	return t.walkDir(ctx, t.root, ".", 0, func(p string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
 			t.skip(p, "skipped", fmt.Sprintf("not a regular file (%s)", d.Type()))
 			return nil
 		}
-		info, err := t.root.Lstat(filepath.FromSlash(p))
+		// The listing already stat'ed the entry (relative to its folder,
+		// whatever its depth).
+		info, err := d.Info()
 		if err != nil {
 			t.skip(p, "cannot stat", err.Error())
 			return nil
@@ -392,12 +419,17 @@ func (t *Tree) Walk(ctx context.Context, fn func(*File) error) error {
 	})
 }
 
-// walkDir calls fn for every entry below the folder dir of the tree that
-// is not itself a folder, in path order. Folders are opened like files
-// (openNoATime), so listing them leaves their access times alone too; a
-// folder that cannot be read is a warning, and the walk goes on.
-func (t *Tree) walkDir(ctx context.Context, dir string, fn func(p string, d fs.DirEntry) error) error {
-	entries, err := t.readDir(dir)
+// walkDir calls fn for every entry of the folder dir (held open as r,
+// depth levels below the root) and of the folders below it that is not
+// itself a folder, in path order. Each folder is opened relative to its
+// parent, so a walk costs the same per entry at any depth (resolving
+// every folder's path from the root made a 10 000-deep tree quadratic:
+// 185 s); at most MaxDepth folders are held open. Folders are listed
+// through openNoATime, so listing them leaves their access times alone
+// too; a folder that cannot be read, or lies deeper than MaxDepth, is a
+// warning and an Unread entry, and the walk goes on.
+func (t *Tree) walkDir(ctx context.Context, r *os.Root, dir string, depth int, fn func(p string, d fs.DirEntry) error) error {
+	entries, err := readDir(r)
 	if err != nil {
 		t.skip(dir, "cannot read", err.Error())
 	}
@@ -409,11 +441,23 @@ func (t *Tree) walkDir(ctx context.Context, dir string, fn func(p string, d fs.D
 		if dir != "." {
 			p = dir + "/" + p
 		}
-		if d.IsDir() {
-			err = t.walkDir(ctx, p, fn)
-		} else {
-			err = fn(p, d)
+		if !d.IsDir() {
+			if err := fn(p, d); err != nil {
+				return err
+			}
+			continue
 		}
+		if depth+1 > t.opt.MaxDepth {
+			t.skip(p, "skipped", fmt.Sprintf("folder %d levels deep, past the walk's limit of %d: not walked", depth+1, t.opt.MaxDepth))
+			continue
+		}
+		sub, err := r.OpenRoot(d.Name())
+		if err != nil {
+			t.skip(p, "cannot read", err.Error())
+			continue
+		}
+		err = t.walkDir(ctx, sub, p, depth+1, fn)
+		sub.Close()
 		if err != nil {
 			return err
 		}
@@ -421,9 +465,9 @@ func (t *Tree) walkDir(ctx context.Context, dir string, fn func(p string, d fs.D
 	return nil
 }
 
-// readDir lists a folder of the tree, sorted by name.
-func (t *Tree) readDir(dir string) ([]fs.DirEntry, error) {
-	f, err := openNoATime(func(flag int) (*os.File, error) { return t.root.OpenFile(filepath.FromSlash(dir), flag, 0) })
+// readDir lists the folder r, sorted by name.
+func readDir(r *os.Root) ([]fs.DirEntry, error) {
+	f, err := openNoATime(func(flag int) (*os.File, error) { return r.OpenFile(".", flag, 0) })
 	if err != nil {
 		return nil, err
 	}
@@ -473,9 +517,10 @@ func (t *Tree) walkZip(ctx context.Context, fn func(*File) error) error {
 
 // HashReader wraps a reader and computes the SHA-256 of everything read.
 type HashReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
+	r   io.Reader
+	h   hash.Hash
+	n   int64
+	eof bool // r said io.EOF: Finish need not read again
 }
 
 // NewHashReader wraps r.
@@ -485,12 +530,18 @@ func (h *HashReader) Read(p []byte) (int, error) {
 	n, err := h.r.Read(p)
 	h.h.Write(p[:n])
 	h.n += int64(n)
+	if err == io.EOF {
+		h.eof = true
+	}
 	return n, err
 }
 
 // Finish reads whatever the consumer left unread (so the hash covers the
 // whole file) and returns the hex SHA-256 and the byte count.
 func (h *HashReader) Finish() (string, int64, error) {
-	_, err := io.Copy(io.Discard, h)
+	var err error
+	if !h.eof {
+		_, err = io.Copy(io.Discard, h)
+	}
 	return hex.EncodeToString(h.h.Sum(nil)), h.n, err
 }

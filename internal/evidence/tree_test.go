@@ -167,7 +167,22 @@ func TestHashReader(t *testing.T) {
 	if err != nil || n != int64(len(data)) || sum != hex.EncodeToString(want[:]) {
 		t.Errorf("got %s %d %v", sum, n, err)
 	}
+	// A consumer that read to the end: Finish reads no more.
+	cr := &countingReader{r: strings.NewReader(data)}
+	h = NewHashReader(cr)
+	io.Copy(io.Discard, h)
+	reads := cr.n
+	if sum, n, err := h.Finish(); err != nil || n != int64(len(data)) || sum != hex.EncodeToString(want[:]) || cr.n != reads {
+		t.Errorf("after EOF: got %s %d %v, %d more reads", sum, n, err, cr.n-reads)
+	}
 }
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) { c.n++; return c.r.Read(p) }
 
 func TestOpenErrors(t *testing.T) {
 	if _, err := Open(filepath.Join(t.TempDir(), "missing"), Options{}); err == nil {
@@ -215,5 +230,45 @@ func TestUnreadListed(t *testing.T) {
 	walkAll(t, tr)
 	if len(tr.Unread) != 1 || tr.Unread[0].Path != "../x.aspx" || tr.Unread[0].Reason != "unsafe path in zip" || tr.Skipped != 1 {
 		t.Errorf("unread %+v skipped %d", tr.Unread, tr.Skipped)
+	}
+}
+
+// TestWalkDeep: a chain of folders is walked level by level, each folder
+// opened from its parent (a 300-deep chain, past the default limit, whose paths the old walk
+// resolved from the root for every folder); past MaxDepth the rest of the
+// chain is not walked, and is listed as unread with why.
+func TestWalkDeep(t *testing.T) {
+	chain := func(depth int) string {
+		dir := t.TempDir()
+		p := dir
+		for i := 0; i <= depth; i++ {
+			writeFile(t, filepath.Join(p, "f.log"), "x")
+			p = filepath.Join(p, "d")
+		}
+		return dir
+	}
+	dir := chain(60)
+	tr, err := Open(dir, Options{MaxDepth: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := walkAll(t, tr)
+	tr.Close()
+	past := strings.TrimSuffix(strings.Repeat("d/", 41), "/")
+	if len(got) != 41 || got[strings.Repeat("d/", 40)+"f.log"] != "x" || tr.Skipped != 1 || len(tr.Unread) != 1 ||
+		tr.Unread[0].Path != past || !strings.Contains(tr.Unread[0].Reason, "41 levels deep, past the walk's limit of 40") ||
+		len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], past+": skipped") {
+		t.Errorf("%d files walked (want 41); skipped %d, unread %+v, warnings %q", len(got), tr.Skipped, tr.Unread, tr.Warnings)
+	}
+
+	deep := chain(300)
+	tr, err = Open(deep, Options{MaxDepth: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	n := 0
+	if err := tr.Walk(context.Background(), func(f *File) error { n++; return nil }); err != nil || n != 301 || tr.Skipped != 0 {
+		t.Errorf("300-deep chain: %d files, %d skipped, %v", n, tr.Skipped, err)
 	}
 }

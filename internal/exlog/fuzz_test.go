@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/logline/linetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -52,5 +53,13 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("re-parse differs:\n%s", d)
 		}
 		Sniff(data[:min(len(data), 4096)])
+		linetest.KeyAgrees(t, func(key func([]byte) bool, fn func(*evidence.Record) error) Stats {
+			opt := Options{MaxLine: 4096, MaxDecompressed: 1 << 20}
+			if key != nil {
+				opt.KeyField, opt.Key = "RequestId", key
+			}
+			st, _ := Parse(t.Context(), bytes.NewReader(data), source, opt, fn)
+			return st
+		})
 	})
 }

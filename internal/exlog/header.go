@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/exhunt/exhunt/internal/logline"
 )
 
 // header is one column list, shared by the records it governs.
@@ -22,6 +24,37 @@ type header struct {
 }
 
 var emptyHeader = newHeader(nil)
+
+// headers caches parsed column lists (see logline.Cache).
+var headers logline.Cache[*header]
+
+// cachedHeader returns the header for a #Fields: (or plain CSV header)
+// line.
+func cachedHeader(list []byte) *header {
+	return headers.Get(list, func() *header { return parseHeader(list) })
+}
+
+func parseHeader(list []byte) *header {
+	vals, offs, n, _, _ := splitCSV(list, 0, nil, nil)
+	names := make([]string, n)
+	all := string(vals)
+	for i := range n {
+		names[i] = strings.TrimSpace(all[offs[2*i]:offs[2*i+1]])
+	}
+	return newHeader(names)
+}
+
+// position returns the column of name (exactly, else in any case, as
+// Fields.Get finds a column), or -1.
+func (h *header) position(name string) int {
+	if i, ok := h.index[name]; ok {
+		return i
+	}
+	if i, ok := h.fold[strings.ToLower(name)]; ok {
+		return i
+	}
+	return -1
+}
 
 func newHeader(names []string) *header {
 	h := &header{names: names, index: map[string]int{}, fold: map[string]int{}, time: -1, host: -1, proto: -1, stem: -1}

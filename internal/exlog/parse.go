@@ -41,6 +41,17 @@ type Options struct {
 	// MaxDecompressed bounds the bytes read out of gzip input
 	// (default 16 GiB); passing it fails Parse with ErrTooLarge.
 	MaxDecompressed int64
+	// KeyField and Key, both set, select records by one column's value
+	// instead of Filter: in a log whose header names KeyField (exactly,
+	// else in any case, as Fields.Get finds a column), a record is split
+	// only as far as that column, and built only when Key accepts the
+	// column's decoded value. A hash lookup in Key keeps the cost of a
+	// pass independent of how many values it looks for. A record too
+	// short to hold the column is read as without a Key. Records of a log
+	// without that column go to Filter as usual; derived fields (ECP
+	// event data, OAB paths) are never keys.
+	KeyField string
+	Key      func(value []byte) bool
 }
 
 // Stats describes what one Parse call read.
@@ -56,7 +67,7 @@ type Stats struct {
 	First, Last time.Time
 	// Days are the distinct UTC days with at least one record, ascending.
 	Days     []time.Time
-	Fields   []string // column names of the last header, as spelled there
+	Fields   []string // column names of the last header, as spelled there (shared between parses: read only)
 	Software string   // #Software:
 	Version  string   // #Version:, the Exchange build, e.g. 15.01.2176.002
 	// VersionLine is the line of the first #Version: header, 0 if none.
@@ -88,18 +99,20 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 		opt.MaxDecompressed = defaultMaxGzip
 	}
 	var st Stats
-	br, err := logline.Input(r, opt.MaxDecompressed)
+	lr, err := logline.Open(r, opt.MaxDecompressed, opt.MaxLine)
 	if err != nil {
 		return st, err
 	}
+	defer lr.Close()
 	p := parser{
-		lr:   logline.NewReader(br, opt.MaxLine),
+		lr:   lr,
 		opt:  opt,
 		src:  source,
 		fn:   fn,
 		st:   &st,
 		days: map[int64]struct{}{},
 		last: -1 << 62,
+		key:  -1,
 	}
 	err = p.run(ctx)
 	if st.LogType == "" {
@@ -114,13 +127,14 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 }
 
 type parser struct {
-	lr  logline.Reader
+	lr  *logline.Reader
 	opt Options
 	src string
 	fn  func(*evidence.Record) error
 	st  *Stats
 
 	hdr      *header
+	key      int     // column of Options.KeyField in hdr, -1 if absent or unused
 	declared LogType // from #Log-type:
 	dataSeen bool
 
@@ -260,16 +274,13 @@ func (p *parser) directive(line []byte) {
 }
 
 func (p *parser) setHeader(list []byte) {
-	var n int
-	p.vals, p.offs, n, _, _ = splitCSV(list, 0, p.vals[:0], p.offs[:0])
-	names := make([]string, n)
-	all := string(p.vals)
-	for i := range n {
-		names[i] = strings.TrimSpace(all[p.offs[2*i]:p.offs[2*i+1]])
-	}
-	p.hdr = newHeader(names)
-	p.st.Fields = names
+	p.hdr = cachedHeader(list)
+	p.st.Fields = p.hdr.names
 	p.st.LogType = p.logType()
+	p.key = -1
+	if p.opt.Key != nil && p.opt.KeyField != "" {
+		p.key = p.hdr.position(p.opt.KeyField)
+	}
 }
 
 // data handles one logical record that started on physical line start.
@@ -290,17 +301,33 @@ func (p *parser) data(line []byte, start int64) error {
 		return nil
 	}
 	h := p.hdr
-	keep := p.opt.Filter == nil || p.opt.Filter(line)
-	limit := len(h.names)
-	if !keep {
-		limit = h.coverNeed
-		if p.st.Host == "" && h.host >= 0 {
-			limit = max(limit, h.host+1)
-		}
+	if len(h.names) == 0 { // a header that names no column ("#Fields:" and a lone quote)
+		p.st.Malformed++
+		return nil
 	}
+	// limit is how many columns a record that is not kept must have:
+	// those coverage reads.
+	limit := h.coverNeed
+	if p.st.Host == "" && h.host >= 0 {
+		limit = max(limit, h.host+1)
+	}
+	var keep, ok bool
 	var n int
-	var ok bool
-	p.vals, p.offs, n, ok, _ = splitCSV(line, limit, p.vals[:0], p.offs[:0])
+	if p.key >= 0 {
+		// Split as far as the key, then the whole record if it is wanted
+		// (or too short to hold the key: read as without a Key, a row
+		// with missing values).
+		p.vals, p.offs, n, ok, _ = splitCSV(line, max(limit, p.key+1), p.vals[:0], p.offs[:0])
+		keep = ok && (n <= p.key || p.opt.Key(p.value(p.key)))
+	} else {
+		keep = p.opt.Filter == nil || p.opt.Filter(line)
+	}
+	if keep {
+		limit = len(h.names)
+	}
+	if keep || p.key < 0 {
+		p.vals, p.offs, n, ok, _ = splitCSV(line, limit, p.vals[:0], p.offs[:0])
+	}
 	if !ok || !keep && n <= h.time {
 		p.st.Malformed++
 		return nil

@@ -382,3 +382,41 @@ func TestGzip(t *testing.T) {
 		t.Errorf("limit below size: err = %v, want ErrTooLarge", err)
 	}
 }
+
+// TestKey: with KeyField and Key, a record is built only when its decoded
+// column value is wanted (the quoted value with a comma and a doubled
+// quote included); the filter then plays no part, coverage still counts
+// every record, a log without that column goes to the filter, and Key
+// sees each record once.
+func TestKey(t *testing.T) {
+	in := "#Fields: DateTime,RequestId,UrlStem\n" +
+		"2021-03-03T00:00:01Z,aaa,/owa/\n" +
+		"2021-03-03T00:00:02Z,\"b,\"\"b\",/ecp/y.js\n" +
+		"2021-03-04T00:00:03Z,ccc,/ews/\n" +
+		"2021-03-04T00:00:04Z,aaa,\"/x\n/y\"\n"
+	want := map[string]bool{"aaa": true, `b,"b`: true}
+	calls := 0
+	g := parseBytes(t, []byte(in), "x", Options{
+		KeyField: "requestid", // any case, as Fields.Get finds it
+		Key:      func(v []byte) bool { calls++; return want[string(v)] },
+		Filter:   func([]byte) bool { t.Error("Filter called for a log with the key column"); return true },
+	})
+	var ids []string
+	for _, r := range g.recs {
+		ids = append(ids, field(t, r, "RequestId")+" "+field(t, r, "UrlStem"))
+	}
+	if diff := cmp.Diff([]string{"aaa /owa/", `b,"b /ecp/y.js`, "aaa /x\n/y"}, ids); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if calls != 4 || g.st.Records != 3 || len(g.st.Days) != 2 || g.st.Malformed != 0 {
+		t.Errorf("%d Key calls, stats %+v", calls, g.st)
+	}
+	// Without the column: the filter decides.
+	g = parseBytes(t, []byte("#Fields: DateTime,UrlStem\n2021-03-03T00:00:01Z,/owa/\n"), "x", Options{
+		KeyField: "RequestId", Key: func([]byte) bool { t.Error("Key called without its column"); return true },
+		Filter: func([]byte) bool { return true },
+	})
+	if len(g.recs) != 1 {
+		t.Errorf("%d records without the key column, want 1 (from the filter)", len(g.recs))
+	}
+}

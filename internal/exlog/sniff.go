@@ -1,7 +1,6 @@
 package exlog
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -26,11 +25,9 @@ func Sniff(head []byte) (LogType, bool) {
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	p := parser{}
 	exchange := false
-	sc := bufio.NewScanner(bytes.NewReader(head))
-	sc.Buffer(nil, len(head)+1)
 	data := 0
-	for sc.Scan() {
-		line := bytes.TrimRight(sc.Bytes(), "\r")
+	for line := range bytes.Lines(head) {
+		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
 			continue
 		}

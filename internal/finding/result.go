@@ -29,6 +29,13 @@ type HostResult struct {
 	// checks (in part or whole).
 	FilesExamined int `json:"files_examined"`
 
+	// Capped describes each rule that matched more often than the
+	// findings kept for it (10 000 per rule): how many matches were
+	// dropped, and every match counted per client IP and per URL (file
+	// path for file findings), so a flood of scanner noise cannot hide
+	// the one request that worked. Succeeded matches are kept first.
+	Capped []CappedRule `json:"capped,omitempty"`
+
 	Started      time.Time  `json:"started,omitzero"`
 	Finished     time.Time  `json:"finished,omitzero"`
 	Evidence     []FileHash `json:"evidence,omitempty"`
@@ -93,4 +100,43 @@ type BuildSource struct {
 type Unexamined struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
+}
+
+// CappedRule summarises the matches of one rule over the findings cap.
+type CappedRule struct {
+	Rule    string `json:"rule"`
+	Title   string `json:"title"`
+	Matched int    `json:"matched"` // every match of the rule
+	Kept    int    `json:"kept"`    // findings reported for it
+	Dropped int    `json:"dropped"` // matched - kept
+	// Outcomes counts every match (kept or dropped) by outcome.
+	Outcomes OutcomeCounts `json:"outcomes"`
+	// ClientIPs counts the matches per client IP, those with a succeeded
+	// match first, then by count; ClientIPsDistinct is how many distinct
+	// addresses matched (the list may be shorter: see Note), -1 when
+	// there were too many to count.
+	ClientIPs         []ValueCount `json:"client_ips"`
+	ClientIPsDistinct int          `json:"client_ips_distinct"`
+	// URLs counts the matches per URL path (log findings) or file path
+	// (file findings), in the same order and with the same bounds.
+	URLs         []ValueCount `json:"urls"`
+	URLsDistinct int          `json:"urls_distinct"`
+	Note         string       `json:"note,omitempty"`
+}
+
+// OutcomeCounts counts matches by outcome.
+type OutcomeCounts struct {
+	Succeeded int `json:"succeeded"`
+	Attempted int `json:"attempted"`
+	Unknown   int `json:"unknown"`
+}
+
+// ValueCount is how often one client IP or URL matched a capped rule.
+type ValueCount struct {
+	Value   string `json:"value"`
+	Matched int    `json:"matched"`
+	Kept    int    `json:"kept"` // among the findings reported
+	OutcomeCounts
+	First time.Time `json:"first,omitzero"`
+	Last  time.Time `json:"last,omitzero"`
 }

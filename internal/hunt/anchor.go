@@ -24,19 +24,28 @@ func (h *hostHunt) anchorFileTimes() {
 			logEnd = c.last
 		}
 	}
-	var events []int // event findings that name a file
-	for i := range h.findings {
-		ev := &h.findings[i]
-		if ev.Kind == finding.KindEvent && (ev.Details["target_filename"] != "" || ev.Details["command_line"] != "") {
-			events = append(events, i)
-		}
-	}
+	links := h.creators()
 	for i := range h.findings {
 		f := &h.findings[i]
 		if f.Kind != finding.KindFile {
 			continue
 		}
-		h.linkCreators(f, events)
+		var seen map[refPlace]bool // places already told, when there are several links
+		if len(links[i]) > 1 {
+			seen = refPlaces(f.Related)
+		}
+		for _, l := range links[i] {
+			ev := &h.findings[l.event]
+			r := finding.Ref{Source: ev.Source, Line: ev.Line, Time: ev.Time,
+				Note: fmt.Sprintf("%s %s: %s", l.how, ev.Details["process"], ev.Title)}
+			switch {
+			case seen == nil:
+				f.Related = addRef(f.Related, r)
+			case !seen[refPlace{r.Source, r.Line}]:
+				seen[refPlace{r.Source, r.Line}] = true
+				f.Related = append(f.Related, r)
+			}
+		}
 		if logEnd.IsZero() || f.Time.IsZero() || !f.Time.After(logEnd) {
 			continue
 		}
@@ -60,32 +69,87 @@ func (h *hostHunt) anchorFileTimes() {
 	}
 }
 
-// linkCreators adds, to a file finding, the event findings whose target
-// file or command line names that file.
-func (h *hostHunt) linkCreators(f *finding.Finding, events []int) {
-	suffix := "/" + strings.ToLower(f.Source)
-	name := suffix[strings.LastIndexByte(suffix, '/'):]
-	// In a command line the path follows a drive (C:\root\x.dmp) or not
-	// (\root\x.dmp): a drive folder of the evidence (C/root/x.dmp, as in
-	// a bundle or a KAPE copy) is left out, as for a copy of C:\ itself.
-	inCmd := strings.TrimPrefix(suffix, "/")
-	if len(inCmd) > 2 && inCmd[1] == '/' && inCmd[0] >= 'a' && inCmd[0] <= 'z' {
-		inCmd = inCmd[2:]
-	}
-	for _, j := range events {
-		ev := &h.findings[j]
-		var how string
+// creatorLink is an event finding that names a file finding's file.
+type creatorLink struct {
+	event int
+	how   string
+}
+
+// creators finds, for each file finding, the event findings whose target
+// file or command line names that file, in event order: the events are
+// indexed by the base name of their target file, and each command line is
+// searched once for every flagged file's path (cmdLinePath; see
+// substrings), so the pass is linear in files and events.
+func (h *hostHunt) creators() map[int][]creatorLink {
+	byBase := map[string][]int{} // "/name" of a target file → events
+	paths := newSubstrings()     // flagged files' paths → file findings
+	for i := range h.findings {
+		f := &h.findings[i]
 		switch {
-		case pathEndsWith(ev.Details["target_filename"], suffix, name):
-			how = "created by"
-		case strings.Contains(strings.ToLower(strings.ReplaceAll(ev.Details["command_line"], `\`, "/")), inCmd):
-			how = "named in the command line of"
-		default:
+		case f.Kind == finding.KindFile:
+			paths.add(cmdLinePath(f.Source), i)
+		case f.Kind == finding.KindEvent && f.Details["target_filename"] != "":
+			if p := winPathLower(f.Details["target_filename"]); strings.IndexByte(p, '/') >= 0 {
+				k := p[strings.LastIndexByte(p, '/'):]
+				byBase[k] = append(byBase[k], i)
+			}
+		}
+	}
+	named := map[int][]int{} // file finding → events whose command line names it
+	for j := range h.findings {
+		ev := &h.findings[j]
+		if ev.Kind != finding.KindEvent || ev.Details["command_line"] == "" {
 			continue
 		}
-		f.Related = addRef(f.Related, finding.Ref{Source: ev.Source, Line: ev.Line, Time: ev.Time,
-			Note: fmt.Sprintf("%s %s: %s", how, ev.Details["process"], ev.Title)})
+		files, ops := paths.find(strings.ToLower(strings.ReplaceAll(ev.Details["command_line"], `\`, "/")))
+		h.ops.creators += ops
+		for _, i := range files {
+			named[i] = append(named[i], j)
+		}
 	}
+	links := map[int][]creatorLink{}
+	for i := range h.findings {
+		f := &h.findings[i]
+		if f.Kind != finding.KindFile {
+			continue
+		}
+		suffix := "/" + strings.ToLower(f.Source)
+		name := suffix[strings.LastIndexByte(suffix, '/'):]
+		// Both lists are in event order: merge them.
+		a, b := byBase[name], named[i]
+		for len(a) > 0 || len(b) > 0 {
+			h.ops.creators++
+			var j int
+			inCmd := false
+			switch {
+			case len(b) == 0 || len(a) > 0 && a[0] < b[0]:
+				j, a = a[0], a[1:]
+			case len(a) == 0 || b[0] < a[0]:
+				j, b, inCmd = b[0], b[1:], true
+			default: // the same event in both
+				j, a, b, inCmd = a[0], a[1:], b[1:], true
+			}
+			switch {
+			case pathEndsWith(h.findings[j].Details["target_filename"], suffix, name):
+				links[i] = append(links[i], creatorLink{j, "created by"})
+			case inCmd:
+				links[i] = append(links[i], creatorLink{j, "named in the command line of"})
+			}
+		}
+	}
+	return links
+}
+
+// cmdLinePath is how a file of the evidence is named in a command line,
+// lower-case with '/' separators: the path follows a drive (C:\root\x.dmp)
+// or not (\root\x.dmp), so a drive folder of the evidence (C/root/x.dmp,
+// as in a bundle or a KAPE copy) is left out, as for a copy of C:\ itself.
+func cmdLinePath(source string) string {
+	p := strings.ToLower(source)
+	if len(p) > 2 && p[1] == '/' && p[0] >= 'a' && p[0] <= 'z' {
+		p = p[2:]
+	}
+	return p
 }
 
 // pathEndsWith compares a Windows path from an event (C:\root\lsass.dmp)
@@ -95,12 +159,19 @@ func pathEndsWith(winPath, suffix, name string) bool {
 	if winPath == "" {
 		return false
 	}
-	p := strings.ToLower(strings.ReplaceAll(winPath, `\`, "/"))
-	if i := strings.IndexByte(p, ':'); i >= 0 {
-		p = p[i+1:]
-	}
+	p := winPathLower(winPath)
 	if !strings.HasSuffix(p, name) {
 		return false
 	}
 	return strings.HasSuffix(p, suffix) || strings.HasSuffix(suffix, p)
+}
+
+// winPathLower is a Windows path in lower case with '/' separators and
+// without its drive (C:\root\x.dmp → /root/x.dmp).
+func winPathLower(winPath string) string {
+	p := strings.ToLower(strings.ReplaceAll(winPath, `\`, "/"))
+	if i := strings.IndexByte(p, ':'); i >= 0 {
+		p = p[i+1:]
+	}
+	return p
 }

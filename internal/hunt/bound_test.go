@@ -13,7 +13,8 @@ import (
 // TestPerRuleBoundKeepsTheSameFindingsInAnyOrder feeds the same findings
 // in many orders, as parallel workers would, and checks that the kept set
 // is the earliest maxPerRule of each rule every time, that the rest are
-// counted, and that file findings still point at their own finding.
+// counted (the capped summary too), and that file findings still point at
+// their own finding.
 func TestPerRuleBoundKeepsTheSameFindingsInAnyOrder(t *testing.T) {
 	defer func(n int) { maxPerRule = n }(maxPerRule)
 	maxPerRule = 5
@@ -32,6 +33,7 @@ func TestPerRuleBoundKeepsTheSameFindingsInAnyOrder(t *testing.T) {
 		finding.Finding{Rule: "noisy", Source: "web/f00.aspx", Time: base, Evidence: "a"})
 
 	var want []string
+	var wantCapped string
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := range 50 {
 		order := slices.Clone(all)
@@ -64,9 +66,13 @@ func TestPerRuleBoundKeepsTheSameFindingsInAnyOrder(t *testing.T) {
 		if h.dropped["noisy"] != 42-maxPerRule || h.dropped["rare"] != 0 {
 			t.Fatalf("round %d: dropped %v, want noisy=%d", round, h.dropped, 42-maxPerRule)
 		}
+		capped := fmt.Sprintf("%+v", h.cappedRules())
 		if round == 0 {
-			want = got
+			want, wantCapped = got, capped
 			continue
+		}
+		if capped != wantCapped {
+			t.Fatalf("round %d capped summary\n%s\nround 0\n%s", round, capped, wantCapped)
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("round %d kept\n%q\nround 0 kept\n%q", round, got, want)

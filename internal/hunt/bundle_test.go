@@ -280,7 +280,7 @@ func TestLinkCreatorsDriveFolder(t *testing.T) {
 			{Kind: finding.KindEvent, Source: "Security.evtx", Line: 8, Title: "near miss", Details: map[string]string{"command_line": `procdump64.exe -ma lsass.exe C:\temp\lsass.dmp`}},
 			{Kind: finding.KindFile, Source: src},
 		}}
-		h.linkCreators(&h.findings[2], []int{0, 1})
+		h.anchorFileTimes()
 		if rel := h.findings[2].Related; len(rel) != 1 || rel[0].Line != 7 || !strings.HasPrefix(rel[0].Note, "named in the command line of") {
 			t.Errorf("%s: related %+v", src, rel)
 		}

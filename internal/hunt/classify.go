@@ -45,29 +45,32 @@ func candidateLog(f *evidence.File) bool {
 	return false
 }
 
-// classify decides from the path and the first bytes what a file is; for
-// an IIS log without a #Fields: header it also returns the default
-// layout its lines fit.
-func classify(f *evidence.File, head []byte) (fileKind, string) {
+// classify decides from the path and the first bytes what a file is,
+// and sets j.kind, and j.layout for an IIS log without a #Fields: header
+// (the default layout its lines fit) or j.exType for an Exchange log.
+func classify(j *job, head []byte) {
+	f := j.f
 	switch {
 	case eventlog.IsEVTX(head):
-		return kindEVTX, ""
+		j.kind = kindEVTX
+		return
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		// gzip-rotated: IIS logs are what gets rotated this way.
 		if strings.Contains(f.Lower(), "logfiles") || strings.Contains(f.Lower(), "u_ex") {
-			return kindIIS, ""
+			j.kind = kindIIS
 		}
-		return kindNone, ""
+		return
 	case iislog.Sniff(head):
-		return kindIIS, ""
+		j.kind = kindIIS
+		return
 	}
-	if _, ok := exlog.Sniff(head); ok {
-		return kindExLog, ""
+	if t, ok := exlog.Sniff(head); ok {
+		j.kind, j.exType = kindExLog, t
+		return
 	}
 	if layout, ok := iislog.DefaultLayout(head); ok {
-		return kindIIS, layout
+		j.kind, j.layout = kindIIS, layout
 	}
-	return kindNone, ""
 }
 
 // isEVTXPath says whether a file should be opened as an event log.

@@ -2,6 +2,7 @@ package hunt
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -38,6 +39,38 @@ func (h *hostHunt) dumpsByLSASSReaders() {
 	if len(readers) == 0 {
 		return
 	}
+	// Each writer looks up the readers of its process (by GUID, else by
+	// image) and takes the first one in the window by binary search over
+	// their times, rather than trying every reader.
+	slices.SortStableFunc(readers, func(a, b reader) int { return a.at.Compare(b.at) })
+	byGUID, byImage, byImageNoGUID := map[string][]int{}, map[string][]int{}, map[string][]int{}
+	for k, r := range readers {
+		if r.guid != "" {
+			byGUID[r.guid] = append(byGUID[r.guid], k)
+		}
+		if r.image != "" {
+			byImage[r.image] = append(byImage[r.image], k)
+			if r.guid == "" {
+				byImageNoGUID[r.image] = append(byImageNoGUID[r.image], k)
+			}
+		}
+	}
+	// firstIn returns the first reader of list (positions in readers,
+	// ascending) that opened LSASS at most dumpWindow before t, or -1.
+	firstIn := func(list []int, t time.Time) int {
+		h.ops.dumps += int64(bits.Len(uint(len(list))))
+		lo := t.Add(-dumpWindow)
+		k, _ := slices.BinarySearchFunc(list, lo, func(p int, lo time.Time) int {
+			if readers[p].at.Before(lo) {
+				return -1
+			}
+			return 1
+		})
+		if k == len(list) || readers[list[k]].at.After(t) {
+			return -1
+		}
+		return list[k]
+	}
 	n := len(h.findings)
 	for i := 0; i < n; i++ {
 		w := h.findings[i]
@@ -46,21 +79,35 @@ func (h *hostHunt) dumpsByLSASSReaders() {
 			continue
 		}
 		guid, image := strings.ToLower(w.Details["process_guid"]), strings.ToLower(w.Details["process"])
-		for _, r := range readers {
-			d := w.Time.Sub(r.at)
-			same := guid != "" && guid == r.guid || (guid == "" || r.guid == "") && image != "" && image == r.image
-			if !same || d < 0 || d > dumpWindow {
-				continue
+		// The same process: the same GUID, or, when either side has no
+		// GUID, the same image.
+		var cands []int
+		if guid != "" {
+			cands = append(cands, firstIn(byGUID[guid], w.Time))
+			if image != "" {
+				cands = append(cands, firstIn(byImageNoGUID[image], w.Time))
 			}
-			h.findings = append(h.findings, finding.Finding{
-				Rule: ruleDumpByReader, Title: "Dump file written by a process that had just opened LSASS", Severity: finding.Critical,
-				CVEs: []string{}, Attack: []string{"T1003.001"}, Outcome: finding.Succeeded, Time: w.Time, Source: w.Source, Line: w.Line,
-				Kind: finding.KindEvent, Evidence: truncate(fmt.Sprintf("%s wrote %s %s after opening LSASS for reading: the file holds LSASS's memory, whatever its name", w.Details["process"], file, d.Round(time.Second)), maxEvidence),
-				Details: map[string]string{"process": w.Details["process"], "target_filename": file, "computer": w.Details["computer"]},
-				Related: []finding.Ref{r.ref},
-			})
-			break
+		} else if image != "" {
+			cands = append(cands, firstIn(byImage[image], w.Time))
 		}
+		best := -1
+		for _, c := range cands {
+			if c >= 0 && (best < 0 || c < best) {
+				best = c
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		r := readers[best]
+		d := w.Time.Sub(r.at)
+		h.findings = append(h.findings, finding.Finding{
+			Rule: ruleDumpByReader, Title: "Dump file written by a process that had just opened LSASS", Severity: finding.Critical,
+			CVEs: []string{}, Attack: []string{"T1003.001"}, Outcome: finding.Succeeded, Time: w.Time, Source: w.Source, Line: w.Line,
+			Kind: finding.KindEvent, Evidence: truncate(fmt.Sprintf("%s wrote %s %s after opening LSASS for reading: the file holds LSASS's memory, whatever its name", w.Details["process"], file, d.Round(time.Second)), maxEvidence),
+			Details: map[string]string{"process": w.Details["process"], "target_filename": file, "computer": w.Details["computer"]},
+			Related: []finding.Ref{r.ref},
+		})
 	}
 	if len(h.findings) > n {
 		finding.Sort(h.findings)

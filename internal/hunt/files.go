@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/iislog"
@@ -35,8 +37,8 @@ func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash, headOnl
 	}
 	defer rc.Close()
 	var r io.Reader = rc
-	if hash && h.opt.Progress != nil {
-		r = &progressReader{r: rc, p: h.opt.Progress}
+	if hash && h.prog != nil {
+		r = &progressReader{r: rc, p: h.prog}
 	}
 	limit := h.opt.MaxFileSize
 	if headOnly {
@@ -146,88 +148,157 @@ func webURL(p string) string {
 // to the IIS requests for its URL, read in one more pass over the IIS logs
 // for the files' names. A file that was requested with success is
 // "succeeded".
-func (h *hostHunt) correlateFiles() {
+func (h *hostHunt) correlateFiles(ctx context.Context) error {
 	if len(h.webFiles) == 0 {
-		return
+		return nil
 	}
 	// Only log findings that can name a written file are candidates: the
 	// OAB generator's temporary-file lines and virtual-directory changes.
-	var writers []int
+	// Each writer's text is searched once for every file name it may
+	// contain (a hash lookup per position and name length), not once per
+	// file.
+	names := newSubstrings()
+	for k, wf := range h.webFiles {
+		names.add(wf.name, k)
+	}
 	for i := range h.findings {
 		lf := &h.findings[i]
 		if lf.Kind != finding.KindLog {
 			continue
 		}
 		ev := strings.ToLower(lf.Evidence)
-		if strings.Contains(ev, "temporary file") || strings.Contains(ev, "virtualdirectory") {
-			writers = append(writers, i)
-		}
-	}
-	for _, wf := range h.webFiles {
-		fi := &h.findings[wf.index]
-		for _, i := range writers {
-			lf := &h.findings[i]
-			if strings.Contains(strings.ToLower(lf.Evidence), wf.name) {
-				fi.Related = append(fi.Related, finding.Ref{Source: lf.Source, Line: lf.Line, Time: lf.Time, Note: "written by: " + lf.Title})
-				lf.Related = append(lf.Related, finding.Ref{Source: fi.Source, Time: fi.Time, Note: "wrote the file flagged as: " + fi.Title})
-			}
-		}
-	}
-	h.iisRequestsForFiles()
-}
-
-// iisRequestsForFiles scans the IIS logs for requests to the suspicious
-// files' URLs.
-func (h *hostHunt) iisRequestsForFiles() {
-	var needles [][]byte
-	byURL := map[string][]int{}
-	for _, wf := range h.webFiles {
-		if wf.url == "" {
+		if !strings.Contains(ev, "temporary file") && !strings.Contains(ev, "virtualdirectory") {
 			continue
 		}
-		byURL[wf.url] = append(byURL[wf.url], wf.index)
-		needles = append(needles, []byte(wf.name))
-	}
-	if len(byURL) == 0 {
-		return
-	}
-	filter := func(line []byte) bool {
-		low := bytes.ToLower(line)
-		for _, n := range needles {
-			if bytes.Contains(low, n) {
-				return true
-			}
+		found, ops := names.find(ev)
+		h.ops.writers += ops
+		for _, k := range found {
+			fi := &h.findings[h.webFiles[k].index]
+			fi.Related = append(fi.Related, finding.Ref{Source: lf.Source, Line: lf.Line, Time: lf.Time, Note: "written by: " + lf.Title})
+			lf.Related = append(lf.Related, finding.Ref{Source: fi.Source, Time: fi.Time, Note: "wrote the file flagged as: " + fi.Title})
 		}
-		return false
 	}
-	ctx := context.Background()
-	for _, f := range h.iisFiles {
-		h.iisRequests(ctx, f, filter, byURL)
-	}
+	return h.iisRequestsForFiles(ctx)
 }
 
-func (h *hostHunt) iisRequests(ctx context.Context, f *evidence.File, filter func([]byte) bool, byURL map[string][]int) {
-	rc, err := f.Open()
-	if err != nil {
-		return
+// iisRequestsForFiles reads the IIS logs once more for requests to the
+// suspicious files' URLs: each request's cs-uri-stem is looked up in a
+// hash of the URLs, so the pass costs the same for one file as for ten
+// thousand. Files are read in parallel and their requests attached in
+// file order.
+func (h *hostHunt) iisRequestsForFiles(ctx context.Context) error {
+	byURL := map[string][]int{}
+	for _, wf := range h.webFiles {
+		if wf.url != "" {
+			byURL[wf.url] = append(byURL[wf.url], wf.index)
+		}
 	}
-	defer rc.Close()
-	iislog.Parse(ctx, rc, f.Path, iislog.Options{Filter: filter}, func(rec *evidence.Record) error {
-		stem, _ := rec.Fields.Get("cs-uri-stem")
-		for _, i := range byURL[strings.ToLower(stem)] {
-			fi := &h.findings[i]
-			status, _ := rec.Fields.Get("sc-status")
-			method, _ := rec.Fields.Get("cs-method")
-			ip, _ := rec.Fields.Get("c-ip")
-			q, _ := rec.Fields.Get("cs-uri-query")
-			if len(fi.Related) < 50 {
-				fi.Related = append(fi.Related, finding.Ref{Source: rec.Source, Line: rec.Line, Time: rec.Time,
-					Note: truncate(fmt.Sprintf("requested: %s %s?%s → %s from %s", method, stem, q, status, ip), 512)})
+	if len(byURL) == 0 || len(h.iisFiles) == 0 {
+		return nil
+	}
+	hits := make([][]fileRequest, len(h.iisFiles))
+	ops := make([]int64, len(h.iisFiles))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(h.opt.Workers)
+	for k, f := range h.iisFiles {
+		g.Go(func() error {
+			hits[k], ops[k] = h.iisRequests(gctx, f, byURL)
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for k, hs := range hits {
+		h.ops.fileRequests += ops[k]
+		for _, x := range hs {
+			fi := &h.findings[x.finding]
+			if len(fi.Related) < maxRequests && !x.outcomeOnly {
+				fi.Related = append(fi.Related, x.ref)
 			}
-			if code, err := strconv.Atoi(status); err == nil && code >= 200 && code < 300 {
+			if x.ok {
 				fi.Outcome = finding.Succeeded
 			}
 		}
+	}
+	return nil
+}
+
+// maxRequests bounds the requests attached to one file finding.
+const maxRequests = 50
+
+// fileRequest is one request for a suspicious file's URL.
+type fileRequest struct {
+	finding int
+	ref     finding.Ref
+	ok      bool // answered 2xx
+	// outcomeOnly: a 2xx answer past the requests kept, for the outcome.
+	outcomeOnly bool
+}
+
+// iisRequests returns one IIS log's requests for the URLs, at most
+// maxRequests per finding plus every successful one (it sets the
+// outcome), and the steps it took.
+func (h *hostHunt) iisRequests(ctx context.Context, f *evidence.File, byURL map[string][]int) ([]fileRequest, int64) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, 0
+	}
+	defer rc.Close()
+	var out []fileRequest
+	var ops int64
+	per := map[int]int{}
+	var low []byte
+	key := func(stem []byte) bool {
+		ops++
+		var ok bool
+		if low, ok = lowerASCII(low[:0], stem); ok {
+			_, ok = byURL[string(low)]
+		} else {
+			_, ok = byURL[strings.ToLower(string(stem))]
+		}
+		return ok
+	}
+	iislog.Parse(ctx, rc, f.Path, iislog.Options{KeyField: "cs-uri-stem", Key: key, Filter: func([]byte) bool { return false }}, func(rec *evidence.Record) error {
+		stem, _ := rec.Fields.Get("cs-uri-stem")
+		for _, i := range byURL[strings.ToLower(stem)] {
+			ops++
+			status, _ := rec.Fields.Get("sc-status")
+			code, err := strconv.Atoi(status)
+			ok := err == nil && code >= 200 && code < 300
+			if per[i] >= maxRequests {
+				if ok {
+					out = append(out, fileRequest{finding: i, ok: true, outcomeOnly: true})
+					per[i] = -1 << 30 // its outcome is known: nothing more to keep
+				}
+				continue
+			}
+			if per[i] < 0 {
+				continue
+			}
+			per[i]++
+			method, _ := rec.Fields.Get("cs-method")
+			ip, _ := rec.Fields.Get("c-ip")
+			q, _ := rec.Fields.Get("cs-uri-query")
+			out = append(out, fileRequest{finding: i, ok: ok, ref: finding.Ref{Source: rec.Source, Line: rec.Line, Time: rec.Time,
+				Note: truncate(fmt.Sprintf("requested: %s %s?%s → %s from %s", method, stem, q, status, ip), 512)}})
+		}
 		return nil
 	})
+	return out, ops
+}
+
+// lowerASCII appends b in lower case to dst, as strings.ToLower does; ok
+// is false when b is not all ASCII (then strings.ToLower must do it).
+func lowerASCII(dst, b []byte) ([]byte, bool) {
+	for _, c := range b {
+		switch {
+		case c >= 0x80:
+			return dst, false
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
 }

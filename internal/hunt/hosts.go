@@ -65,9 +65,26 @@ func (h *hostHunt) eventFacts(rec *evidence.Record, computer string, seen map[st
 // exchangeInstallPath says whether f belongs to an Exchange install
 // (its default folder, or the V15 layout below any root).
 func exchangeInstallPath(f *evidence.File) bool {
-	l := "/" + f.Lower()
-	return strings.Contains(l, "/microsoft/exchange server/") || strings.Contains(l, "/v15/frontend/httpproxy/") ||
-		strings.Contains(l, "/v15/clientaccess/") || strings.Contains(l, "/v15/bin/exsetup.exe")
+	l := f.Lower()
+	return containsDir(l, "microsoft/exchange server/") || containsDir(l, "v15/frontend/httpproxy/") ||
+		containsDir(l, "v15/clientaccess/") || containsDir(l, "v15/bin/exsetup.exe")
+}
+
+// containsDir says whether the path l holds dir ("a/b/") at its start or
+// after a '/', as strings.Contains("/"+l, "/"+dir) would, without building
+// either string.
+func containsDir(l, dir string) bool {
+	for i := strings.Index(l, dir); i >= 0; {
+		if i == 0 || l[i-1] == '/' {
+			return true
+		}
+		j := strings.Index(l[i+1:], dir)
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // split gives each computer the evidence names its own host: the files
@@ -131,7 +148,7 @@ func (h *hostHunt) split(path string) []*hostHunt {
 			hh.name = name
 			hh.scope, hh.scopeWhy = h.scope, h.scopeWhy
 			if name == primary {
-				hh.dropped = h.dropped
+				hh.dropped, hh.caps = h.dropped, h.caps
 			}
 			hosts[name] = hh
 		}

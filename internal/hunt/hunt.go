@@ -1,35 +1,34 @@
 package hunt
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/exlog"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/logline"
 	"github.com/exhunt/exhunt/internal/rules"
 )
 
 // ErrNoEvidence is returned when a path holds nothing exhunt can read.
 var ErrNoEvidence = errors.New("hunt: no logs, event logs or files to examine")
-
-// maxPerRule bounds how many findings one rule may add for one host: the
-// first maxPerRule in finding.Compare order are kept, whatever order the
-// workers delivered them in, and the rest are counted in a warning.
-var maxPerRule = 10000
 
 // Progress receives byte counts as evidence is read. The hunt never prints.
 type Progress interface {
@@ -135,8 +134,10 @@ type hostHunt struct {
 	perRule  map[string]int              // findings held per rule
 	worst    map[string]*finding.Finding // per trimmed rule: the last one kept
 	dropped  map[string]int
-	covers   []fileCover       // one per log file read
-	coverage map[string]*cover // per source, after split
+	capped   map[string]*capSummary // per capped rule: every match counted
+	caps     []finding.CappedRule   // the capped rules' report (primary host)
+	covers   []fileCover            // one per log file read
+	coverage map[string]*cover      // per source, after split
 	hashes   []finding.FileHash
 	files    map[string]*fileFacts // evidence path → what it told
 	// computers holds what records said about their computer: the key is
@@ -149,13 +150,39 @@ type hostHunt struct {
 	unreadN   int              // entries not examined, listed or not
 	exFiles   []*evidence.File // Exchange logs, for the request-id join
 	iisFiles  []*evidence.File // IIS logs, for the file-request join
+	exSeen    []seqFile        // exFiles as the workers classify them
+	iisSeen   []seqFile        // iisFiles as the workers classify them
 	webFiles  []fileFinding    // suspicious files, for correlation
+	prog      byteCounter      // where reads are counted, nil for no progress
 	exchange  bool             // the host shows Exchange (after split)
 	examined  int              // files examined (after split)
-	bundle    *bundle          // the manifest of an exhunt bundle, nil for other evidence
-	scope     string           // file scope used (ScopeFocused, ScopeAll), and why
-	scopeWhy  string
+	ops       opCounts
+	bundle    *bundle // the manifest of an exhunt bundle, nil for other evidence
+	// The file scope (ScopeFocused, ScopeAll) and why. With a
+	// LayoutDetector (widen), it is known only when the walk ends
+	// (scoped): until then, files out of the focused scope that are not
+	// logs wait in loose. The workers read scoped, scope and loose under mu.
+	scope    string
+	scopeWhy string
+	widen    bool
+	scoped   bool
+	loose    []looseFile
 }
+
+// opCounts counts the elementary steps (hash lookups, comparisons,
+// binary-search steps) of the correlation passes, for the tests that
+// prove each pass linear in the evidence.
+type opCounts struct {
+	join         int64 // joinRequests
+	fileRequests int64 // iisRequestsForFiles
+	writers      int64 // correlateFiles: log findings that wrote files
+	creators     int64 // anchorFileTimes: events that created files
+	story        int64 // linkProcesses
+	dumps        int64 // dumpsByLSASSReaders
+}
+
+// opsHook, when set (by tests), receives each host's step counts.
+var opsHook func(host string, ops opCounts)
 
 // note is a warning, with the evidence file it is about ("" for none).
 type note struct{ path, text string }
@@ -171,7 +198,7 @@ type fileFacts struct {
 const maxUnexamined = 1000
 
 func newHostHunt(opt *Options, tree *evidence.Tree) *hostHunt {
-	return &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{},
+	return &hostHunt{opt: opt, tree: tree, perRule: map[string]int{}, worst: map[string]*finding.Finding{}, dropped: map[string]int{}, capped: map[string]*capSummary{},
 		coverage: map[string]*cover{}, files: map[string]*fileFacts{}, computers: map[string]bool{}, pages: map[pageKey]*page{}}
 }
 
@@ -187,35 +214,58 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 		return nil, err
 	}
 	h.opt = h.bundle.options(opt)
+	_, h.widen = h.opt.Files.(LayoutDetector)
+	h.widen = h.widen && !h.opt.AllFiles
+	prog := &lateProgress{p: opt.Progress}
+	if opt.Progress != nil {
+		h.prog = prog
+	}
 
-	jobs, total, err := h.plan(ctx)
+	// A fixed set of workers reads the files while the walk goes on
+	// (walking 26 000 small files first left a core idle); once the walk
+	// is done, the files still waiting are taken largest first, so that a
+	// big log does not start last and run alone.
+	q := newJobList()
+	g, gctx := errgroup.WithContext(ctx)
+	for range opt.Workers {
+		g.Go(func() error {
+			for j, ok := q.take(); ok; j, ok = q.take() {
+				if err := h.run(gctx, j); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	njobs, total, err := h.plan(gctx, q.add)
+	q.finish()
 	if err != nil {
+		if werr := g.Wait(); werr != nil {
+			return nil, werr // the walk stopped because a worker failed
+		}
 		return nil, err
 	}
 	for _, u := range tree.Unread {
 		h.unexamined(u.Path, u.Reason)
 	}
-	if len(jobs) == 0 && h.unreadN == 0 {
-		return nil, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
-	}
-	if opt.Progress != nil {
-		opt.Progress.Start(filepath.Base(path), total)
+	if njobs > 0 && opt.Progress != nil {
+		prog.start(filepath.Base(path), total)
 		defer opt.Progress.Done()
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opt.Workers)
-	for _, j := range jobs {
-		g.Go(func() error { return h.run(gctx, j) })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if njobs == 0 && h.unreadN == 0 {
+		return nil, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
+	}
 	h.bundleFacts()
+	h.orderLogs()
 	for rule, n := range h.perRule {
 		if n > maxPerRule {
 			h.trim(rule)
 		}
 	}
+	h.caps = h.cappedRules()
 	var out []finding.HostResult
 	for _, hh := range h.split(path) {
 		res, err := hh.result(ctx, started)
@@ -234,7 +284,9 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 	if err := h.joinRequests(ctx); err != nil {
 		return finding.HostResult{}, err
 	}
-	h.correlateFiles()
+	if err := h.correlateFiles(ctx); err != nil {
+		return finding.HostResult{}, err
+	}
 	// Findings arrived from parallel workers: order them before linking so
 	// ties resolve the same way on every run.
 	finding.Sort(h.findings)
@@ -268,9 +320,11 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 	if se, ok := opt.Files.(interface{ ScanErrors() int64 }); ok && se.ScanErrors() > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d files could not be fully scanned by the file checks (see the log)", se.ScanErrors()))
 	}
-	for _, rule := range slices.Sorted(maps.Keys(h.dropped)) {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d more times than the %d findings kept (the earliest are kept)", rule, h.dropped[rule], maxPerRule))
+	for _, c := range h.caps {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("rule %s matched %d times: %d findings kept (succeeded first, then unknown, then attempted, each earliest first), %d dropped; every match is counted per client IP and URL under capped",
+			c.Rule, c.Matched, c.Kept, c.Dropped))
 	}
+	res.Capped = h.caps
 	if h.unreadN > len(h.unread) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more inputs were not examined than not_examined lists", h.unreadN-len(h.unread)))
 	}
@@ -285,6 +339,9 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 	slices.SortFunc(res.Evidence, func(a, b finding.FileHash) int { return strings.Compare(a.Path, b.Path) })
 	slices.SortFunc(res.NotExamined, func(a, b finding.Unexamined) int { return strings.Compare(a.Path, b.Path) })
 	res.Verdict, res.VerdictReason = finding.JudgeWhy(res.Findings)
+	if opsHook != nil {
+		opsHook(h.name, h.ops)
+	}
 	switch {
 	case h.examined == 0:
 		res.VerdictReason = fmt.Sprintf("nothing could be examined: %s; no verdict can be given", summarizeUnexamined(h.unread, h.unreadN))
@@ -296,11 +353,18 @@ func (h *hostHunt) result(ctx context.Context, started time.Time) (finding.HostR
 
 // job is one file to read, and how.
 type job struct {
-	f        *evidence.File
-	kind     fileKind
-	layout   string // kindIIS without a #Fields: header: the layout assumed
-	scan     bool   // hand to the FileDetector
-	headOnly bool   // over MaxFileSize: only its first headScan bytes are examined
+	f      *evidence.File
+	kind   fileKind
+	layout string        // kindIIS without a #Fields: header: the layout assumed
+	exType exlog.LogType // kindExLog: the type its head shows
+	// sniff: the worker reads the file's head and classifies it (a log
+	// or event log by its header), then goes on reading the same open
+	// file; log: it has a log's name (listed as not examined if it is
+	// none exhunt reads).
+	sniff, log bool
+	seq        int  // place in plan order
+	scan       bool // hand to the FileDetector
+	headOnly   bool // over MaxFileSize: only its first headScan bytes are examined
 }
 
 // headScan is how much of an in-scope file over MaxFileSize is examined:
@@ -359,38 +423,48 @@ var runnable = map[string]bool{
 	".php": true, ".jsp": true, ".exe": true, ".dll": true, ".scr": true, ".sys": true,
 }
 
-// plan walks the tree, classifies files by name and first bytes, and
-// returns the work to do with its total size. Files are checked in the
-// detector's focused scope when the tree looks like a server's (or all of
-// them with AllFiles); a tree of loose files has every non-log file
-// checked.
-func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
-	var jobs []job
+// plan walks the tree, decides what to do with each file by its name,
+// place and size (its first bytes are read by the worker), and hands each
+// job to add as it goes; it returns the number of jobs and their total
+// size. Files are checked in the detector's focused scope when the tree
+// looks like a server's (or all of them with AllFiles); a tree of loose
+// files has every non-log file checked. That is known when the walk ends:
+// the files it holds back until then (loose, from the walk and from the
+// workers that found a file to be no log) are then handed to add too.
+func (h *hostHunt) plan(ctx context.Context, add func(job)) (int, int64, error) {
+	var njobs int
 	var total int64
-	add := func(j job) {
-		jobs = append(jobs, j)
+	queue := func(j job) {
+		j.seq = njobs
+		njobs++
 		if j.headOnly {
 			total += headLimit(j.f, h.opt.MaxFileSize)
 		} else {
 			total += j.f.Size
 		}
+		add(j)
 	}
-	layout, widen := h.opt.Files.(LayoutDetector)
-	widen = widen && !h.opt.AllFiles
+	layout, _ := h.opt.Files.(LayoutDetector)
 	server := false
-	var loose []looseFile // out of the focused scope, not logs
-	head := make([]byte, headSize)
+	var loose []looseFile // out of the focused scope, not logs, not sniffed
 	pes := 0
 	err := h.tree.Walk(ctx, func(f *evidence.File) error {
-		if !h.fromBundle(f) {
+		f.Lower() // made here, once, before the workers share f
+		// The workers note facts as the walk goes on: fromBundle's too.
+		h.mu.Lock()
+		ours := h.fromBundle(f)
+		h.mu.Unlock()
+		if !ours {
 			return nil
 		}
 		j := job{f: f}
-		if widen && !server && layout.ServerLayout(f.Path) {
+		if h.widen && !server && layout.ServerLayout(f.Path) {
 			server = true
 		}
 		if exchangeInstallPath(f) {
+			h.mu.Lock() // the workers note facts as the walk goes on
 			h.facts(f.Path).exchange = true
+			h.mu.Unlock()
 		}
 		if isExchangeBinary(f) && pes < maxPE {
 			pes++
@@ -405,70 +479,50 @@ func (h *hostHunt) plan(ctx context.Context) ([]job, int64, error) {
 		} else if h.opt.Files != nil && h.opt.Files.InScope(f.Path, f.Size, h.opt.AllFiles) {
 			h.scanJob(&j)
 		}
-		l := looseFile{f: f}
+		// Files that may be logs are classified by their first bytes in
+		// the worker that reads them, with one open (sniff); one found to
+		// be no log and out of scope waits for the scope (holdLoose).
 		if log := candidateLog(f) || isEVTXPath(f); j.kind == kindNone && (log || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths)) {
-			n, err := readHead(f, head)
-			if err != nil {
-				h.warnFile(f.Path, "%s: cannot read: %v", f.Path, err)
-				h.unexamined(f.Path, "cannot read: "+errText(err))
-				return nil // the file checks could not read it either
-			}
-			j.kind, j.layout = classify(f, head[:n])
-			if j.kind != kindNone && !h.opt.AllFiles {
-				// A log is read as a log: the attack lines it records are
-				// log findings, not a web shell file to remove (an ECP log
-				// quotes the China Chopper payload it was sent).
-				j.scan = false
-			}
-			switch j.kind {
-			case kindExLog:
-				h.exFiles = append(h.exFiles, f)
-				h.facts(f.Path).exchange = true
-			case kindIIS:
-				h.iisFiles = append(h.iisFiles, f)
-			case kindNone:
-				switch {
-				case j.scan:
-					if log {
-						h.unexamined(f.Path, unknownFormat(f, head[:n], true))
-					}
-				case widen: // decided after the walk
-					l.unknown, l.log = unknownFormat(f, head[:n], false), log
-				default:
-					h.unexamined(f.Path, unknownFormat(f, head[:n], false))
-				}
-			}
+			j.sniff, j.log = true, log
 		}
-		if j.kind != kindNone || j.scan {
-			add(j)
-		} else if widen {
-			loose = append(loose, l)
+		if j.kind != kindNone || j.scan || j.sniff {
+			queue(j)
+		} else if h.widen {
+			loose = append(loose, looseFile{f: f})
 		}
 		return nil
 	})
+	if err != nil {
+		return njobs, total, err
+	}
+	var scope, why string
 	switch {
 	case h.opt.Files == nil:
 	case h.opt.AllFiles:
-		h.scope, h.scopeWhy = ScopeAll, "--all-files"
-	case !widen || server:
-		h.scope, h.scopeWhy = ScopeFocused, "the evidence is a server's file tree: web-facing, root, temp and ProgramData folders"
+		scope, why = ScopeAll, "--all-files"
+	case !h.widen || server:
+		scope, why = ScopeFocused, "the evidence is a server's file tree: web-facing, root, temp and ProgramData folders"
 	default:
-		h.scope, h.scopeWhy = ScopeAll, "no Windows, inetpub or Exchange folder in the evidence: a collection of files, every file checked"
+		scope, why = ScopeAll, "no Windows, inetpub or Exchange folder in the evidence: a collection of files, every file checked"
 	}
+	h.mu.Lock()
+	h.scope, h.scopeWhy, h.scoped = scope, why, true
+	sniffed := h.loose
+	h.loose = nil
+	h.mu.Unlock()
 	for _, l := range loose {
-		switch {
-		case h.scope == ScopeAll:
-			j := job{f: l.f}
-			h.scanJob(&j)
-			add(j)
-			if l.log {
-				h.unexamined(l.f.Path, l.unknown+"; its content was still checked for web shells and tools")
-			}
-		case l.unknown != "":
-			h.unexamined(l.f.Path, l.unknown)
+		if j, ok := h.looseJob(l); ok {
+			queue(j)
 		}
 	}
-	return jobs, total, err
+	for _, l := range sniffed { // in the total already
+		if j, ok := h.sniffedLooseJob(l); ok {
+			j.seq = njobs
+			njobs++
+			add(j)
+		}
+	}
+	return njobs, total, nil
 }
 
 // looseFile is a file out of the focused scope, checked when the evidence
@@ -479,6 +533,51 @@ type looseFile struct {
 	f       *evidence.File
 	unknown string
 	log     bool
+}
+
+// looseJob decides, once the scope is known, what becomes of a loose
+// file: a job for the file checks when every file is checked, else
+// listed as not examined if its format was looked at and not known.
+func (h *hostHunt) looseJob(l looseFile) (job, bool) {
+	if h.scope == ScopeAll {
+		j := job{f: l.f}
+		h.scanJob(&j)
+		if l.log {
+			h.unexamined(l.f.Path, l.unknown+"; its content was still checked for web shells and tools")
+		}
+		return j, true
+	}
+	if l.unknown != "" {
+		h.unexamined(l.f.Path, l.unknown)
+	}
+	return job{}, false
+}
+
+// holdLoose is called by a worker for a sniffed file that is no log and
+// out of the focused scope: while the walk goes on it is held in h.loose
+// for plan to decide (true); once the scope is known the worker decides
+// it (false).
+func (h *hostHunt) holdLoose(l looseFile) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.scoped {
+		h.loose = append(h.loose, l)
+	}
+	return !h.scoped
+}
+
+// sniffedLooseJob decides a loose file a worker sniffed (looseJob): its
+// whole size is in the planned total, so what the file checks will not
+// read of it is counted as done now.
+func (h *hostHunt) sniffedLooseJob(l looseFile) (job, bool) {
+	j, ok := h.looseJob(l)
+	switch {
+	case !ok:
+		h.progress(l.f.Size)
+	case j.headOnly:
+		h.progress(l.f.Size - headLimit(l.f, h.opt.MaxFileSize))
+	}
+	return j, ok
 }
 
 // scanJob marks j for the FileDetector, head only when over MaxFileSize.
@@ -492,17 +591,163 @@ func (h *hostHunt) scanJob(j *job) {
 	}
 }
 
-func readHead(f *evidence.File, buf []byte) (int, error) {
+// jobList hands the walk's jobs to the workers: in walk order while the
+// walk goes on, then, once it is done, the rest largest first.
+type jobList struct {
+	mu   sync.Mutex
+	more *sync.Cond
+	jobs []job
+	next int
+	done bool
+}
+
+func newJobList() *jobList {
+	l := &jobList{}
+	l.more = sync.NewCond(&l.mu)
+	return l
+}
+
+func (l *jobList) add(j job) {
+	l.mu.Lock()
+	l.jobs = append(l.jobs, j)
+	l.mu.Unlock()
+	l.more.Signal()
+}
+
+// finish ends the walk: what is still waiting goes largest first.
+func (l *jobList) finish() {
+	l.mu.Lock()
+	slices.SortStableFunc(l.jobs[l.next:], func(a, b job) int { return cmp.Compare(b.f.Size, a.f.Size) })
+	l.done = true
+	l.mu.Unlock()
+	l.more.Broadcast()
+}
+
+// take returns the next job, waiting for the walk; false when all are
+// taken and the walk is done.
+func (l *jobList) take() (job, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.next == len(l.jobs) && !l.done {
+		l.more.Wait()
+	}
+	if l.next == len(l.jobs) {
+		return job{}, false
+	}
+	j := l.jobs[l.next]
+	l.jobs[l.next] = job{} // let the garbage collector have what is done
+	l.next++
+	return j, true
+}
+
+// lateProgress passes byte counts on to a Progress once its total is
+// known: the workers read while the walk goes on, and what they read
+// before the bar starts is added when it does.
+type lateProgress struct {
+	p       Progress
+	mu      sync.Mutex
+	started atomic.Bool
+	pending int64
+}
+
+func (l *lateProgress) Add(n int64) {
+	if l.started.Load() {
+		l.p.Add(n)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.started.Load() {
+		l.p.Add(n)
+		return
+	}
+	l.pending += n
+}
+
+func (l *lateProgress) start(name string, total int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.p.Start(name, total)
+	l.started.Store(true)
+	if l.pending > 0 {
+		l.p.Add(l.pending)
+	}
+}
+
+// sniffed is a file opened to classify it by its head: the file, the
+// hashing reader over it and the read buffer over that, whose first bytes
+// are the head. A log's parser goes on from the same buffer, so the head
+// costs no second read or open.
+type sniffed struct {
+	rc io.ReadCloser
+	pr *progressReader // counts progress once the file is known to be a log
+	hr *evidence.HashReader
+	br *bufio.Reader
+}
+
+// sniff opens f and reads its head.
+func (h *hostHunt) sniff(f *evidence.File) (*sniffed, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer rc.Close()
-	n, err := io.ReadFull(rc, buf)
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		err = nil
+	s := &sniffed{rc: rc, pr: &progressReader{r: rc}}
+	s.hr = evidence.NewHashReader(s.pr)
+	s.br = logline.NewBuffer(s.hr)
+	if _, err := s.br.Peek(headSize); err != nil && !errors.Is(err, io.EOF) {
+		s.close()
+		return nil, err
 	}
-	return n, err
+	return s, nil
+}
+
+// head is the file's first headSize bytes (fewer if it is shorter).
+func (s *sniffed) head() []byte {
+	b, _ := s.br.Peek(min(headSize, s.br.Buffered()))
+	return b
+}
+
+func (s *sniffed) close() {
+	if s.rc != nil {
+		s.rc.Close()
+		logline.Release(s.br)
+		s.rc, s.br = nil, nil
+	}
+}
+
+// seqFile is a log file with its place in plan order.
+type seqFile struct {
+	seq int
+	f   *evidence.File
+}
+
+// logSeen lists a classified log for the joins, in plan order once all
+// workers are done (orderLogs).
+func (h *hostHunt) logSeen(j job) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch j.kind {
+	case kindExLog:
+		h.exSeen = append(h.exSeen, seqFile{j.seq, j.f})
+		h.facts(j.f.Path).exchange = true
+	case kindIIS:
+		h.iisSeen = append(h.iisSeen, seqFile{j.seq, j.f})
+	}
+}
+
+// orderLogs puts the logs the workers classified in plan order, so that
+// the joins attach records the same way on every run.
+func (h *hostHunt) orderLogs() {
+	for _, l := range []struct {
+		seen []seqFile
+		out  *[]*evidence.File
+	}{{h.exSeen, &h.exFiles}, {h.iisSeen, &h.iisFiles}} {
+		slices.SortFunc(l.seen, func(a, b seqFile) int { return a.seq - b.seq })
+		for _, s := range l.seen {
+			*l.out = append(*l.out, s.f)
+		}
+	}
+	h.exSeen, h.iisSeen = nil, nil
 }
 
 func (h *hostHunt) warnf(format string, args ...any) { h.warnFile("", format, args...) }
@@ -527,8 +772,8 @@ func (h *hostHunt) unexamined(path, reason string) {
 	}
 }
 
-// facts returns the record of what the file at path told. Callers that
-// may run in parallel with others hold h.mu or call it from plan.
+// facts returns the record of what the file at path told. Callers hold
+// h.mu (the walk and the workers run at once), or run after them.
 func (h *hostHunt) facts(path string) *fileFacts {
 	ff := h.files[path]
 	if ff == nil {
@@ -557,72 +802,6 @@ func (h *hostHunt) add(fs ...finding.Finding) {
 	for _, f := range fs {
 		h.keepLocked(f)
 	}
-}
-
-// keepLocked appends f unless its rule already holds maxPerRule findings
-// that all sort before it, and returns f's index in h.findings, or -1 when
-// it was not kept. A rule's findings may grow to twice the bound between
-// trims, so memory stays bounded and the kept set does not depend on the
-// order workers finish in.
-func (h *hostHunt) keepLocked(f finding.Finding) int {
-	if w := h.worst[f.Rule]; w != nil && finding.Compare(&f, w) >= 0 {
-		h.dropped[f.Rule]++
-		return -1
-	}
-	h.findings = append(h.findings, f)
-	at := len(h.findings) - 1
-	h.perRule[f.Rule]++
-	if h.perRule[f.Rule] >= 2*maxPerRule {
-		at = h.trim(f.Rule)[at]
-	}
-	return at
-}
-
-// trim keeps the first maxPerRule findings of rule in finding.Compare
-// order, counts the rest as dropped and renumbers the file findings that
-// point into h.findings. It returns the old → new index map (-1: dropped),
-// nil when nothing moved.
-func (h *hostHunt) trim(rule string) []int {
-	var idx []int
-	for i := range h.findings {
-		if h.findings[i].Rule == rule {
-			idx = append(idx, i)
-		}
-	}
-	if len(idx) <= maxPerRule {
-		return nil
-	}
-	slices.SortFunc(idx, func(a, b int) int { return finding.Compare(&h.findings[a], &h.findings[b]) })
-	drop := make(map[int]bool, len(idx)-maxPerRule)
-	for _, i := range idx[maxPerRule:] {
-		drop[i] = true
-	}
-	last := h.findings[idx[maxPerRule-1]]
-	h.worst[rule] = &last
-	h.dropped[rule] += len(drop)
-	h.perRule[rule] = maxPerRule
-
-	newIndex := make([]int, len(h.findings))
-	kept := h.findings[:0]
-	for i := range h.findings {
-		if drop[i] {
-			newIndex[i] = -1
-			continue
-		}
-		newIndex[i] = len(kept)
-		kept = append(kept, h.findings[i])
-	}
-	clear(h.findings[len(kept):])
-	h.findings = kept
-	web := h.webFiles[:0]
-	for _, wf := range h.webFiles {
-		if n := newIndex[wf.index]; n >= 0 {
-			wf.index = n
-			web = append(web, wf)
-		}
-	}
-	h.webFiles = web
-	return newIndex
 }
 
 func (h *hostHunt) addHash(f *evidence.File, sum string, n int64) {

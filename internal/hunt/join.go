@@ -1,73 +1,103 @@
 package hunt
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/exlog"
 	"github.com/exhunt/exhunt/internal/finding"
 )
 
-// maxJoinIDs bounds the request ids the second pass looks for.
-const maxJoinIDs = 4096
+// maxJoined bounds the records attached to one finding by the join.
+const maxJoined = 20
+
+// joinHit is one record that shares a finding's request id.
+type joinHit struct {
+	finding int
+	ref     finding.Ref
+}
 
 // joinRequests reads the Exchange logs a second time, only when some
 // finding carries a request id, and attaches every other record with the
 // same RequestId (the back-end side of a proxied request: what the SSRF
-// reached; CSS-Exchange issue #92).
+// reached; CSS-Exchange issue #92). Each record's RequestId column is
+// looked up in a hash of the wanted ids, so the pass costs the same for
+// one wanted id as for a hundred thousand (a mass-scanned server); the
+// files are read in parallel and their records attached in file order.
 func (h *hostHunt) joinRequests(ctx context.Context) error {
 	ids := map[string][]int{}
 	for i, f := range h.findings {
-		if id := f.Details["request_id"]; len(id) >= 8 && len(ids) < maxJoinIDs {
+		if id := f.Details["request_id"]; len(id) >= 8 {
 			ids[id] = append(ids[id], i)
 		}
 	}
 	if len(ids) == 0 || len(h.exFiles) == 0 {
 		return nil
 	}
-	needles := make([][]byte, 0, len(ids))
-	for id := range ids {
-		needles = append(needles, []byte(id))
-	}
-	filter := func(line []byte) bool {
-		for _, n := range needles {
-			if bytes.Contains(line, n) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, f := range h.exFiles {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rc, err := f.Open()
-		if err != nil {
-			continue
-		}
-		_, err = exlog.Parse(ctx, rc, f.Path, exlog.Options{Filter: filter}, func(rec *evidence.Record) error {
-			id, _ := rec.Fields.Get("RequestId")
-			for _, i := range ids[id] {
-				fi := &h.findings[i]
-				if fi.Source == rec.Source && fi.Line == rec.Line {
-					continue
-				}
-				if len(fi.Related) < 20 {
-					fi.Related = append(fi.Related, finding.Ref{Source: rec.Source, Line: rec.Line, Time: rec.Time,
-						Note: "same request: " + describe(rec)})
-				}
-			}
-			return nil
+	hits := make([][]joinHit, len(h.exFiles))
+	ops := make([]int64, len(h.exFiles))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(h.opt.Workers)
+	for k, f := range h.exFiles {
+		g.Go(func() error {
+			hits[k], ops[k] = h.joinFile(gctx, f, ids)
+			return gctx.Err()
 		})
-		rc.Close()
-		if err != nil && ctx.Err() != nil {
-			return ctx.Err()
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for k, hs := range hits {
+		h.ops.join += ops[k]
+		for _, x := range hs {
+			fi := &h.findings[x.finding]
+			if len(fi.Related) < maxJoined {
+				fi.Related = append(fi.Related, x.ref)
+			}
 		}
 	}
 	return nil
+}
+
+// joinFile returns the records of one Exchange log that share a wanted
+// request id, at most maxJoined per finding (no more can be attached),
+// and the steps it took: one lookup per record plus one per finding of
+// each hit.
+func (h *hostHunt) joinFile(ctx context.Context, f *evidence.File, ids map[string][]int) ([]joinHit, int64) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, 0
+	}
+	defer rc.Close()
+	var out []joinHit
+	var ops int64
+	per := map[int]int{}
+	key := func(v []byte) bool {
+		ops++
+		_, ok := ids[string(v)]
+		return ok
+	}
+	// A log without a RequestId column is read whole (Filter nil): its
+	// records are few (ECP server, OAB generator logs) and only their
+	// parsed fields can tell.
+	exlog.Parse(ctx, rc, f.Path, exlog.Options{KeyField: "RequestId", Key: key}, func(rec *evidence.Record) error {
+		id, _ := rec.Fields.Get("RequestId")
+		for _, i := range ids[id] {
+			ops++
+			fi := &h.findings[i]
+			if fi.Source == rec.Source && fi.Line == rec.Line || per[i] >= maxJoined {
+				continue
+			}
+			per[i]++
+			out = append(out, joinHit{i, finding.Ref{Source: rec.Source, Line: rec.Line, Time: rec.Time, Note: "same request: " + describe(rec)}})
+		}
+		return nil
+	})
+	return out, ops
 }
 
 // describe renders what a joined record says the request did.

@@ -19,16 +19,72 @@ import (
 
 // run does one job.
 func (h *hostHunt) run(ctx context.Context, j job) error {
+	var sn *sniffed
+	if j.sniff {
+		var err error
+		if sn, err = h.sniff(j.f); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			h.warnFile(j.f.Path, "%s: cannot read: %v", j.f.Path, err)
+			h.unexamined(j.f.Path, "cannot read: "+errText(err))
+			h.progress(j.f.Size)
+			return nil // the file checks could not read it either
+		}
+		defer sn.close()
+		classify(&j, sn.head())
+		if j.kind != kindNone && !h.opt.AllFiles {
+			// A log is read as a log: the attack lines it records are
+			// log findings, not a web shell file to remove (an ECP log
+			// quotes the China Chopper payload it was sent).
+			j.scan = false
+		}
+		switch j.kind {
+		case kindExLog, kindIIS:
+			h.logSeen(j)
+		case kindNone:
+			switch {
+			case j.scan:
+				if j.log {
+					h.unexamined(j.f.Path, unknownFormat(j.f, sn.head(), true))
+				}
+			case h.widen:
+				// Out of the focused scope: checked if the evidence is a
+				// collection of files, which the walk may not know yet.
+				l := looseFile{f: j.f, unknown: unknownFormat(j.f, sn.head(), false), log: j.log}
+				if h.holdLoose(l) {
+					return nil
+				}
+				lj, ok := h.sniffedLooseJob(l)
+				if !ok {
+					return nil
+				}
+				j = lj
+			default:
+				h.unexamined(j.f.Path, unknownFormat(j.f, sn.head(), false))
+				h.progress(j.f.Size)
+			}
+		}
+		if j.kind == kindIIS || j.kind == kindExLog {
+			// The parser goes on from the head: count it, and what follows.
+			h.progress(int64(sn.br.Buffered()))
+			sn.pr.p = h.prog
+		} else {
+			sn.close() // event logs are read by random access, others by the file checks
+			sn = nil
+		}
+	}
 	var err error
 	var read bool // some of the file was read before any error
 	switch j.kind {
 	case kindIIS:
-		read, err = h.iisFile(ctx, j.f, j.layout)
+		read, err = h.iisFile(ctx, j.f, j.layout, sn)
 	case kindExLog:
-		read, err = h.exFile(ctx, j.f)
+		read, err = h.exFile(ctx, j.f, j.exType, sn)
 	case kindEVTX:
 		read, err = h.evtxFile(ctx, j.f)
 	case kindPE:
+		h.progress(j.f.Size) // its version is read from a few places in it
 		if err = h.peBuild(j.f); err == nil {
 			h.examinedFile(j.f.Path, "")
 		} else {
@@ -72,14 +128,27 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// open opens a file with hashing and progress counting.
-func (h *hostHunt) open(f *evidence.File) (io.ReadCloser, *evidence.HashReader, error) {
+// open opens a file with hashing and progress counting, and returns what
+// to parse (the hashing reader, or sn's buffer over it) and the hashing
+// reader; sn, when not nil, is the file already open and sniffed.
+func (h *hostHunt) open(f *evidence.File, sn *sniffed) (io.Closer, io.Reader, *evidence.HashReader, error) {
+	if sn != nil {
+		return io.NopCloser(nil), sn.br, sn.hr, nil
+	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	hr := evidence.NewHashReader(&progressReader{r: rc, p: h.opt.Progress})
-	return rc, hr, nil
+	hr := evidence.NewHashReader(&progressReader{r: rc, p: h.prog})
+	return rc, hr, hr, nil
+}
+
+// progress counts n bytes of the planned total as done without reading
+// them (a file found to be no log, an event log read by random access).
+func (h *hostHunt) progress(n int64) {
+	if h.prog != nil {
+		h.prog.Add(n)
+	}
 }
 
 func (h *hostHunt) finish(f *evidence.File, hr *evidence.HashReader) {
@@ -93,8 +162,11 @@ func (h *hostHunt) finish(f *evidence.File, hr *evidence.HashReader) {
 
 type progressReader struct {
 	r io.Reader
-	p Progress
+	p byteCounter
 }
+
+// byteCounter counts bytes read: Progress's Add.
+type byteCounter interface{ Add(n int64) }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
@@ -104,8 +176,8 @@ func (p *progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string) (bool, error) {
-	rc, hr, err := h.open(f)
+func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string, sn *sniffed) (bool, error) {
+	rc, in, hr, err := h.open(f, sn)
 	if err != nil {
 		return false, err
 	}
@@ -119,9 +191,12 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string)
 	// pages reach the page inventory through the prefilter, whose web
 	// shell rules key on their extensions.
 	var candidate bool
+	var sel rules.Selection // the rules a candidate line may match
 	checkVersion, lines := true, 0
 	filter := func(line []byte) bool {
-		candidate = m.Candidate(line)
+		if candidate = m.Candidate(line); candidate {
+			m.Select(line, &sel)
+		}
 		if checkVersion {
 			if lines++; lines > maxVersionLines {
 				checkVersion = false
@@ -130,7 +205,7 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string)
 		}
 		return candidate
 	}
-	st, err := iislog.Parse(ctx, hr, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
+	st, err := iislog.Parse(ctx, in, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
 		stem, _ := rec.Fields.Get("cs-uri-stem")
 		status, _ := rec.Fields.Get("sc-status")
 		if checkVersion {
@@ -142,7 +217,7 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string)
 		if !candidate {
 			return nil
 		}
-		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+		m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
 		h.pageRequest("iis", f.Path, rec, stem, status, field(rec, "cs-method"), field(rec, "c-ip"), field(rec, "cs-uri-query"))
 		return nil
 	})
@@ -186,11 +261,9 @@ func exSource(t exlog.LogType) evidence.LogSource {
 	return ls
 }
 
-func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
-	head := make([]byte, headSize)
-	n, _ := readHead(f, head)
-	t, _ := exlog.Sniff(head[:n])
-	rc, hr, err := h.open(f)
+// exFile reads an Exchange log whose head showed the type t.
+func (h *hostHunt) exFile(ctx context.Context, f *evidence.File, t exlog.LogType, sn *sniffed) (bool, error) {
+	rc, in, hr, err := h.open(f, sn)
 	if err != nil {
 		return false, err
 	}
@@ -200,8 +273,11 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
 	// prefilter says: it carries the file's build (version columns, ECP
 	// S:BLD) and names the protocol and computer.
 	var candidate, first = false, true
+	var sel rules.Selection // the rules a candidate line may match
 	filter := func(line []byte) bool {
-		candidate = pre.Candidate(line)
+		if candidate = pre.Candidate(line); candidate {
+			pre.Select(line, &sel)
+		}
 		keep := candidate || first
 		first = false
 		return keep
@@ -209,7 +285,7 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
 	var last evidence.LogSource
 	var m *rules.Matcher
 	var buildSeen bool
-	st, err := exlog.Parse(ctx, hr, f.Path, exlog.Options{Filter: filter}, func(rec *evidence.Record) error {
+	st, err := exlog.Parse(ctx, in, f.Path, exlog.Options{Filter: filter}, func(rec *evidence.Record) error {
 		if !buildSeen {
 			buildSeen = true
 			h.recordBuilds(f.Path, rec)
@@ -218,7 +294,7 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File) (bool, error) {
 			if m == nil || rec.Log != last {
 				last, m = rec.Log, h.opt.Rules.ForSource(rec.Log)
 			}
-			m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+			m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
 		}
 		if candidate && rec.Log.Service == string(exlog.HttpProxy) {
 			stem := field(rec, "UrlStem")
@@ -299,9 +375,7 @@ func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) (bool, error)
 		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindEvent)) })
 		return nil
 	})
-	if h.opt.Progress != nil {
-		h.opt.Progress.Add(f.Size)
-	}
+	h.progress(f.Size)
 	// Hash the file as stored (the reader above used random access).
 	if rc, hr, err := h.openNoProgress(f); err == nil {
 		h.finish(f, hr)

@@ -154,7 +154,7 @@ type pageRef struct {
 // page is what the logs show of one page.
 type page struct {
 	class    pageClass
-	file     string // the log that first named it, for the host it belongs to
+	file     string // the log of the first request, for the host it belongs to
 	stem     string
 	first    pageRef
 	ok       *pageRef // first 2xx answer
@@ -194,7 +194,7 @@ func (h *hostHunt) pageRequest(kind, file string, rec *evidence.Record, stem, st
 	}
 	p.requests++
 	if earlier(ref, p.first) {
-		p.first = ref
+		p.first, p.file = ref, file
 	}
 	if ok && (p.ok == nil || earlier(ref, *p.ok)) {
 		r := ref
@@ -253,9 +253,14 @@ func (h *hostHunt) pageFindings() {
 	keys := slices.SortedFunc(maps.Keys(h.pages), func(a, b pageKey) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.stem, b.stem))
 	})
+	starts := map[string]time.Time{} // per kind: one pass over the sources, not one per page
 	for _, k := range keys {
 		p := h.pages[k]
-		start := h.coverStart(k.kind)
+		start, ok := starts[k.kind]
+		if !ok {
+			start = h.coverStart(k.kind)
+			starts[k.kind] = start
+		}
 		if p.class == foreignPage && p.ok != nil && !from.IsZero() && !p.first.at.Before(from) && !p.first.at.After(to) &&
 			!start.IsZero() && p.first.at.Sub(start) >= 24*time.Hour {
 			h.findings = append(h.findings, pageFinding(ruleNewPage, "Script page first requested during the attack and answered "+statusOf(p.ok.what), finding.High, *p.ok,

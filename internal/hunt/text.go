@@ -66,14 +66,27 @@ func writeHost(w io.Writer, r *finding.HostResult, kb *exchange.KB) {
 	if len(r.Findings) > 0 {
 		fmt.Fprintf(w, "\nTimeline\n")
 		groups := groupByPlace(r.Findings)
+		printed, skipped := 0, 0
 		for i, g := range groups {
-			if i == maxTextFindings {
-				fmt.Fprintf(w, "  ... %d more: use --format json for all\n", len(groups)-i)
-				break
+			// Past the first maxTextFindings, only what succeeded is
+			// printed: the one request that worked must not drown in a
+			// flood of refused ones.
+			if i >= maxTextFindings && (!groupSucceeded(g) || printed >= 2*maxTextFindings) {
+				skipped++
+				continue
+			}
+			if skipped > 0 {
+				fmt.Fprintf(w, "  ... %d more, none succeeded\n", skipped)
+				skipped = 0
 			}
 			writeGroup(w, g)
+			printed++
+		}
+		if skipped > 0 {
+			fmt.Fprintf(w, "  ... %d more: use --format json for all\n", skipped)
 		}
 	}
+	writeCapped(w, r.Capped)
 
 	fmt.Fprintf(w, "\nLog coverage\n")
 	fmt.Fprintf(w, "  %-22s %5s %10s  %-10s  %-10s\n", "source", "files", "lines", "first", "last")
@@ -168,8 +181,10 @@ func NextSteps(r *finding.HostResult, a *exchange.Assessment, kb *exchange.KB) [
 	case finding.Compromised:
 		steps = append(steps, "treat the server as compromised: isolate it from the internet, keep this evidence (hashes above), and involve incident response")
 		var files []string
+		seen := map[string]bool{}
 		for _, f := range r.Findings {
-			if f.Kind == finding.KindFile && !slices.Contains(files, f.Source) {
+			if f.Kind == finding.KindFile && !seen[f.Source] {
+				seen[f.Source] = true
 				files = append(files, f.Source)
 			}
 		}
@@ -238,6 +253,52 @@ func oneLine(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+func groupSucceeded(g []finding.Finding) bool {
+	return slices.ContainsFunc(g, func(f finding.Finding) bool { return f.Outcome == finding.Succeeded })
+}
+
+// writeCapped says, for each rule over the findings cap, how many matches
+// were dropped and who and what they came from, succeeded ones first.
+func writeCapped(w io.Writer, capped []finding.CappedRule) {
+	if len(capped) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nCapped rules (%d): more matches than findings kept; every match counted\n", len(capped))
+	for _, c := range capped {
+		fmt.Fprintf(w, "  %s (%s)\n", oneLine(c.Title, 200), oneLine(c.Rule, 120))
+		fmt.Fprintf(w, "      matched %d, kept %d, dropped %d; succeeded %d, attempted %d, unknown %d\n",
+			c.Matched, c.Kept, c.Dropped, c.Outcomes.Succeeded, c.Outcomes.Attempted, c.Outcomes.Unknown)
+		for _, d := range []struct {
+			name string
+			list []finding.ValueCount
+			all  int
+		}{{"client IPs", c.ClientIPs, c.ClientIPsDistinct}, {"URLs", c.URLs, c.URLsDistinct}} {
+			if d.all < 0 {
+				fmt.Fprintf(w, "      %s: too many distinct to count\n", d.name)
+				continue
+			}
+			var parts []string
+			for i, v := range d.list {
+				if i == 5 && v.Succeeded == 0 || i == 20 {
+					break
+				}
+				what := fmt.Sprintf("%d attempted", v.Attempted)
+				if v.Succeeded > 0 {
+					what = fmt.Sprintf("%d SUCCEEDED, %d attempted", v.Succeeded, v.Attempted)
+				}
+				if v.Unknown > 0 {
+					what += fmt.Sprintf(", %d unknown", v.Unknown)
+				}
+				parts = append(parts, fmt.Sprintf("%s ×%d (%s; %d kept)", oneLine(v.Value, 120), v.Matched, what, v.Kept))
+			}
+			if len(parts) < d.all {
+				parts = append(parts, fmt.Sprintf("%d more", d.all-len(parts)))
+			}
+			fmt.Fprintf(w, "      %s (%d): %s\n", d.name, d.all, strings.Join(parts, ", "))
+		}
+	}
 }
 
 // groupByPlace merges findings of the same evidence line (several rules

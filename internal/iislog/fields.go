@@ -1,12 +1,18 @@
 package iislog
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/exhunt/exhunt/internal/logline"
+)
 
 // header is one #Fields: directive, shared by all records it governs.
 type header struct {
 	names []string
 	index map[string]int
-	date  int // field positions, -1 when absent
+	fold  map[string]int // ASCII lower-case name → first position
+	ascii bool           // every name is ASCII: fold finds what strings.EqualFold would
+	date  int            // field positions, -1 when absent
 	time  int
 	ua    int
 	host  int
@@ -15,11 +21,64 @@ type header struct {
 	coverNeed int
 }
 
+// headers caches parsed #Fields: lines (see logline.Cache).
+var headers logline.Cache[*header]
+
+// cachedHeader returns the header for a #Fields: list.
+func cachedHeader(list []byte) *header {
+	return headers.Get(list, func() *header { return newHeader(string(list)) })
+}
+
+// position returns the position of the field name (exactly, else in any
+// case, as Fields.Get finds it), or -1. Rules and the hunt ask for many
+// names a log does not have (Exchange's, Windows'): a miss costs two map
+// lookups, not a comparison with every field.
+func (h *header) position(name string) int {
+	if i, ok := h.index[name]; ok {
+		return i
+	}
+	var buf [64]byte
+	if h.ascii && len(name) <= len(buf) && isASCII(name) {
+		l := buf[:len(name)]
+		for i := range len(name) {
+			c := name[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			l[i] = c
+		}
+		if i, ok := h.fold[string(l)]; ok {
+			return i
+		}
+		return -1
+	}
+	for j, n := range h.names {
+		if strings.EqualFold(n, name) {
+			return j
+		}
+	}
+	return -1
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 func newHeader(list string) *header {
-	h := &header{names: strings.Fields(list), index: map[string]int{}, date: -1, time: -1, ua: -1, host: -1}
+	h := &header{names: strings.Fields(list), index: map[string]int{}, fold: map[string]int{}, ascii: isASCII(list), date: -1, time: -1, ua: -1, host: -1}
 	for i, n := range h.names {
 		if _, dup := h.index[n]; !dup {
 			h.index[n] = i
+		}
+		if l := asciiLower(n); h.ascii {
+			if _, dup := h.fold[l]; !dup {
+				h.fold[l] = i
+			}
 		}
 		switch strings.ToLower(n) {
 		case "date":
@@ -53,18 +112,9 @@ type Fields struct {
 // Get implements evidence.Fields. Names match exactly first, then
 // case-insensitively.
 func (f *Fields) Get(name string) (string, bool) {
-	i, ok := f.h.index[name]
-	if !ok {
-		i = -1
-		for j, n := range f.h.names {
-			if strings.EqualFold(n, name) {
-				i = j
-				break
-			}
-		}
-		if i < 0 {
-			return "", false
-		}
+	i := f.h.position(name)
+	if i < 0 {
+		return "", false
 	}
 	return f.value(i), true
 }
@@ -98,3 +148,13 @@ func (f *Fields) raw(i int) string {
 
 // Line returns the request line as it appears in the log.
 func (f *Fields) Line() string { return f.line }
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/logline/linetest"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -49,5 +50,13 @@ func FuzzParse(f *testing.F) {
 		if d := cmp.Diff(st, st2); d != "" {
 			t.Fatalf("re-parse differs:\n%s", d)
 		}
+		linetest.KeyAgrees(t, func(key func([]byte) bool, fn func(*evidence.Record) error) Stats {
+			opt := Options{MaxLine: 4096, MaxDecompressed: 1 << 20, DefaultFields: layout}
+			if key != nil {
+				opt.KeyField, opt.Key = "cs-uri-stem", key
+			}
+			st, _ := Parse(t.Context(), bytes.NewReader(data), "f", opt, fn)
+			return st
+		})
 	})
 }

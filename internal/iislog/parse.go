@@ -31,6 +31,16 @@ type Options struct {
 	// that come before any #Fields: header (an excerpt without its
 	// header); see DefaultLayout. Without it such lines are malformed.
 	DefaultFields string
+	// KeyField and Key, both set, select lines by one field's value
+	// instead of Filter: in a log whose #Fields: header names KeyField
+	// (exactly, else in any case), a line is split only as far as that
+	// field, and its record is built only when Key accepts the field's
+	// raw value. A hash lookup in Key keeps the cost of a pass
+	// independent of how many values it looks for. A line too short to
+	// hold the field is read as without a Key (malformed). Lines governed
+	// by a header without that field go to Filter as usual.
+	KeyField string
+	Key      func(value []byte) bool
 }
 
 // Stats describes what one Parse call read.
@@ -44,7 +54,7 @@ type Stats struct {
 	// Days are the distinct UTC days with at least one request, ascending,
 	// each at 00:00 UTC, for coverage-gap detection.
 	Days     []time.Time
-	Fields   []string // field names of the last #Fields: header
+	Fields   []string // field names of the last #Fields: header (shared between parses: read only)
 	Software string   // #Software: value, e.g. "Microsoft Internet Information Services 10.0"
 	Host     string   // first s-computername value, if the log has that field
 	// DefaultFields is Options.DefaultFields when some lines were read
@@ -74,18 +84,20 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 		opt.MaxDecompressed = defaultMaxGzip
 	}
 	var st Stats
-	br, err := logline.Input(r, opt.MaxDecompressed)
+	lr, err := logline.Open(r, opt.MaxDecompressed, opt.MaxLine)
 	if err != nil {
 		return st, err
 	}
+	defer lr.Close()
 	p := parser{
-		lr:   logline.NewReader(br, opt.MaxLine),
+		lr:   lr,
 		opt:  opt,
 		src:  source,
 		fn:   fn,
 		st:   &st,
 		days: map[int64]struct{}{},
 		last: -1 << 62,
+		key:  -1,
 	}
 	err = p.run(ctx)
 	st.Days = make([]time.Time, 0, len(p.days))
@@ -97,12 +109,13 @@ func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func
 }
 
 type parser struct {
-	lr   logline.Reader
+	lr   *logline.Reader
 	opt  Options
 	src  string
 	fn   func(*evidence.Record) error
 	st   *Stats
 	hdr  *header
+	key  int     // position of Options.KeyField in hdr, -1 if absent or unused
 	offs []int32 // start,end pairs of the current line's fields
 	date []byte  // header #Date: day, used when lines carry no date field
 
@@ -156,8 +169,7 @@ func (p *parser) directive(line []byte) {
 	val = bytes.TrimSpace(val)
 	switch string(name) {
 	case "Fields":
-		p.hdr = newHeader(string(val))
-		p.st.Fields = p.hdr.names
+		p.setHeader(cachedHeader(val))
 	case "Software":
 		p.st.Software = string(val)
 	case "Date":
@@ -167,13 +179,22 @@ func (p *parser) directive(line []byte) {
 	}
 }
 
+// setHeader makes h the header of the lines that follow.
+func (p *parser) setHeader(h *header) {
+	p.hdr = h
+	p.st.Fields = h.names
+	p.key = -1
+	if p.opt.Key != nil && p.opt.KeyField != "" {
+		p.key = h.position(p.opt.KeyField)
+	}
+}
+
 // data handles one request line.
 func (p *parser) data(line []byte) error {
 	h := p.hdr
 	if h == nil && p.opt.DefaultFields != "" {
-		h = newHeader(p.opt.DefaultFields)
-		p.hdr = h
-		p.st.Fields = h.names
+		h = cachedHeader([]byte(p.opt.DefaultFields))
+		p.setHeader(h)
 		p.st.DefaultFields = p.opt.DefaultFields
 	}
 	if h == nil {
@@ -181,15 +202,28 @@ func (p *parser) data(line []byte) error {
 		return nil
 	}
 	line = bytes.TrimRight(line, " ")
-	keep := p.opt.Filter == nil || p.opt.Filter(line)
-	need := len(h.names)
-	if !keep {
-		need = h.coverNeed
-		if p.st.Host == "" && h.host >= 0 {
-			need = max(need, h.host+1)
-		}
+	// need is how many fields a line that is not kept must have: those
+	// coverage reads.
+	need := h.coverNeed
+	if p.st.Host == "" && h.host >= 0 {
+		need = max(need, h.host+1)
 	}
-	n := p.split(line, need)
+	var keep bool
+	var n int
+	if p.key >= 0 {
+		// Split as far as the key, then the whole line if it is wanted (or
+		// too short to hold the key: malformed, as without a Key).
+		n = p.split(line, max(need, p.key+1))
+		keep = n <= p.key || p.opt.Key(p.field(line, p.key))
+	} else {
+		keep = p.opt.Filter == nil || p.opt.Filter(line)
+	}
+	if keep {
+		need = len(h.names)
+	}
+	if keep || p.key < 0 {
+		n = p.split(line, need)
+	}
 	if keep && n != len(h.names) || !keep && n < need {
 		p.st.Malformed++
 		return nil

@@ -292,3 +292,54 @@ func TestDefaultLayoutNearMisses(t *testing.T) {
 		}
 	}
 }
+
+// TestKey: with KeyField and Key, a line's record is built only when its
+// field value is wanted; coverage still counts every line, and a log
+// without that field goes to the filter.
+func TestKey(t *testing.T) {
+	in := "#Fields: date time cs-method cs-uri-stem c-ip\n" +
+		"2021-03-03 00:00:01 GET /owa/ 1.2.3.4\n" +
+		"2021-03-03 00:00:02 POST /aspnet_client/X.aspx 1.2.3.5\n" +
+		"2021-03-04 00:00:03 GET /aspnet_client/X.aspx\n" + // one field short: malformed
+		"2021-03-04 00:00:04 GET /ews/ 1.2.3.6\n"
+	calls := 0
+	var got []string
+	st, err := Parse(t.Context(), strings.NewReader(in), "x", Options{
+		KeyField: "CS-URI-STEM",
+		Key:      func(v []byte) bool { calls++; return string(v) == "/aspnet_client/X.aspx" },
+		Filter:   func([]byte) bool { t.Error("Filter called for a log with the key field"); return true },
+	}, func(r *evidence.Record) error {
+		ip, _ := r.Fields.Get("c-ip")
+		got = append(got, ip)
+		return nil
+	})
+	if err != nil || len(got) != 1 || got[0] != "1.2.3.5" || calls != 4 || st.Records != 1 || st.Malformed != 1 || len(st.Days) != 2 {
+		t.Errorf("records %q, %d Key calls, stats %+v, %v", got, calls, st, err)
+	}
+	st, _ = Parse(t.Context(), strings.NewReader("#Fields: date time c-ip\n2021-03-03 00:00:01 1.2.3.4\n"), "x", Options{
+		KeyField: "cs-uri-stem", Key: func([]byte) bool { t.Error("Key called without its field"); return true },
+		Filter: func([]byte) bool { return false },
+	}, func(*evidence.Record) error { return nil })
+	if st.Records != 0 || st.Lines != 2 {
+		t.Errorf("without the key field: %+v", st)
+	}
+}
+
+// TestFieldLookup: names match exactly, then in any case (also through
+// the Kelvin sign, in a header that has one), and a name the log does not
+// have misses.
+func TestFieldLookup(t *testing.T) {
+	f := &Fields{h: newHeader("date cs-uri-stem CS-URI-STEM c-ip"), line: "d /a /b 1.2.3.4", offs: []int32{0, 1, 2, 4, 5, 7, 8, 15}}
+	for name, want := range map[string]string{"cs-uri-stem": "/a", "CS-URI-STEM": "/b", "Cs-Uri-Stem": "/a", "C-IP": "1.2.3.4", "ClientIpAddress": "", "": ""} {
+		if got, _ := f.Get(name); got != want {
+			t.Errorf("Get(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if _, ok := f.Get("RequestId"); ok {
+		t.Error("a missing field was found")
+	}
+	k := &Fields{h: newHeader("date \u212aey"), line: "d v", offs: []int32{0, 1, 2, 3}}
+	if got, ok := k.Get("KEY"); !ok || got != "v" {
+		t.Errorf("Get(KEY) in a header with a Kelvin sign = %q, %v", got, ok)
+	}
+}

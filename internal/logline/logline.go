@@ -3,6 +3,10 @@
 // decompression bombs), lines returned without copying, over-long lines
 // skipped without being buffered whole.
 //
+// Its read buffers are pooled: a hunt of 26 000 small hourly logs used to
+// allocate (and zero) a fresh 256 KiB buffer for each, which cost more
+// than reading the file.
+//
 // It does not know any log format.
 package logline
 
@@ -12,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/exhunt/exhunt/internal/evidence"
 )
@@ -24,32 +29,95 @@ const BufSize = 256 << 10
 // caller's limit; it guards against decompression bombs.
 var ErrTooLarge = errors.New("logline: decompressed input exceeds the size limit")
 
-// Input wraps r so that gzip data, recognised by its magic bytes and not by
-// a file name, is decompressed with at most limit output bytes.
-func Input(r io.Reader, limit int64) (*bufio.Reader, error) {
-	br := bufio.NewReaderSize(r, BufSize)
-	magic, err := br.Peek(2)
-	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
-		return br, nil // short or plain input: let the line reader see it
-	}
-	gz, err := gzip.NewReader(br)
-	if err != nil {
-		return nil, fmt.Errorf("logline: gzip header: %w", err)
-	}
-	// Past limit the input fails with ErrTooLarge, rather than a silent
-	// EOF, so a truncated parse is never mistaken for a complete one.
-	return bufio.NewReaderSize(evidence.LimitReader(gz, limit, ErrTooLarge), BufSize), nil
+var (
+	buffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, BufSize) }}
+	gzips   sync.Pool // *gzip.Reader
+)
+
+// maxKeptLong is the largest long-line buffer a pooled Reader keeps.
+const maxKeptLong = 4 << 20
+
+// NewBuffer returns a read buffer of BufSize over r, from a pool: give
+// it back with Release. A caller that looks at a file's head before
+// handing it to a parser reads it through one (Peek), and passes it on as
+// the parser's reader: the parser goes on from the same buffer, so the
+// head costs no second read.
+func NewBuffer(r io.Reader) *bufio.Reader {
+	br := buffers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+// Release returns a buffer from NewBuffer to the pool.
+func Release(br *bufio.Reader) {
+	br.Reset(nil)
+	buffers.Put(br)
 }
 
 // Reader splits input into lines without allocating per line.
 type Reader struct {
-	br   *bufio.Reader
-	long []byte // reused for lines longer than the bufio buffer
-	max  int
+	br     *bufio.Reader
+	plain  *bufio.Reader // the buffer under a gzip stream, nil for plain input
+	gz     *gzip.Reader
+	shared bool   // plain (or br) belongs to the caller
+	long   []byte // reused for lines longer than the bufio buffer
+	max    int
 }
 
-// NewReader reads lines of at most max bytes from br.
-func NewReader(br *bufio.Reader, max int) Reader { return Reader{br: br, max: max} }
+// Open reads lines of at most max bytes from r. Gzip data, recognised by
+// its magic bytes and not by a file name, is decompressed with at most
+// limit output bytes. Close returns the Reader's buffers for reuse; a
+// *bufio.Reader of at least BufSize given as r (from NewBuffer) is read
+// directly, and stays the caller's.
+func Open(r io.Reader, limit int64, max int) (*Reader, error) {
+	br, shared := r.(*bufio.Reader)
+	if !shared || br.Size() < BufSize {
+		br, shared = NewBuffer(r), false
+	}
+	lr := &Reader{br: br, max: max, shared: shared}
+	magic, err := br.Peek(2)
+	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+		return lr, nil // short or plain input: let the line reader see it
+	}
+	var gz *gzip.Reader
+	if g, ok := gzips.Get().(*gzip.Reader); ok {
+		gz, err = g, g.Reset(br)
+	} else {
+		gz, err = gzip.NewReader(br)
+	}
+	if err != nil {
+		lr.Close()
+		return nil, fmt.Errorf("logline: gzip header: %w", err)
+	}
+	// Past limit the input fails with ErrTooLarge, rather than a silent
+	// EOF, so a truncated parse is never mistaken for a complete one.
+	lr.plain, lr.gz = br, gz
+	lr.br = buffers.Get().(*bufio.Reader)
+	lr.br.Reset(evidence.LimitReader(gz, limit, ErrTooLarge))
+	return lr, nil
+}
+
+// Close returns the buffers to the pool; lines returned earlier are no
+// longer valid. It does not close the underlying reader.
+func (lr *Reader) Close() {
+	outer, under := lr.br, lr.plain
+	if lr.gz == nil {
+		outer, under = nil, lr.br // no gzip: br is the input's own buffer
+	}
+	if outer != nil {
+		Release(outer)
+	}
+	if under != nil && !lr.shared {
+		Release(under)
+	}
+	if lr.gz != nil {
+		gzips.Put(lr.gz)
+	}
+	lr.br, lr.plain, lr.gz = nil, nil, nil
+	if cap(lr.long) > maxKeptLong {
+		lr.long = nil
+	}
+}
 
 // Next returns the next line without its line ending. A line longer than
 // max is consumed without being buffered whole and reported as tooLong.
@@ -111,4 +179,34 @@ func trimEOL(b []byte) []byte {
 		b = b[:n-1]
 	}
 	return b
+}
+
+// Cache keeps values built from a header line, by the line's text: every
+// file of a server repeats the same header, and parsing it again for each
+// of 26 000 small hourly logs was a measurable part of reading them. The
+// values must never change once built: parsers share them. The zero value
+// is ready; past its bound (256 headers) it starts over.
+type Cache[T any] struct {
+	mu sync.Mutex
+	m  map[string]T
+}
+
+const maxCached = 256
+
+// Get returns the value for the header text key, built by build on a miss.
+func (c *Cache[T]) Get(key []byte, build func() T) T {
+	c.mu.Lock()
+	v, ok := c.m[string(key)]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = build()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = map[string]T{}
+	}
+	c.m[string(key)] = v
+	c.mu.Unlock()
+	return v
 }

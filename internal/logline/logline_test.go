@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -11,11 +12,11 @@ import (
 
 func lines(t *testing.T, r io.Reader, max int, limit int64) ([]string, int, error) {
 	t.Helper()
-	br, err := Input(r, limit)
+	lr, err := Open(r, limit, max)
 	if err != nil {
 		return nil, 0, err
 	}
-	lr := NewReader(br, max)
+	defer lr.Close()
 	var out []string
 	long := 0
 	for {
@@ -56,5 +57,65 @@ func TestGzipLimit(t *testing.T) {
 	}
 	if _, _, err := lines(t, bytes.NewReader([]byte{0x1f, 0x8b, 1}), 100, 10); err == nil {
 		t.Error("broken gzip header accepted")
+	}
+}
+
+// TestPooledBuffers: readers reuse pooled buffers, plain and gzip input
+// alternating, without one reader's bytes showing in another's lines; a
+// buffer from NewBuffer, peeked at first, is read on from where it is and
+// stays the caller's.
+func TestPooledBuffers(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, "g1\ng2\n")
+	zw.Close()
+	for i := range 50 {
+		in, want := io.Reader(strings.NewReader(fmt.Sprintf("p%d\nq%d", i, i))), fmt.Sprintf("p%d q%d", i, i)
+		if i%2 == 1 {
+			in, want = bytes.NewReader(gz.Bytes()), "g1 g2"
+		}
+		got, _, err := lines(t, in, 100, 1<<20)
+		if err != nil || strings.Join(got, " ") != want {
+			t.Fatalf("round %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	br := NewBuffer(strings.NewReader("#Fields: a\nx\ny"))
+	if head, _ := br.Peek(8); string(head) != "#Fields:" {
+		t.Fatalf("peek %q", head)
+	}
+	lr, err := Open(br, 1<<20, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for l, _, err := lr.Next(); err == nil; l, _, err = lr.Next() {
+		got = append(got, string(l))
+	}
+	lr.Close()
+	if strings.Join(got, "|") != "#Fields: a|x|y" {
+		t.Errorf("lines after a peek: %q", got)
+	}
+	// Still the caller's: not reset (a released buffer reads from nil).
+	if _, err := br.Peek(1); err != io.EOF {
+		t.Errorf("the caller's buffer after Close: %v, want io.EOF", err)
+	}
+	Release(br)
+}
+
+// TestCache: a header's value is built once, shared, and rebuilt only
+// after the cache filled up and started over.
+func TestCache(t *testing.T) {
+	var c Cache[*int]
+	builds := 0
+	build := func() *int { builds++; v := builds; return &v }
+	a, b := c.Get([]byte("#Fields: a b"), build), c.Get([]byte("#Fields: a b"), build)
+	if a != b || builds != 1 {
+		t.Fatalf("built %d times, shared %v", builds, a == b)
+	}
+	for i := range maxCached {
+		c.Get([]byte(fmt.Sprint(i)), build)
+	}
+	if c.Get([]byte("#Fields: a b"), build) == a || len(c.m) > maxCached {
+		t.Errorf("the cache did not start over when full (%d entries)", len(c.m))
 	}
 }

@@ -144,3 +144,38 @@ func BenchmarkCandidateBuiltin(b *testing.B) {
 	}
 	b.ReportMetric(float64(cand)/float64(len(lines))*100, "%candidates")
 }
+
+// BenchmarkSelect is the second scan of a candidate line: which rules may
+// match it.
+func BenchmarkSelect(b *testing.B) {
+	set, _ := Builtin()
+	m := set.ForSource(webLS)
+	lines := benchLines(10000)
+	var size int64
+	for _, l := range lines {
+		size += int64(len(l)) + 1
+	}
+	var sel Selection
+	b.SetBytes(size)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, l := range lines {
+			m.Select(l, &sel)
+		}
+	}
+}
+
+// BenchmarkCandidateProxy is the prefilter on HttpProxy lines (about 500
+// bytes) no rule matches.
+func BenchmarkCandidateProxy(b *testing.B) {
+	set, _ := Builtin()
+	m := set.ForSource(evidence.LogSource{Product: "exchange", Service: "httpproxy", Category: AnyCategory})
+	line := []byte("2021-03-01T00:00:01.123Z,0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b,15,1,2176,2,,Owa,mail.contoso.com,/owa/service.svc,,Negotiate,True,CONTOSO\\alice,,Smtp~alice@contoso.com,\"Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.13801; Pro)\",10.0.0.42,EXCH01,200,200,,POST,Proxy,exch01.contoso.local,Version 15.1 (Build 2176.2),Local,Smtp-UrlParameter,,,,1234,56789,1,,0,0,,0,,0,,0,0,,0,0,0,0,0,0,123,0,0,0,0,0,0,0,0,0,0,0,321,0,,,\"S:ServiceCommonMetadata.HttpMethod=POST\",,,,,,")
+	if m.Candidate(line) {
+		b.Fatal("the benign line is a candidate")
+	}
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		m.Candidate(line)
+	}
+}

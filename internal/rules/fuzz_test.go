@@ -3,6 +3,7 @@ package rules
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,14 +110,21 @@ func FuzzCandidate(f *testing.F) {
 		f.Add(string(l))
 	}
 	m := testdataMatcher(f)
+	var sel Selection
 	f.Fuzz(func(t *testing.T, line string) {
 		if strings.ContainsAny(line, "\r\n") {
 			return
 		}
-		hit := ""
-		m.Match(&evidence.Record{Log: webLS, Fields: parseW3C(line)}, func(r *Rule) { hit = r.Title })
-		if hit != "" && !m.Candidate([]byte(line)) {
-			t.Fatalf("rule %q matches but Candidate is false: %q", hit, line)
+		var all, some []string
+		rec := &evidence.Record{Log: webLS, Fields: parseW3C(line)}
+		m.Match(rec, func(r *Rule) { all = append(all, r.ID) })
+		if len(all) > 0 && !m.Candidate([]byte(line)) {
+			t.Fatalf("rule %q matches but Candidate is false: %q", all, line)
+		}
+		m.Select([]byte(line), &sel)
+		m.MatchSelected(rec, &sel, func(r *Rule) { some = append(some, r.ID) })
+		if !slices.Equal(all, some) {
+			t.Fatalf("rules %q match, but only %q of those Select lets through: %q", all, some, line)
 		}
 	})
 }

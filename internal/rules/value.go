@@ -96,7 +96,7 @@ func (m *valueMatcher) match(v string, present bool, lower func() string, get fu
 }
 
 // longestAtom returns the longest run of atom bytes (ASCII letters,
-// digits, '.', '-', '_'), of at least three bytes with a letter or digit,
+// digits, '.', '-', '_', '~'), of at least three bytes with a letter or digit,
 // lower-cased, in any literal part of s. The runs stop at wildcards, so
 // every value matching s contains the atom. Dots and dashes are included
 // so that IP addresses such as 5.2.69.14 still give an atom.
@@ -126,7 +126,7 @@ func longestAtom(s sstr) string {
 	return strings.ToLower(best)
 }
 
-func isAtomByte(c byte) bool { return isAlnum(c) || c == '.' || c == '-' || c == '_' }
+func isAtomByte(c byte) bool { return isAlnum(c) || c == '.' || c == '-' || c == '_' || c == '~' }
 
 func hasAlnum(s string) bool {
 	for i := 0; i < len(s); i++ {
