@@ -164,6 +164,8 @@ type hostHunt struct {
 	// logs wait in loose. The workers read scoped, scope and loose under mu.
 	scope    string
 	scopeWhy string
+	server   bool          // the evidence shows a server's layout (LayoutDetector)
+	archives []archiveNote // archives whose content is not read, decided when the walk ends
 	widen    bool
 	scoped   bool
 	loose    []looseFile
@@ -255,6 +257,7 @@ func huntOne(ctx context.Context, path string, opt *Options) ([]finding.HostResu
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	h.decideArchives()
 	if njobs == 0 && h.unreadN == 0 {
 		return nil, fmt.Errorf("%w (looked at %d entries; logs are found by their headers, event logs by the EVTX magic)", ErrNoEvidence, h.tree.Skipped)
 	}
@@ -362,9 +365,16 @@ type job struct {
 	// file; log: it has a log's name (listed as not examined if it is
 	// none exhunt reads).
 	sniff, log bool
-	seq        int  // place in plan order
-	scan       bool // hand to the FileDetector
-	headOnly   bool // over MaxFileSize: only its first headScan bytes are examined
+	// quiet: sniffed only because it may hold a log (mayHoldLog); when
+	// it holds none it is not listed as of an unknown format.
+	quiet bool
+	// archive says why the file's content cannot be read (an archive
+	// exhunt does not open, classify): it is listed as not examined, and
+	// the file checks that read its bytes do not count it as examined.
+	archive  string
+	seq      int  // place in plan order
+	scan     bool // hand to the FileDetector
+	headOnly bool // over MaxFileSize: only its first headScan bytes are examined
 }
 
 // headScan is how much of an in-scope file over MaxFileSize is examined:
@@ -458,7 +468,7 @@ func (h *hostHunt) plan(ctx context.Context, add func(job)) (int, int64, error) 
 			return nil
 		}
 		j := job{f: f}
-		if h.widen && !server && layout.ServerLayout(f.Path) {
+		if layout != nil && !server && layout.ServerLayout(f.Path) {
 			server = true
 		}
 		if exchangeInstallPath(f) {
@@ -482,8 +492,12 @@ func (h *hostHunt) plan(ctx context.Context, add func(job)) (int, int64, error) 
 		// Files that may be logs are classified by their first bytes in
 		// the worker that reads them, with one open (sniff); one found to
 		// be no log and out of scope waits for the scope (holdLoose).
+		// Any other file that may be a log (by its extension) is sniffed
+		// too, quietly: a log renamed .txt or .dat is read by its header.
 		if log := candidateLog(f) || isEVTXPath(f); j.kind == kindNone && (log || h.tree.Kind == "file" || underAny(f, h.opt.ExchangePaths)) {
 			j.sniff, j.log = true, log
+		} else if j.kind == kindNone && mayHoldLog(f) {
+			j.sniff, j.quiet = true, true
 		}
 		if j.kind != kindNone || j.scan || j.sniff {
 			queue(j)
@@ -506,7 +520,7 @@ func (h *hostHunt) plan(ctx context.Context, add func(job)) (int, int64, error) 
 		scope, why = ScopeAll, "no Windows, inetpub or Exchange folder in the evidence: a collection of files, every file checked"
 	}
 	h.mu.Lock()
-	h.scope, h.scopeWhy, h.scoped = scope, why, true
+	h.scope, h.scopeWhy, h.scoped, h.server = scope, why, true, server
 	sniffed := h.loose
 	h.loose = nil
 	h.mu.Unlock()
@@ -533,6 +547,7 @@ type looseFile struct {
 	f       *evidence.File
 	unknown string
 	log     bool
+	archive string // why its content cannot be read (classify), "" if not an archive
 }
 
 // looseJob decides, once the scope is known, what becomes of a loose
@@ -540,14 +555,17 @@ type looseFile struct {
 // listed as not examined if its format was looked at and not known.
 func (h *hostHunt) looseJob(l looseFile) (job, bool) {
 	if h.scope == ScopeAll {
-		j := job{f: l.f}
+		j := job{f: l.f, archive: l.archive}
 		h.scanJob(&j)
-		if l.log {
+		if l.log && l.archive == "" {
 			h.unexamined(l.f.Path, l.unknown+"; its content was still checked for web shells and tools")
 		}
 		return j, true
 	}
-	if l.unknown != "" {
+	switch {
+	case l.archive != "":
+		h.noteArchive(l.f.Path, l.archive, false)
+	case l.unknown != "":
 		h.unexamined(l.f.Path, l.unknown)
 	}
 	return job{}, false

@@ -43,15 +43,21 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 		case kindExLog, kindIIS:
 			h.logSeen(j)
 		case kindNone:
+			// A file sniffed only because it may hold a log is listed
+			// only when it is an archive.
+			unknown := ""
+			if !j.quiet && j.archive == "" {
+				unknown = unknownFormat(j.f, sn.head(), false)
+			}
 			switch {
 			case j.scan:
-				if j.log {
+				if j.log && unknown != "" {
 					h.unexamined(j.f.Path, unknownFormat(j.f, sn.head(), true))
 				}
 			case h.widen:
 				// Out of the focused scope: checked if the evidence is a
 				// collection of files, which the walk may not know yet.
-				l := looseFile{f: j.f, unknown: unknownFormat(j.f, sn.head(), false), log: j.log}
+				l := looseFile{f: j.f, unknown: unknown, log: j.log, archive: j.archive}
 				if h.holdLoose(l) {
 					return nil
 				}
@@ -61,7 +67,12 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 				}
 				j = lj
 			default:
-				h.unexamined(j.f.Path, unknownFormat(j.f, sn.head(), false))
+				switch {
+				case j.archive != "":
+					h.noteArchive(j.f.Path, j.archive, false)
+				case unknown != "":
+					h.unexamined(j.f.Path, unknown)
+				}
 				h.progress(j.f.Size)
 			}
 		}
@@ -105,13 +116,16 @@ func (h *hostHunt) run(ctx context.Context, j job) error {
 		}
 	}
 	if j.scan {
-		if err := h.scanFile(ctx, j.f, j.kind == kindNone, j.headOnly); err != nil {
+		switch err := h.scanFile(ctx, j.f, j.kind == kindNone, j.headOnly); {
+		case err != nil:
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			h.warnFile(j.f.Path, "%s: %v", j.f.Path, err)
 			h.unexamined(j.f.Path, "cannot read: "+errText(err))
-		} else {
+		case j.archive != "":
+			h.noteArchive(j.f.Path, j.archive, true)
+		default:
 			h.examinedFile(j.f.Path, "")
 		}
 	}
