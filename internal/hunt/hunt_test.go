@@ -239,17 +239,19 @@ func zipDir(t *testing.T, dir, out string) {
 	f.Close()
 }
 
-// A non-default install with logs under an unusual extension is found only
-// when --exchange-path names it; .log files are found anywhere by header.
+// Logs are found by their content: a copy under an unusual extension
+// (.dat) anywhere, as a .log. Only a file whose extension names another
+// format (.xml) is not sniffed, unless --exchange-path names its folder.
 func TestHuntExchangePath(t *testing.T) {
 	dir := t.TempDir()
 	src, err := os.ReadFile("testdata/server1/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_2021030301-1.LOG")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, "D", "ExSrv", "Logging", "HttpProxy", "Ecp", "HttpProxy_2021030301-1.dat")
-	os.MkdirAll(filepath.Dir(p), 0o755)
-	os.WriteFile(p, src, 0o644)
+	logs := filepath.Join(dir, "D", "ExSrv", "Logging", "HttpProxy", "Ecp")
+	os.MkdirAll(logs, 0o755)
+	os.WriteFile(filepath.Join(logs, "HttpProxy_2021030301-1.dat"), src, 0o644)
+	os.WriteFile(filepath.Join(logs, "HttpProxy_2021030301-1.xml"), src, 0o644)
 	os.WriteFile(filepath.Join(dir, "D", "anywhere.log"), src, 0o644)
 	opt := testOptions(t)
 	count := func(opt Options) int {
@@ -260,12 +262,12 @@ func TestHuntExchangePath(t *testing.T) {
 		}
 		return len(byRule(res[0].Findings)["00000000-0000-4000-8000-000000000001"])
 	}
-	if n := count(opt); n != 1 {
-		t.Errorf("without --exchange-path: %d findings, want 1 (anywhere.log only)", n)
+	if n := count(opt); n != 2 {
+		t.Errorf("without --exchange-path: %d findings, want 2 (anywhere.log and the .dat)", n)
 	}
 	opt.ExchangePaths = []string{`D\ExSrv`}
-	if n := count(opt); n != 2 {
-		t.Errorf("with --exchange-path: %d findings, want 2", n)
+	if n := count(opt); n != 3 {
+		t.Errorf("with --exchange-path: %d findings, want 3", n)
 	}
 }
 
