@@ -402,6 +402,16 @@ func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) (bool, error)
 		service = strings.ToLower(strings.TrimSuffix(f.Name(), ".evtx"))
 	}
 	h.cover("evtx/"+service, f, first, last, sortedDays(days), st.Records, st.Records+st.BadRecords, st.BadRecords)
+	if err == nil && st.Records == 0 {
+		// Nothing read is nothing examined: a file cut within its header
+		// or first chunk, a corrupt one, or a log with no record at all.
+		why := "no event record could be read"
+		if len(st.Warnings) > 0 {
+			why = st.Warnings[0] + "; " + why
+		}
+		h.unexamined(f.Path, oneLine(why, 300))
+		return false, nil
+	}
 	if st.Records > 0 || err == nil {
 		h.examinedFile(f.Path, computer)
 	}
