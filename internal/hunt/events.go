@@ -116,7 +116,8 @@ func (h *hostHunt) dumpsByLSASSReaders() {
 
 // exchangeOnlyCVEs takes the Exchange CVE ids off the findings of a host
 // that shows no sign of Exchange (no Exchange log, install folder, build,
-// MSExchange event or Exchange worker process): a web shell on any IIS
+// MSExchange event, Exchange worker process, or Exchange URL answered in
+// its IIS logs): a web shell on any IIS
 // server is T1505.003, not ProxyLogon. The ids are kept in the finding's
 // details, with the reason.
 func (h *hostHunt) exchangeOnlyCVEs() {
@@ -131,7 +132,7 @@ func (h *hostHunt) exchangeOnlyCVEs() {
 		if f.Details == nil {
 			f.Details = map[string]string{}
 		}
-		f.Details["cves_not_applied"] = strings.Join(f.CVEs, " ") + ": the host shows no sign of Exchange (no Exchange log, install folder, build or MSExchange event)"
+		f.Details["cves_not_applied"] = strings.Join(f.CVEs, " ") + ": the host shows no sign of Exchange (no Exchange log, install folder, build, MSExchange event or Exchange URL answered in its IIS logs)"
 		f.CVEs = []string{}
 		if hasTechnique(*f, "T1505.003") {
 			f.Attack = slices.DeleteFunc(slices.Clone(f.Attack), func(a string) bool { return a == "T1190" })

@@ -207,9 +207,15 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string,
 	var candidate bool
 	var sel rules.Selection // the rules a candidate line may match
 	checkVersion, lines := true, 0
+	// Until one request shows the server runs Exchange (an Exchange URL
+	// answered), lines that may name one are kept for servesExchange.
+	checkExchange := true
 	filter := func(line []byte) bool {
 		if candidate = m.Candidate(line); candidate {
 			m.Select(line, &sel)
+		}
+		if checkExchange && mayNameExchangeURL(line) {
+			return true
 		}
 		if checkVersion {
 			if lines++; lines > maxVersionLines {
@@ -222,6 +228,10 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string,
 	st, err := iislog.Parse(ctx, in, f.Path, iislog.Options{Filter: filter, DefaultFields: layout}, func(rec *evidence.Record) error {
 		stem, _ := rec.Fields.Get("cs-uri-stem")
 		status, _ := rec.Fields.Get("sc-status")
+		if checkExchange && servesExchange(stem, status) {
+			checkExchange = false
+			h.exchangeServed(f.Path)
+		}
 		if checkVersion {
 			if b := urlBuild(stem, status); b != "" {
 				checkVersion = false
