@@ -18,6 +18,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -51,6 +52,30 @@ func run(pack string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cmd := &cmdData{markers: markers}
+	if cmd.syntax, err = lines(filepath.Join(pack, "iocs", "webshell-command-syntax.txt")); err != nil {
+		return err
+	}
+	search, err := lines(filepath.Join(pack, "iocs", "webshell-search.txt"))
+	if err != nil {
+		return err
+	}
+	for _, l := range search {
+		kind, v, _ := strings.Cut(l, " ")
+		switch kind {
+		case "page":
+			cmd.searchPages = append(cmd.searchPages, v)
+		case "param":
+			cmd.searchParams = append(cmd.searchParams, regexp.QuoteMeta(v))
+		default:
+			return fmt.Errorf("webshell-search.txt: %q: want page or param", l)
+		}
+	}
+	for _, s := range cmd.syntax {
+		if _, err := regexp.Compile(s); err != nil {
+			return fmt.Errorf("webshell-command-syntax.txt: %w", err)
+		}
+	}
 	files := map[string]string{
 		"webserver/iis_ioc_attacker_ip.yml":        ipRule(iisIP, "c-ip", ips),
 		"exchange/httpproxy_ioc_attacker_ip.yml":   ipRule(proxyIP, "ClientIpAddress", ips),
@@ -58,9 +83,9 @@ func run(pack string, log io.Writer) error {
 		"exchange/httpproxy_ioc_user_agent.yml":    uaRule(proxyUA, "UserAgent", exact, contains),
 		"webserver/iis_spoofed_googlebot.yml":      googlebotRule(google),
 		"webserver/iis_webshell_nonstock_aspx.yml": webshellRule(webshell, iisWeb, stock, nil),
-		"webserver/iis_webshell_command.yml":       webshellRule(webshellCmd, iisWeb, stock, markers),
+		"webserver/iis_webshell_command.yml":       webshellRule(webshellCmd, iisWeb, stock, cmd),
 		"exchange/httpproxy_webshell_nonstock.yml": webshellRule(proxyWebshell, proxyWeb, stock, nil),
-		"exchange/httpproxy_webshell_command.yml":  webshellRule(proxyWebshellCmd, proxyWeb, stock, markers),
+		"exchange/httpproxy_webshell_command.yml":  webshellRule(proxyWebshellCmd, proxyWeb, stock, cmd),
 	}
 	names := make([]string, 0, len(files))
 	for n := range files {

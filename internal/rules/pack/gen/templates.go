@@ -1,6 +1,9 @@
 package main
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // meta is the fixed part of one generated rule.
 type meta struct {
@@ -90,18 +93,25 @@ var (
     carries an operator command (whoami, dsquery, powershell, comsvcs
     MiniDump of lsass, ...): web shells live wherever the attacker could
     write, such as /aspnet_netclient/4_0_30319/devilzShell.aspx?cmd=dsquery.
-    Markers come from iocs/webshell-query-markers.txt.`
+    A marker that may be someone's search (on a stock search page such as
+    SharePoint's osssearchresults.aspx?k=powershell+script+examples, or in a
+    search parameter, q=cmd.exe+whoami+meaning) counts only with what
+    shows web-shell use: shell syntax (cmd /c, powershell -enc, whoami
+    chained with & or |), a command in base64, a POST, or a page in a web
+    shell drop folder. Markers come from iocs/webshell-query-markers.txt,
+    the syntax from iocs/webshell-command-syntax.txt, the search pages and
+    parameters from iocs/webshell-search.txt.`
 	webshellCmd = meta{
 		id: "b483843e-e51c-4470-a1c7-5f9ad591c4d3", title: "Web shell command in the query of a non-stock script page",
 		level: "critical", refs: webshellRefs, logsource: iisSource, desc: webshellCmdDesc,
 		tags: []string{"attack.persistence", "attack.t1505.003", "attack.execution", "attack.t1059"},
-		fps:  []string{"Unknown"},
+		fps:  []string{"A search for an operator command with shell syntax, or posted, on a search page"},
 	}
 	proxyWebshellCmd = meta{
 		id: "95b08694-8b3d-4404-acaa-b87eea5a91e9", title: "Web shell command in the query of a non-stock script page (HttpProxy)",
 		level: "critical", refs: webshellRefs, logsource: proxySource, desc: webshellCmdDesc,
 		tags: []string{"attack.persistence", "attack.t1505.003", "attack.execution", "attack.t1059"},
-		fps:  []string{"Unknown"},
+		fps:  []string{"A search for an operator command with shell syntax, or posted, on a search page"},
 	}
 	googlebot = meta{
 		id: "16ad40d8-bc39-401e-bbf0-37dc6181e819", title: "Googlebot user agent from a non-Google address",
@@ -150,12 +160,23 @@ func googlebotRule(ranges []string) string {
 }
 
 // webFields names the request fields of one log kind.
-type webFields struct{ stem, query, status string }
+type webFields struct{ stem, query, status, method string }
 
 var (
-	iisWeb   = webFields{"cs-uri-stem", "cs-uri-query", "sc-status"}
-	proxyWeb = webFields{"UrlStem", "UrlQuery", "HttpStatus"}
+	iisWeb   = webFields{"cs-uri-stem", "cs-uri-query", "sc-status", "cs-method"}
+	proxyWeb = webFields{"UrlStem", "UrlQuery", "HttpStatus", "Method"}
 )
+
+// cmdData is what the command rules are made of (iocs/): the operator
+// markers, the shell syntax that makes a marker a command, and the search
+// pages and parameters where a marker alone is someone's search.
+type cmdData struct {
+	markers, syntax, searchPages, searchParams []string
+}
+
+// b64Commands are the commands whose base64 form in a query (a shell that
+// takes its command encoded) is web-shell use wherever it is.
+var b64Commands = []string{"whoami", "powershell", "cmd.exe", "cmd /c", "comsvcs", "Add-PSSnapin"}
 
 // webshellFolders are where the 2021 web shells were written; the hunt's
 // page inventory (internal/hunt/pages.go) uses the same list.
@@ -171,22 +192,43 @@ var (
 	folderExts = []string{".aspx", ".ashx", ".soap"}
 )
 
-// webshellRule flags requests to non-stock script pages: in the web shell
-// folders when markers is nil, anywhere with one of the markers in the
-// query otherwise.
-func webshellRule(m meta, f webFields, stock, markers []string) string {
+// webshellRule flags requests to non-stock script pages in the web shell
+// folders (cmd nil). With cmd, it flags requests to non-stock script pages
+// anywhere whose query carries an operator marker, unless the marker may
+// be someone's search (a stock search page, a search parameter holding
+// it) and nothing else shows web-shell use: shell syntax, a command in
+// base64, a POST, or a page in a web-shell drop folder.
+func webshellRule(m meta, f webFields, stock []string, cmd *cmdData) string {
 	d := ""
 	exts := scriptExts
-	if len(markers) == 0 {
+	if cmd == nil {
 		d += "    selection_folder:\n        " + f.stem + "|startswith:\n" + list("            ", webshellFolders)
 		exts = folderExts
 	}
 	d += "    selection_ext:\n        " + f.stem + "|endswith:\n" + list("            ", exts)
-	if len(markers) > 0 {
-		d += "    selection_cmd:\n        " + f.query + "|contains:\n" + list("            ", markers)
+	if cmd != nil {
+		d += "    selection_cmd:\n        " + f.query + "|contains:\n" + list("            ", cmd.markers)
 	}
 	d += "    filter_stock:\n        " + f.stem + ":\n" + list("            ", stock) +
-		"    filter_missing:\n        " + f.status + ": 404\n" +
-		"    condition: all of selection_* and not 1 of filter_*\n"
+		"    filter_missing:\n        " + f.status + ": 404\n"
+	if cmd == nil {
+		return m.render(d + "    condition: all of selection_* and not 1 of filter_*\n")
+	}
+	var syntax []string
+	for _, s := range cmd.syntax {
+		syntax = append(syntax, "(?i)"+s)
+	}
+	var quoted []string
+	for _, mk := range cmd.markers {
+		quoted = append(quoted, regexp.QuoteMeta(mk))
+	}
+	params := "(?i)(^|[&;?])(" + strings.Join(cmd.searchParams, "|") + ")=[^&]*(" + strings.Join(quoted, "|") + ")"
+	d += "    search_page:\n        " + f.stem + "|endswith:\n" + list("            ", cmd.searchPages) +
+		"    search_param:\n        " + f.query + "|re: " + q(params) + "\n" +
+		"    strong_syntax:\n        " + f.query + "|re:\n" + list("            ", syntax) +
+		"    strong_base64:\n        " + f.query + "|base64offset|contains:\n" + list("            ", b64Commands) +
+		"    strong_post:\n        " + f.method + ": POST\n" +
+		"    strong_folder:\n        " + f.stem + "|startswith:\n" + list("            ", webshellFolders) +
+		"    condition: selection_ext and selection_cmd and not 1 of filter_* and (1 of strong_* or not 1 of search_*)\n"
 	return m.render(d)
 }
