@@ -50,8 +50,10 @@ func capOrder(a, b *finding.Finding) int {
 // keepLocked appends f unless its rule already holds maxPerRule findings
 // that all come before it in capOrder, and returns f's index in
 // h.findings, or -1 when it was not kept. A rule's findings may grow to
-// twice the bound between trims, so memory stays bounded and the kept set
-// does not depend on the order workers finish in.
+// a quarter over the bound between trims (each trim then costs a quarter
+// of the bound's adds, so a finding's share stays constant), so memory
+// stays bounded and the kept set does not depend on the order workers
+// finish in.
 func (h *hostHunt) keepLocked(f finding.Finding) int {
 	if s := h.capped[f.Rule]; s != nil {
 		s.count(&f)
@@ -63,7 +65,7 @@ func (h *hostHunt) keepLocked(f finding.Finding) int {
 	h.findings = append(h.findings, f)
 	at := len(h.findings) - 1
 	h.perRule[f.Rule]++
-	if h.perRule[f.Rule] >= 2*maxPerRule {
+	if h.perRule[f.Rule] >= maxPerRule+maxPerRule/4 {
 		at = h.trim(f.Rule)[at]
 	}
 	return at

@@ -155,7 +155,11 @@ func (h *hostHunt) split(path string) []*hostHunt {
 		return hh
 	}
 	get(primary)
-	newIndex := make([]int, len(h.findings))
+	// Findings go to their computer's host. When they all go to one (most
+	// evidence), the slice is handed over whole rather than copied: a
+	// flood keeps tens of thousands of findings.
+	owner := make([]*hostHunt, len(h.findings))
+	whole := true
 	for i := range h.findings {
 		f := &h.findings[i]
 		c := computerKey(f.Details["computer"])
@@ -164,15 +168,26 @@ func (h *hostHunt) split(path string) []*hostHunt {
 				c = ff.computer
 			}
 		}
-		hh := get(hostOf(c))
-		newIndex[i] = len(hh.findings)
-		hh.findings = append(hh.findings, *f)
+		owner[i] = get(hostOf(c))
+		whole = whole && owner[i] == owner[0]
+	}
+	newIndex := make([]int, len(h.findings))
+	for i := range h.findings {
+		newIndex[i] = i
+		if !whole {
+			newIndex[i] = len(owner[i].findings)
+			owner[i].findings = append(owner[i].findings, h.findings[i])
+		}
 	}
 	for _, wf := range h.webFiles {
 		hh := get(fileHost(h.findings[wf.index].Source))
 		wf.index = newIndex[wf.index]
 		hh.webFiles = append(hh.webFiles, wf)
 	}
+	if whole && len(owner) > 0 {
+		owner[0].findings = h.findings
+	}
+	h.findings = nil
 	for _, f := range h.exFiles {
 		hh := get(fileHost(f.Path))
 		hh.exFiles = append(hh.exFiles, f)

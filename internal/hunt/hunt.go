@@ -157,7 +157,8 @@ type hostHunt struct {
 	exchange  bool             // the host shows Exchange (after split)
 	examined  int              // files examined (after split)
 	ops       opCounts
-	bundle    *bundle // the manifest of an exhunt bundle, nil for other evidence
+	ruleTags  sync.Map // *rules.Rule → ruleTags
+	bundle    *bundle  // the manifest of an exhunt bundle, nil for other evidence
 	// The file scope (ScopeFocused, ScopeAll) and why. With a
 	// LayoutDetector (widen), it is known only when the walk ends
 	// (scoped): until then, files out of the focused scope that are not

@@ -241,7 +241,7 @@ func (h *hostHunt) iisFile(ctx context.Context, f *evidence.File, layout string,
 		if !candidate {
 			return nil
 		}
-		m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+		m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(h.newFinding(r, rec, finding.KindLog)) })
 		h.pageRequest("iis", f.Path, rec, stem, status, field(rec, "cs-method"), field(rec, "c-ip"), field(rec, "cs-uri-query"))
 		return nil
 	})
@@ -318,7 +318,7 @@ func (h *hostHunt) exFile(ctx context.Context, f *evidence.File, t exlog.LogType
 			if m == nil || rec.Log != last {
 				last, m = rec.Log, h.opt.Rules.ForSource(rec.Log)
 			}
-			m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindLog)) })
+			m.MatchSelected(rec, &sel, func(r *rules.Rule) { h.add(h.newFinding(r, rec, finding.KindLog)) })
 		}
 		if candidate && rec.Log.Service == string(exlog.HttpProxy) {
 			stem := field(rec, "UrlStem")
@@ -396,7 +396,7 @@ func (h *hostHunt) evtxFile(ctx context.Context, f *evidence.File) (bool, error)
 			}
 			days[dayOf(rec.Time)] = true
 		}
-		m.Match(rec, func(r *rules.Rule) { h.add(newFinding(r, rec, finding.KindEvent)) })
+		m.Match(rec, func(r *rules.Rule) { h.add(h.newFinding(r, rec, finding.KindEvent)) })
 		return nil
 	})
 	h.progress(f.Size)

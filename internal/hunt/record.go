@@ -54,15 +54,33 @@ func summaryKey(ls evidence.LogSource) string {
 	return ls.Service
 }
 
+// ruleTags are a rule's CVE and ATT&CK ids, made once per rule and hunt
+// and shared by its findings (up to 10 000 kept, and as many made and
+// dropped, per rule): findings replace these slices, never change them.
+type ruleTags struct{ cves, attack []string }
+
+// tagsOf returns r's ids (see ruleTags).
+func (h *hostHunt) tagsOf(r *rules.Rule) ruleTags {
+	if t, ok := h.ruleTags.Load(r); ok {
+		return t.(ruleTags)
+	}
+	t := ruleTags{slices.Clip(nonNil(r.CVEs())), slices.Clip(nonNil(r.Attack()))}
+	h.ruleTags.Store(r, t)
+	return t
+}
+
 // newFinding turns a rule match on a record into a finding. Values are
-// copied: parsers may reuse the record's buffers.
-func newFinding(r *rules.Rule, rec *evidence.Record, kind finding.Kind) finding.Finding {
+// copied: parsers may reuse the record's buffers. The details hold
+// substrings of the evidence text where they can (one copy of each value,
+// not two: a flood keeps tens of thousands of findings).
+func (h *hostHunt) newFinding(r *rules.Rule, rec *evidence.Record, kind finding.Kind) finding.Finding {
+	tags := h.tagsOf(r)
 	f := finding.Finding{
 		Rule:     r.ID,
 		Title:    r.Title,
 		Severity: r.Level,
-		CVEs:     nonNil(r.CVEs()),
-		Attack:   nonNil(r.Attack()),
+		CVEs:     tags.cves,
+		Attack:   tags.attack,
 		Time:     rec.Time,
 		Source:   rec.Source,
 		Line:     rec.Line,
@@ -73,27 +91,48 @@ func newFinding(r *rules.Rule, rec *evidence.Record, kind finding.Kind) finding.
 		f.Severity = finding.Medium
 	}
 	key := summaryKey(rec.Log)
-	var parts []string
-	seen := map[string]bool{}
+	var b strings.Builder
+	type span struct{ start, end int }
+	at := map[string]span{} // where each summary field's value lies in the evidence
 	for _, name := range summaryFields[key] {
-		if v, ok := rec.Fields.Get(name); ok && v != "" && v != "-" && !seen[name] {
-			seen[name] = true
-			parts = append(parts, name+"="+v)
+		if _, dup := at[name]; dup {
+			continue
+		}
+		if v, ok := rec.Fields.Get(name); ok && v != "" && v != "-" {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(name)
+			b.WriteByte('=')
+			at[name] = span{b.Len(), b.Len() + len(v)}
+			b.WriteString(v)
 		}
 	}
-	if len(parts) == 0 { // unknown layout: show everything
+	if b.Len() == 0 { // unknown layout: show everything
+		n := 0
 		rec.Fields.Range(func(name, value string) bool {
 			if value != "" && value != "-" {
-				parts = append(parts, name+"="+value)
+				if n++; n > 1 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(name + "=" + value)
 			}
-			return len(parts) < 24
+			return n < 24
 		})
 	}
-	f.Evidence = truncate(strings.Join(parts, " "), maxEvidence)
+	full := b.String()
+	f.Evidence = truncate(full, maxEvidence)
 	for field, detail := range detailFields {
-		if v, ok := rec.Fields.Get(field); ok && v != "" && v != "-" {
-			f.Details[detail] = truncate(v, 512)
+		v, ok := rec.Fields.Get(field)
+		if !ok || v == "" || v == "-" {
+			continue
 		}
+		if s, in := at[field]; in && len(v) <= 512 {
+			v = full[s.start:s.end] // shares the evidence's bytes
+		} else {
+			v = strings.Clone(truncate(v, 512))
+		}
+		f.Details[detail] = v
 	}
 	f.Outcome = outcomeOf(r, rec, f.Details["status"])
 	return f
