@@ -89,9 +89,10 @@ C:\ or of the Exchange install folder), a zip of such a tree, a single log or
 .evtx file, or a folder of them. Evidence is only read, never written; the
 SHA-256 of every file read is recorded.
 
-Logs are found by their headers, whatever their folder and case: IIS W3C logs
-(any #Fields order, gzip-rotated too), Exchange HttpProxy (all protocols), ECP
-Server, OABGenerator and cmdlet logs, and Windows event logs (.evtx). The
+Logs are found by their headers, whatever their folder, name and case (a log
+renamed .txt or gzip-compressed under any name is read): IIS W3C logs (any
+#Fields order), Exchange HttpProxy (all protocols), ECP Server, OABGenerator
+and cmdlet logs, and Windows event logs (EVTX). The
 built-in Sigma rule pack looks for ProxyLogon (CVE-2021-26855/26857/26858/
 27065), ProxyShell, ProxyNotShell, OWASSRF, web-shell use, LSASS dumps, cmdlet
 abuse and published indicators; add your own with --rules / --sigma.
@@ -117,9 +118,10 @@ one-line reason. The report shows when each log source starts and ends, its
 gaps, and warns when the logs start after the first known exploitation of a CVE
 they cover. Every input that could not be examined (an unknown format such as an
 Apache log, a log without a header, a file that cannot be read, a zip entry
-skipped by a guard, a file over --max-file-size) is listed with the reason
-under "Not examined" (not_examined in JSON), and the verdict reason says the
-evidence was incomplete. An IIS excerpt without its #Fields: header is read
+skipped by a guard, a file over --max-file-size, an archive exhunt does not
+open such as a tar.gz or 7z, an event log with no readable record) is listed
+with the reason under "Not examined" (not_examined in JSON), and the verdict
+reason says the evidence was incomplete. An IIS excerpt without its #Fields: header is read
 with IIS's default Exchange fields when its lines fit them, and the coverage
 says so.
 
