@@ -5,6 +5,7 @@ GO ?= go
 # package:FuzzTarget pairs; every parser of untrusted input has one.
 FUZZ = \
 	./internal/evidence:FuzzZip \
+	./internal/hunt:FuzzClassify \
 	./internal/iislog:FuzzParse \
 	./internal/exlog:FuzzParse \
 	./internal/eventlog:FuzzRead \

@@ -60,7 +60,10 @@ func mayHoldLog(f *evidence.File) bool {
 	if f.Size == 0 {
 		return false
 	}
-	return !notLogExt[path.Ext(f.Lower())]
+	ext := path.Ext(f.Lower())
+	// A page or script is never read as a log, or a web shell that opens
+	// with a log header would be parsed instead of checked.
+	return !notLogExt[ext] && !runnable[ext]
 }
 
 // notLogExt are the extensions of files that are never sniffed for a
