@@ -63,7 +63,7 @@ func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash, headOnl
 			h.addHash(f, hexSum, int64(len(data)))
 		}
 	}
-	fs := h.opt.Files.Detect(ctx, FileInfo{Path: f.Path, Size: f.Size, ModTime: f.ModTime.UTC(), SHA256: hexSum}, data)
+	fs := h.opt.Files.Detect(ctx, evidence.FileInfo{Path: f.Path, Size: f.Size, ModTime: f.ModTime.UTC(), SHA256: hexSum}, data)
 	if len(fs) == 0 {
 		return nil
 	}
