@@ -8,7 +8,9 @@ import (
 
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/jsonfmt"
 	"github.com/exhunt/exhunt/internal/rules"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // IndicatorTag marks rules that match indicators rather than exploitation.
@@ -61,8 +63,8 @@ func newFinding(r *rules.Rule, rec *evidence.Record, kind finding.Kind) finding.
 		Rule:     r.ID,
 		Title:    r.Title,
 		Severity: r.Level,
-		CVEs:     nonNil(r.CVEs()),
-		Attack:   nonNil(r.Attack()),
+		CVEs:     jsonfmt.NonNil(r.CVEs()),
+		Attack:   jsonfmt.NonNil(r.Attack()),
 		Time:     rec.Time,
 		Source:   rec.Source,
 		Line:     rec.Line,
@@ -89,10 +91,10 @@ func newFinding(r *rules.Rule, rec *evidence.Record, kind finding.Kind) finding.
 			return len(parts) < 24
 		})
 	}
-	f.Evidence = truncate(strings.Join(parts, " "), maxEvidence)
+	f.Evidence = safetext.Truncate(strings.Join(parts, " "), maxEvidence)
 	for field, detail := range detailFields {
 		if v, ok := rec.Fields.Get(field); ok && v != "" && v != "-" {
-			f.Details[detail] = truncate(v, 512)
+			f.Details[detail] = safetext.Truncate(v, 512)
 		}
 	}
 	f.Outcome = outcomeOf(r, rec, f.Details["status"])
@@ -161,20 +163,6 @@ func byWebWorker(rec *evidence.Record) bool {
 		}
 	}
 	return false
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // dayOf truncates t to its UTC day.

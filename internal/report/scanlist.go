@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/exhunt/exhunt/internal/jsonfmt"
 	"github.com/exhunt/exhunt/internal/safetext"
 	"io"
 	"strconv"
@@ -34,7 +35,7 @@ type ScanRow struct {
 // as exploited (nil: none).
 func NewScanRow(s *result.ScanResult, scannedAt time.Time, scanID string, kev func(string) bool) ScanRow {
 	r := ScanRow{Target: s.Target, Port: s.Port, IP: s.IP, Build: s.Build, Product: s.Product,
-		CVEs: nonNil(s.CVEs), KEVCVEs: []string{}, WebShells: []string{}, ScannedAt: scannedAt.UTC(), ScanID: scanID, Error: s.Error}
+		CVEs: jsonfmt.NonNil(s.CVEs), KEVCVEs: []string{}, WebShells: []string{}, ScannedAt: scannedAt.UTC(), ScanID: scanID, Error: s.Error}
 	switch {
 	case s.Exchange:
 		r.ExchangeState = "exchange"
