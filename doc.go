@@ -23,7 +23,7 @@
 // every import of the Linux and the Windows build):
 //
 //	layer                         packages
-//	1 leaf utilities, knowledge   safetext, jsonfmt, datadir, schema, exchange, kbfeed
+//	1 leaf utilities, knowledge   safetext, jsonfmt, datadir, schema, fetch, exchange, kbfeed
 //	2 evidence                    evidence (trees, Record, FileInfo)
 //	3 records                     logline, iislog, exlog, eventlog, peversion, mailhdr, collect
 //	4 findings                    finding

@@ -31,7 +31,7 @@ var layers = []struct {
 	name string
 	pkgs []string
 }{
-	{"leaf utilities and knowledge", []string{"internal/safetext", "internal/jsonfmt", "internal/datadir", "internal/schema", "internal/exchange", "internal/kbfeed"}},
+	{"leaf utilities and knowledge", []string{"internal/safetext", "internal/jsonfmt", "internal/datadir", "internal/schema", "internal/fetch", "internal/exchange", "internal/kbfeed"}},
 	{"evidence", []string{"internal/evidence"}},
 	{"records", []string{"internal/logline", "internal/iislog", "internal/exlog", "internal/eventlog", "internal/peversion", "internal/mailhdr", "internal/collect"}},
 	{"findings", []string{"internal/finding"}},
