@@ -87,22 +87,10 @@ type Stats struct {
 // is. Malformed records are counted, never fatal.
 func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func(*evidence.Record) error) (Stats, error) {
 	var st Stats
-	lr, err := logline.Open(r, opt.MaxDecompressed, opt.MaxLine)
-	if err != nil {
-		return st, err
-	}
-	defer lr.Close()
-	p := parser{
-		lr:  lr,
-		opt: opt,
-		src: source,
-		fn:  fn,
-		st:  &st,
-		key: -1,
-	}
-	tooLong, err := logline.Scan(ctx, lr, "exlog", source, &p)
-	st.Lines = lr.Line()
-	st.Malformed += tooLong
+	p := parser{opt: opt, src: source, fn: fn, st: &st, key: -1}
+	lines, tooLong, err := logline.Read(ctx, r, opt.MaxDecompressed, opt.MaxLine, "exlog", source,
+		func(lr *logline.Reader) logline.Handler { p.lr = lr; return &p })
+	st.Lines, st.Malformed = lines, st.Malformed+tooLong
 	if st.LogType == "" {
 		st.LogType = p.logType()
 	}

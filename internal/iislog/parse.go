@@ -71,22 +71,10 @@ var LogSource = evidence.LogSource{Category: "webserver", Product: "windows", Se
 // errors, gzip errors, a cancelled ctx or fn's error.
 func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func(*evidence.Record) error) (Stats, error) {
 	var st Stats
-	lr, err := logline.Open(r, opt.MaxDecompressed, opt.MaxLine)
-	if err != nil {
-		return st, err
-	}
-	defer lr.Close()
-	p := parser{
-		lr:  lr,
-		opt: opt,
-		src: source,
-		fn:  fn,
-		st:  &st,
-		key: -1,
-	}
-	tooLong, err := logline.Scan(ctx, lr, "iislog", source, &p)
-	st.Lines = lr.Line()
-	st.Malformed += tooLong
+	p := parser{opt: opt, src: source, fn: fn, st: &st, key: -1}
+	lines, tooLong, err := logline.Read(ctx, r, opt.MaxDecompressed, opt.MaxLine, "iislog", source,
+		func(lr *logline.Reader) logline.Handler { p.lr = lr; return &p })
+	st.Lines, st.Malformed = lines, st.Malformed+tooLong
 	st.First, st.Last, st.Days = p.cov.First, p.cov.Last, p.cov.Days()
 	return st, err
 }

@@ -65,6 +65,20 @@ func Scan(ctx context.Context, lr *Reader, pkg, source string, h Handler) (tooLo
 	}
 }
 
+// Read is a text log parser's whole pass over r: it opens r as Open does
+// (limit and max, 0 for the defaults), runs Scan with the Handler that
+// start returns for the Reader, and closes the Reader. It returns the
+// number of lines read and of lines over max.
+func Read(ctx context.Context, r io.Reader, limit int64, max int, pkg, source string, start func(*Reader) Handler) (lines, tooLong int64, err error) {
+	lr, err := Open(r, limit, max)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer lr.Close()
+	tooLong, err = Scan(ctx, lr, pkg, source, start(lr))
+	return lr.Line(), tooLong, err
+}
+
 // Coverage gathers the time span of a log's records and the UTC days
 // they fall on, for coverage-gap detection. The zero value is empty.
 type Coverage struct {

@@ -148,3 +148,18 @@ func TestDigits(t *testing.T) {
 		}
 	}
 }
+
+func TestRead(t *testing.T) {
+	var rec *recorder
+	lines, tooLong, err := Read(t.Context(), strings.NewReader("#d\na\n"+strings.Repeat("x", 20)+"\nb"), 0, 10, "pkg", "src",
+		func(lr *Reader) Handler { rec = &recorder{lr: lr}; return rec })
+	if err != nil || lines != 4 || tooLong != 1 || fmt.Sprint(rec.got) != "[1 dir #d 2 data a 4 data b]" {
+		t.Errorf("Read: %d lines, %d too long, %v, %q", lines, tooLong, err, rec.got)
+	}
+	// A broken gzip header fails before any handler is made.
+	_, _, err = Read(t.Context(), strings.NewReader("\x1f\x8bxx"), 0, 0, "pkg", "src",
+		func(*Reader) Handler { t.Error("handler made for unreadable input"); return nil })
+	if err == nil {
+		t.Error("broken gzip: no error")
+	}
+}
