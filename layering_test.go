@@ -134,7 +134,7 @@ func TestLayeringCatches(t *testing.T) {
 			t.Errorf("%s imports %s: violations %q, want bad=%v", from, to, got, bad)
 		}
 	}
-	test("internal/iislog", "internal/rules", true)   // a parser reaching up to rules
+	test("internal/iislog", "internal/rules", true)     // a parser reaching up to rules
 	test("internal/eventlog", "internal/finding", true) // a parser building findings
 	test("internal/exlog", "internal/store", true)
 	test("internal/mailhdr", "internal/web", true)
