@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -31,7 +33,7 @@ var layers = []struct {
 	name string
 	pkgs []string
 }{
-	{"leaf utilities and knowledge", []string{"internal/safetext", "internal/jsonfmt", "internal/datadir", "internal/schema", "internal/fetch", "internal/exchange", "internal/kbfeed"}},
+	{"leaf utilities, knowledge", []string{"internal/safetext", "internal/jsonfmt", "internal/datadir", "internal/schema", "internal/fetch", "internal/exchange", "internal/kbfeed"}},
 	{"evidence", []string{"internal/evidence"}},
 	{"records", []string{"internal/logline", "internal/iislog", "internal/exlog", "internal/eventlog", "internal/peversion", "internal/mailhdr", "internal/collect"}},
 	{"findings", []string{"internal/finding"}},
@@ -40,7 +42,7 @@ var layers = []struct {
 	{"store", []string{"internal/store"}},
 	{"report and jobs", []string{"internal/report", "internal/queue"}},
 	{"web", []string{"internal/web"}},
-	{"commands", []string{"cmd", "bench", "examples"}},
+	{"commands", []string{"cmd/exhunt", "bench", "examples"}},
 }
 
 // layerOf returns the row of the module package p (path relative to the
@@ -153,4 +155,56 @@ func TestLayeringCatches(t *testing.T) {
 	test("internal/web", "internal/store/result", false)
 	test("cmd/exhunt", "internal/web", false)
 	test("internal/eventlog/evtxtest", "internal/eventlog", false)
+	test("cmd/other", "internal/finding", true) // a second command must be placed
+}
+
+// TestLayeringDocumented checks that doc.go and the README's "Design"
+// section draw the table of layers, row for row: number, name and
+// packages ("store/result" may stand beside "store", notes in
+// parentheses and "/*" are ignored).
+func TestLayeringDocumented(t *testing.T) {
+	for _, doc := range []struct {
+		file string
+		row  *regexp.Regexp
+	}{
+		{"doc.go", regexp.MustCompile(`^//\t(\d+) (.+?)  +(.+)$`)},
+		{"README.md", regexp.MustCompile(`^\s*\| (\d+) ([^|]+?) \| (.+) \|$`)},
+	} {
+		data, err := os.ReadFile(doc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows [][]string
+		for line := range strings.Lines(string(data)) {
+			if m := doc.row.FindStringSubmatch(strings.TrimRight(line, "\n")); m != nil {
+				rows = append(rows, m[1:])
+			}
+		}
+		if len(rows) != len(layers) {
+			t.Errorf("%s: %d rows of layers, want %d", doc.file, len(rows), len(layers))
+			continue
+		}
+		for i, r := range rows {
+			l := layers[i]
+			if r[0] != strconv.Itoa(i+1) || r[1] != l.name {
+				t.Errorf("%s: row %q %q, want %d %q", doc.file, r[0], r[1], i+1, l.name)
+			}
+			var got []string
+			for _, tok := range strings.Split(regexp.MustCompile(`\([^)]*\)`).ReplaceAllString(r[2], ""), ",") {
+				tok = strings.TrimSuffix(strings.Trim(strings.TrimSpace(tok), "`"), "/*")
+				if !strings.HasPrefix(tok, "cmd/") && tok != "bench" && tok != "examples" {
+					tok = "internal/" + tok
+				}
+				if layerOf(tok) != i {
+					t.Errorf("%s: layer %d lists %s, which the table places elsewhere", doc.file, i+1, tok)
+				}
+				got = append(got, tok)
+			}
+			for _, p := range l.pkgs {
+				if !slices.Contains(got, p) {
+					t.Errorf("%s: layer %d does not list %s", doc.file, i+1, p)
+				}
+			}
+		}
+	}
 }
