@@ -7,7 +7,13 @@
 // allocate (and zero) a fresh 256 KiB buffer for each, which cost more
 // than reading the file.
 //
-// It does not know any log format.
+// Scan (and Read, which opens, scans and closes) is the one line loop of
+// the W3C-style text-log parsers, iislog and exlog: end of input, context
+// checks, over-long lines, the byte order mark, '#' directives. Coverage
+// gathers the days their records span.
+//
+// It does not know any log format beyond that: fields and records are the
+// parsers'.
 package logline
 
 import (
