@@ -113,6 +113,7 @@ EXIT STATUS
      the bundle differs from its .sha256
   2  bad input: flags, --root not a folder, the bundle would be inside the
      evidence or exists already, live collection off Windows, not a bundle
+     (a FIFO, a device or a folder given to --verify is refused unopened)
   3  internal error (e.g. the disk filled up while writing)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
