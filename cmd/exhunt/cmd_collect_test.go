@@ -396,3 +396,25 @@ func TestHuntLiveRefusals(t *testing.T) {
 		t.Errorf("--bundle %s: exit %d\n%s", out, code, stderr)
 	}
 }
+
+// TestCollectNothing: a --root with nothing to collect exited 0 with a
+// 0-file bundle. It is bad input now: exit 2, a message that says where
+// exhunt looked, and nothing left in the output folder.
+func TestCollectNothing(t *testing.T) {
+	empty := t.TempDir()
+	other := t.TempDir()
+	os.MkdirAll(filepath.Join(other, "Users", "bob", "Documents"), 0o755)
+	os.WriteFile(filepath.Join(other, "Users", "bob", "Documents", "notes.txt"), []byte("x"), 0o644)
+	for _, root := range []string{empty, other} {
+		dir := t.TempDir()
+		code, out, errs := cli(t, "", "collect", "--root", root, "-o", filepath.Join(dir, "b.zip"))
+		if code != 2 || out != "" || !strings.Contains(errs, "exhunt: collect: nothing collected from "+root+` (as C:\)`) ||
+			!strings.Contains(errs, `exhunt:   iis-log: C:\Windows\System32\LogFiles\HTTPERR, C:\inetpub\logs\LogFiles\W3SVC*`) ||
+			!strings.Contains(errs, "no bundle written") {
+			t.Errorf("collect --root %s: exit %d\nstdout: %s\nstderr: %s", root, code, out, errs)
+		}
+		if left, _ := os.ReadDir(dir); len(left) > 0 {
+			t.Errorf("collect --root %s left %v in the output folder", root, left)
+		}
+	}
+}
