@@ -417,4 +417,19 @@ func TestCollectNothing(t *testing.T) {
 			t.Errorf("collect --root %s left %v in the output folder", root, left)
 		}
 	}
+
+	// hunt --live on a (stand-in) server with nothing to collect: exit 2,
+	// no hunt of an empty bundle, and its folder in the temp folder gone.
+	live := t.TempDir()
+	temp := filepath.Join(live, "Users", "Administrator", "AppData", "Local", "Temp")
+	os.MkdirAll(temp, 0o755)
+	standInLive(t, live)
+	t.Setenv("TMPDIR", temp)
+	code, out, errs := cli(t, "", "hunt", "--live", "--no-store")
+	if code != 2 || out != "" || !strings.Contains(errs, "exhunt: collect: nothing collected from the live system") {
+		t.Errorf("hunt --live with nothing to collect: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if left, _ := os.ReadDir(temp); len(left) > 0 {
+		t.Errorf("hunt --live left %v in the temp folder", left)
+	}
 }
