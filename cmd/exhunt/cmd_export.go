@@ -42,9 +42,12 @@ for other tools:
 
 --scans lists the newest scan of every target (host and port) in the
 database instead: target as given, port, ip, exchange_state (exchange,
-not-exchange, unreachable), build, product, cves, kev_cves (in CISA's Known
-Exploited Vulnerabilities catalog), webshells (paths found), scanned_at,
-scan_id (of a queued scan) and error, as jsonl or csv.
+not-exchange, unidentified, unreachable: the scan's yes, no, unidentified
+and an error), build, product, cves, kev_cves (in CISA's Known Exploited
+Vulnerabilities catalog), webshells (paths found), scanned_at, scan_id (of
+a queued scan), error, owa_lookalike, exposed (the scan's verdict, or the
+knowledge base's on the build today), exposure (exposed, not-exposed or
+unknown: could not tell) and su_dependent_cves, as jsonl or csv.
 
 Examples:
   exhunt export --scans --format csv -o notify.csv --db postgres://exhunt@db/exhunt
