@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/filecheck"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/hunt"
@@ -261,9 +260,6 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	defer tuneGC()()
 	results, err := hunt.Run(cmd.Context(), paths, opt)
 	if err != nil {
-		if errors.Is(err, evidence.ErrEvidence) || errors.Is(err, hunt.ErrNoEvidence) {
-			return usageError{err}
-		}
 		return err
 	}
 	writeHeapProfile(os.Getenv("EXHUNT_MEMPROFILE"))
@@ -286,7 +282,7 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 		return err
 	}
 	if len(nothing) > 0 {
-		return usagef("nothing could be examined for %s (see \"Not examined\" above; not recorded)", strings.Join(nothing, ", "))
+		return fmt.Errorf("%w: nothing could be examined for %s (see \"Not examined\" above; not recorded)", errCouldNotTell, strings.Join(nothing, ", "))
 	}
 	if countAtLeast(results, failOn) > 0 {
 		return errFound
