@@ -51,7 +51,7 @@ func TestScanCLI(t *testing.T) {
 			t.Errorf("%s: stderr lacks %q:\n%s", name, errHas, errs)
 		}
 	}
-	test("vulnerable host: exit 1, real knowledge base", []string{"scan", vuln}, "", 1, "2016 CU19 CU19", "1 exposed")
+	test("vulnerable host: exit 1, real knowledge base", []string{"scan", vuln}, "", 1, "2016 CU19 ", "1 exposed")
 	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.56", "0 exposed, 0 web-shelled, 0 errors")
 	test("active probe confirms", []string{"scan", "--active", "--format", "jsonl", vuln}, "", 1, `"check":"CVE-2021-26855","result":"vulnerable"`, "")
 	test("web shell census", []string{"scan", "--webshells", "--host-rate", "0", "--format", "csv", shelled}, "", 1, "/aspnet_client/supp0rt.aspx", "1 web-shelled")
