@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -363,29 +362,7 @@ func countFile(name string, ports []int) (int64, error) {
 		return 0, fmt.Errorf("scan: %w", err)
 	}
 	defer f.Close()
-	var n int64
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if i := strings.IndexByte(s, '#'); i >= 0 {
-			s = s[:i]
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		e, err := scan.ParseEntry(s)
-		if err != nil {
-			return 0, fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-		n += e.Count(ports)
-	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("scan: read %s: %w", name, err)
-	}
-	return n, nil
+	return scan.CountEntries(f, name, ports)
 }
 
 // kbAssessor adapts the build knowledge base to the scanner.
