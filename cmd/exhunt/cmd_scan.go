@@ -279,8 +279,6 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []strin
 // failure keeps the code and says how many targets were not judged.
 func scanOutcome(g *globalOptions, sum scan.Summary, runErr error) error {
 	switch {
-	case errors.Is(runErr, scan.ErrStateMismatch):
-		return usageError{runErr}
 	case runErr != nil:
 		return runErr
 	case sum.Scanned > 0 && sum.Errors == sum.Scanned:

@@ -11,9 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/exhunt/exhunt/internal/collect"
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/hunt"
 	"github.com/exhunt/exhunt/internal/safetext"
+	"github.com/exhunt/exhunt/internal/scan"
+	"github.com/exhunt/exhunt/internal/store/result"
 )
 
 // Exit codes shared by every subcommand; scripts rely on them. exitTable
@@ -115,14 +118,37 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitNotSaved
 	case errors.Is(err, errFound):
 		return exitFindings
-	case errors.As(err, &ue), errors.As(err, &uc), errors.Is(err, errCouldNotTell),
-		errors.Is(err, evidence.ErrEvidence), errors.Is(err, hunt.ErrNoEvidence):
+	case errors.As(err, &ue), errors.As(err, &uc), isBadInput(err):
 		printError(stderr, err)
 		return exitUsage
 	default:
 		printError(stderr, err)
 		return exitInternal
 	}
+}
+
+// badInput are the errors of the internal packages that mean "bad input"
+// or "could not tell" (exit 2) wherever they come from: a command returns
+// them as they are, wrapped or joined, and never has to mark them.
+var badInput = []error{
+	errCouldNotTell,
+	evidence.ErrEvidence,       // a PATH that is no folder, zip or regular file
+	hunt.ErrNoEvidence,         // nothing to examine
+	scan.ErrBadTarget,          // a malformed target
+	scan.ErrStateMismatch,      // --resume with a state file of another scan
+	collect.ErrOutput,          // a bundle inside the evidence, or existing
+	collect.ErrLiveUnsupported, // --live off Windows
+	collect.ErrNotBundle,       // --verify of a file that is not a bundle
+	result.ErrInvalid,          // a result document that breaks the schema
+}
+
+func isBadInput(err error) bool {
+	for _, target := range badInput {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }
 
 // printError writes err to stderr, one line per joined error, with control

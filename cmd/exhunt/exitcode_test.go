@@ -17,6 +17,10 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/hunt"
+	"github.com/exhunt/exhunt/internal/scan"
 )
 
 // tableCodes are the codes of exitTable, in order.
@@ -126,6 +130,9 @@ func TestExitCodeMapping(t *testing.T) {
 	test("could not tell", bg, fmt.Errorf("%w: every target failed", errCouldNotTell), 2, "every target failed")
 	test("unknown command", bg, unknownCommandError{name: "hnut", parent: "exhunt", suggest: []string{"hunt"}}, 2, `did you mean hunt?`)
 	test("internal", bg, errors.New("boom"), 3, "boom")
+	test("package sentinel, wrapped, no marking", bg, fmt.Errorf("hunt x: %w", fmt.Errorf("walk: %w", hunt.ErrNoEvidence)), 2, "no logs")
+	test("scan resume mismatch", bg, fmt.Errorf("scan: %w", scan.ErrStateMismatch), 2, "resume state")
+	test("joined with an internal error", bg, errors.Join(errors.New("x"), fmt.Errorf("%w: nope", evidence.ErrEvidence)), 2, "nope")
 	test("not saved wins over found", bg, errors.Join(fmt.Errorf("%w: disk full", errNotSaved), errFound), 4, "disk full")
 	test("not saved wins over internal", bg, errors.Join(fmt.Errorf("%w: x", errNotSaved), errors.New("upload failed")), 4, "upload failed")
 	test("context canceled", bg, fmt.Errorf("read: %w", context.Canceled), 130, "interrupted")
