@@ -210,11 +210,20 @@ func completeExitStatus(c *cobra.Command) {
 	}
 	listed := helpExitCodes(c.Long)
 	for _, e := range commonExit {
+		if e.code == exitInterrupted && runsUntilStopped(c.Long) {
+			continue // Ctrl-C is how it ends: exit 0, as its help says
+		}
 		if !containsInt(listed, e.code) {
 			c.Long += fmt.Sprintf("\n  %d  %s", e.code, e.line)
 		}
 	}
 }
+
+// untilStopped matches the EXIT STATUS line of a command that runs until
+// a signal stops it (serve, worker, emulate).
+var untilStopped = regexp.MustCompile(`(?m)^ {2}0 +stopped by .*(signal|Ctrl-C)`)
+
+func runsUntilStopped(long string) bool { return untilStopped.MatchString(long) }
 
 func containsInt(s []int, v int) bool {
 	for _, x := range s {
