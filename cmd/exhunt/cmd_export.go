@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 
 	"github.com/exhunt/exhunt/internal/report"
 	"github.com/spf13/cobra"
@@ -75,16 +74,5 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	if err != nil || f == report.FormatHTML {
 		return usagef("unknown --format %q (want sarif, stix, csv or jsonl; for HTML use exhunt report)", o.format)
 	}
-	hosts, err := o.load(ctx, g, false)
-	if err != nil {
-		return err
-	}
-	kb, err := loadKB(g)
-	if err != nil {
-		return err
-	}
-	ver, _, _ := buildInfo()
-	return writeOutput(g.stdout, o.output, func(w io.Writer) error {
-		return report.Write(w, f, hosts, report.Options{KB: kb, Version: ver})
-	})
+	return writeHosts(ctx, g, &o.hostSelection, false, f, o.output)
 }
