@@ -112,7 +112,9 @@ EXIT STATUS
   1  --verify: a file differs from the manifest, is missing or was added, or
      the bundle differs from its .sha256
   2  bad input: flags, --root not a folder, the bundle would be inside the
-     evidence or exists already, live collection off Windows, not a bundle
+     evidence or exists already, live collection off Windows, nothing to
+     collect (no bundle is left behind), not a bundle
+     (a FIFO, a device or a folder given to --verify is refused unopened)
   3  internal error (e.g. the disk filled up while writing)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -246,7 +248,7 @@ func writeBundle(ctx context.Context, g *globalOptions, src collect.Source, plan
 	}
 	b, err := plan.Write(ctx, out, wo)
 	if err != nil {
-		if errors.Is(err, collect.ErrOutput) {
+		if errors.Is(err, collect.ErrOutput) || errors.Is(err, collect.ErrNothing) {
 			return nil, usageError{err}
 		}
 		return nil, err

@@ -396,3 +396,40 @@ func TestHuntLiveRefusals(t *testing.T) {
 		t.Errorf("--bundle %s: exit %d\n%s", out, code, stderr)
 	}
 }
+
+// TestCollectNothing: a --root with nothing to collect exited 0 with a
+// 0-file bundle. It is bad input now: exit 2, a message that says where
+// exhunt looked, and nothing left in the output folder.
+func TestCollectNothing(t *testing.T) {
+	empty := t.TempDir()
+	other := t.TempDir()
+	os.MkdirAll(filepath.Join(other, "Users", "bob", "Documents"), 0o755)
+	os.WriteFile(filepath.Join(other, "Users", "bob", "Documents", "notes.txt"), []byte("x"), 0o644)
+	for _, root := range []string{empty, other} {
+		dir := t.TempDir()
+		code, out, errs := cli(t, "", "collect", "--root", root, "-o", filepath.Join(dir, "b.zip"))
+		if code != 2 || out != "" || !strings.Contains(errs, "exhunt: collect: nothing collected from "+root+` (as C:\)`) ||
+			!strings.Contains(errs, `exhunt:   iis-log: C:\Windows\System32\LogFiles\HTTPERR, C:\inetpub\logs\LogFiles\W3SVC*`) ||
+			!strings.Contains(errs, "no bundle written") {
+			t.Errorf("collect --root %s: exit %d\nstdout: %s\nstderr: %s", root, code, out, errs)
+		}
+		if left, _ := os.ReadDir(dir); len(left) > 0 {
+			t.Errorf("collect --root %s left %v in the output folder", root, left)
+		}
+	}
+
+	// hunt --live on a (stand-in) server with nothing to collect: exit 2,
+	// no hunt of an empty bundle, and its folder in the temp folder gone.
+	live := t.TempDir()
+	temp := filepath.Join(live, "Users", "Administrator", "AppData", "Local", "Temp")
+	os.MkdirAll(temp, 0o755)
+	standInLive(t, live)
+	t.Setenv("TMPDIR", temp)
+	code, out, errs := cli(t, "", "hunt", "--live", "--no-store")
+	if code != 2 || out != "" || !strings.Contains(errs, "exhunt: collect: nothing collected from the live system") {
+		t.Errorf("hunt --live with nothing to collect: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if left, _ := os.ReadDir(temp); len(left) > 0 {
+		t.Errorf("hunt --live left %v in the temp folder", left)
+	}
+}

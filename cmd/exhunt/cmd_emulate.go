@@ -74,7 +74,7 @@ Examples:
   exhunt emulate --list-profiles
 
 EXIT STATUS
-  0  stopped normally
+  0  stopped by Ctrl-C, SIGTERM or --duration
   2  bad flags or a non-loopback --first-ip
   3  internal error (e.g. an address is in use)`,
 		Args: cobra.NoArgs,

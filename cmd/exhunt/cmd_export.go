@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 
 	"github.com/exhunt/exhunt/internal/report"
 	"github.com/spf13/cobra"
@@ -42,9 +41,12 @@ for other tools:
 
 --scans lists the newest scan of every target (host and port) in the
 database instead: target as given, port, ip, exchange_state (exchange,
-not-exchange, unreachable), build, product, cves, kev_cves (in CISA's Known
-Exploited Vulnerabilities catalog), webshells (paths found), scanned_at,
-scan_id (of a queued scan) and error, as jsonl or csv.
+not-exchange, unidentified, unreachable: the scan's yes, no, unidentified
+and an error), build, product, cves, kev_cves (in CISA's Known Exploited
+Vulnerabilities catalog), webshells (paths found), scanned_at, scan_id (of
+a queued scan), error, owa_lookalike, exposed (the scan's verdict, or the
+knowledge base's on the build today), exposure (exposed, not-exposed or
+unknown: could not tell) and su_dependent_cves, as jsonl or csv.
 
 Examples:
   exhunt export --scans --format csv -o notify.csv --db postgres://exhunt@db/exhunt
@@ -72,16 +74,5 @@ func runExport(ctx context.Context, g *globalOptions, o *exportOptions) error {
 	if err != nil || f == report.FormatHTML {
 		return usagef("unknown --format %q (want sarif, stix, csv or jsonl; for HTML use exhunt report)", o.format)
 	}
-	hosts, err := o.load(ctx, g, false)
-	if err != nil {
-		return err
-	}
-	kb, err := loadKB(g)
-	if err != nil {
-		return err
-	}
-	ver, _, _ := buildInfo()
-	return writeOutput(g.stdout, o.output, func(w io.Writer) error {
-		return report.Write(w, f, hosts, report.Options{KB: kb, Version: ver})
-	})
+	return writeHosts(ctx, g, &o.hostSelection, false, f, o.output)
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/filecheck"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/hunt"
@@ -55,8 +54,11 @@ type huntOptions struct {
 func (o *huntOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json (one object, or an array for several hosts) or jsonl (one host per line)")
-	f.StringArrayVar(&o.rulesDirs, "rules", nil, "folder of extra Sigma rules (YAML), loaded next to the built-in pack; repeatable")
-	f.StringArrayVar(&o.rulesDirs, "sigma", nil, "folder of SigmaHQ rules (e.g. sigma/rules/windows), same as --rules; repeatable")
+	f.StringArrayVar(&o.rulesDirs, "rules", nil, "folder of extra Sigma rules (YAML, e.g. SigmaHQ's sigma/rules/windows), loaded next to the built-in pack; repeatable")
+	// --sigma is the same flag under its first name: kept for scripts,
+	// hidden from the help (README: "--sigma is an alias of --rules").
+	f.StringArrayVar(&o.rulesDirs, "sigma", nil, "alias of --rules")
+	f.MarkHidden("sigma")
 	f.BoolVar(&o.live, "live", false, "on the Exchange server itself (Windows, elevated prompt): collect it as exhunt collect does into a bundle, then hunt the bundle; no PATH")
 	f.StringVar(&o.bundle, "bundle", "", `with --live: where to write the bundle (e.g. D:\triage\EXCH01.zip; never inside a folder being collected); default: a new folder of its own in the temp folder`)
 	f.StringVar(&o.host, "host", "", "host name to report (default: from the logs, else the evidence name); only with one PATH")
@@ -95,7 +97,8 @@ renamed .txt or gzip-compressed under any name is read): IIS W3C logs (any
 and cmdlet logs, and Windows event logs (EVTX). The
 built-in Sigma rule pack looks for ProxyLogon (CVE-2021-26855/26857/26858/
 27065), ProxyShell, ProxyNotShell, OWASSRF, web-shell use, LSASS dumps, cmdlet
-abuse and published indicators; add your own with --rules / --sigma.
+abuse and published indicators; add your own or SigmaHQ's with --rules
+(--sigma is an alias).
 
 Files are checked with the built-in YARA pack and published hash and
 web-shell name lists: web shells of every Exchange wave (China Chopper,
@@ -162,7 +165,7 @@ Examples:
   exhunt hunt examples/evidence
   exhunt hunt EXCH01.zip                   # a bundle from exhunt collect
   exhunt hunt --format json server1.zip server2/ > results.json
-  exhunt hunt --sigma ~/sigma/rules/windows C:\triage\EXCH01
+  exhunt hunt --rules ~/sigma/rules/windows C:\triage\EXCH01
   exhunt hunt --host EXCH01 Security.evtx
   exhunt hunt --yara ~/signature-base/yara --all-files EXCH01/
 
@@ -263,9 +266,6 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 	defer tuneGC()()
 	results, err := hunt.Run(cmd.Context(), paths, opt)
 	if err != nil {
-		if errors.Is(err, evidence.ErrEvidence) || errors.Is(err, hunt.ErrNoEvidence) {
-			return usageError{err}
-		}
 		return err
 	}
 	writeHeapProfile(os.Getenv("EXHUNT_MEMPROFILE"))
@@ -288,7 +288,7 @@ func runHunt(cmd *cobra.Command, g *globalOptions, o *huntOptions, paths []strin
 		return err
 	}
 	if len(nothing) > 0 {
-		return usagef("nothing could be examined for %s (see \"Not examined\" above; not recorded)", strings.Join(nothing, ", "))
+		return fmt.Errorf("%w: nothing could be examined for %s (see \"Not examined\" above; not recorded)", errCouldNotTell, strings.Join(nothing, ", "))
 	}
 	if countAtLeast(results, failOn) > 0 {
 		return errFound
@@ -338,7 +338,12 @@ func loadRules(g *globalOptions, dirs, community []string) (*rules.Set, error) {
 		}
 		extra, errs := rules.LoadFS(os.DirFS(dir), ".")
 		merged := set.Merge(extra)
-		fmt.Fprintf(g.stderr, "exhunt: %s: %d rules loaded, %d not usable\n", dir, extra.Len(), len(errs))
+		if !g.quiet {
+			fmt.Fprintf(g.stderr, "exhunt: %s: %d rules loaded, %d not usable\n", dir, extra.Len(), len(errs))
+		}
+		if g.quiet && len(errs)+len(merged) > 0 {
+			fmt.Fprintf(g.stderr, "exhunt: %s: %d rules not usable\n", dir, len(errs)+len(merged))
+		}
 		for _, e := range append(errs, merged...) {
 			fmt.Fprintf(g.stderr, "  skipped: %v\n", e)
 		}
@@ -346,7 +351,9 @@ func loadRules(g *globalOptions, dirs, community []string) (*rules.Set, error) {
 	for _, dir := range community {
 		extra, errs := rules.LoadFS(os.DirFS(dir), ".")
 		merged := set.Merge(extra)
-		fmt.Fprintf(g.stderr, "exhunt: community Sigma rules %s: %d loaded, %d not usable (exhunt rules list says why)\n", dir, extra.Len(), len(errs)+len(merged))
+		if !g.quiet {
+			fmt.Fprintf(g.stderr, "exhunt: community Sigma rules %s: %d loaded, %d not usable (exhunt rules list says why)\n", dir, extra.Len(), len(errs)+len(merged))
+		}
 	}
 	return set, nil
 }
@@ -368,11 +375,18 @@ func loadFileChecker(g *globalOptions, o *huntOptions, community []string) (*fil
 			listed = append(listed, e)
 		}
 	}
-	if len(o.yaraDirs) > 0 || len(community) > 0 || len(errs) > 0 {
+	// -q keeps what is a warning (a --yara rule that cannot be used) and
+	// drops the counts.
+	switch {
+	case g.quiet && len(listed) > 0:
+		fmt.Fprintf(g.stderr, "exhunt: %d YARA rules not usable\n", len(listed))
+	case !g.quiet && (len(o.yaraDirs) > 0 || len(community) > 0 || len(errs) > 0):
 		fmt.Fprintf(g.stderr, "exhunt: %d YARA rules loaded, %d not usable\n", c.RuleCount(), len(errs))
-		for _, e := range listed {
-			fmt.Fprintf(g.stderr, "  skipped: %v\n", e)
-		}
+	}
+	for _, e := range listed {
+		fmt.Fprintf(g.stderr, "  skipped: %v\n", e)
+	}
+	if !g.quiet {
 		for _, dir := range community {
 			fmt.Fprintf(g.stderr, "  community YARA rules %s: %d not usable (exhunt rules list says why)\n", dir, communityErrs[dir])
 		}
@@ -383,7 +397,7 @@ func loadFileChecker(g *globalOptions, o *huntOptions, community []string) (*fil
 // sizeFlag is a byte count flag that takes 64MiB, 64MB or 67108864.
 type sizeFlag int64
 
-func (s *sizeFlag) String() string { return fmt.Sprint(int64(*s)) }
+func (s *sizeFlag) String() string { return formatSize(int64(*s)) }
 func (s *sizeFlag) Type() string   { return "size" }
 func (s *sizeFlag) Set(v string) error {
 	n, err := filecheck.ParseSize(v)
@@ -392,6 +406,20 @@ func (s *sizeFlag) Set(v string) error {
 	}
 	*s = sizeFlag(n)
 	return nil
+}
+
+// formatSize writes n in the largest binary unit that divides it (64MiB),
+// as --max-file-size takes it back.
+func formatSize(n int64) string {
+	for _, u := range []struct {
+		name  string
+		shift uint
+	}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
+		if n > 0 && n%(1<<u.shift) == 0 {
+			return fmt.Sprintf("%d%s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprint(n)
 }
 
 func writeHunt(w io.Writer, format string, results []finding.HostResult, opt hunt.Options) error {

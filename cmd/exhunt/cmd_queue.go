@@ -249,10 +249,9 @@ func waitScan(ctx context.Context, g *globalOptions, o *scanOptions, q *queue.Qu
 		writeStatus(g.stderr, []queue.Group{last})
 		return fmt.Errorf("scan %s: %d jobs failed, %d targets have no result", enq.ID, last.Jobs.Failed, enq.Targets-int64(n))
 	}
-	if exposed+shelled > 0 {
-		return errFound
-	}
-	return nil
+	// The same verdict as a scan without --queue: every target failed is
+	// "could not tell", some failed is said.
+	return scanOutcome(g, scan.Summary{Scanned: int64(n), Errors: int64(errs), Exposed: int64(exposed), WebShelled: int64(shelled)}, nil)
 }
 
 // runHuntQueue enqueues one hunt job per bundle and prints the batch id.

@@ -75,7 +75,13 @@ func runReport(ctx context.Context, g *globalOptions, o *reportOptions) error {
 	if o.html == "" {
 		return usagef("report: --html FILE is required")
 	}
-	hosts, err := o.load(ctx, g, true)
+	return writeHosts(ctx, g, &o.hostSelection, true, report.FormatHTML, o.html)
+}
+
+// writeHosts is exhunt report and exhunt export: the selected hosts, in
+// format f, to path (- for standard output). needSelection as for load.
+func writeHosts(ctx context.Context, g *globalOptions, sel *hostSelection, needSelection bool, f report.Format, path string) error {
+	hosts, err := sel.load(ctx, g, needSelection)
 	if err != nil {
 		return err
 	}
@@ -84,8 +90,8 @@ func runReport(ctx context.Context, g *globalOptions, o *reportOptions) error {
 		return err
 	}
 	ver, _, _ := buildInfo()
-	return writeOutput(g.stdout, o.html, func(w io.Writer) error {
-		return report.HTML(w, hosts, report.Options{KB: kb, Version: ver})
+	return writeOutput(g.stdout, path, func(w io.Writer) error {
+		return report.Write(w, f, hosts, report.Options{KB: kb, Version: ver})
 	})
 }
 

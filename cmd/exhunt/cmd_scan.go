@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -10,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/queue"
+	"github.com/exhunt/exhunt/internal/safetext"
 	"github.com/exhunt/exhunt/internal/scan"
 	"github.com/exhunt/exhunt/internal/store"
 	"github.com/exhunt/exhunt/internal/store/result"
@@ -156,7 +157,9 @@ objects with only target and error.
 
 Results are recorded in the result database (the SQLite file in your data
 directory, or --db PATH / --db postgres://...; --no-store to skip) for
-exhunt report, export and serve.
+exhunt report, export and serve. Results from loopback addresses (the hosts
+of exhunt emulate) are recorded only in a database you name (--db or
+EXHUNT_DB), never in the default one: a try-out stays out of your records.
 
 Many machines: --queue postgres://... enqueues the targets as chunk jobs for
 exhunt worker processes and prints the scan id (--wait: waits and prints the
@@ -187,8 +190,12 @@ EXIT STATUS
   1  at least one host is exposed (CVEs by build, an out-of-support line, or a
      confirmed probe) or web-shelled
   2  bad input: flags, targets, unreadable --input files (malformed stdin lines
-     count only when nothing was found)
-  3  internal error`,
+     count only when nothing was found); or could not tell: every target
+     failed (refused, timed out, not HTTP), so nothing was judged. When only
+     some failed, the usual code, and stderr says how many
+  3  internal error
+  4  the results were printed but could not be recorded in the result
+     database (it could not be opened, or a save failed); wins over 1, 2, 3`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd.Context(), g, &o, args)
 		},
@@ -249,7 +256,6 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []strin
 
 	w := scan.NewWriter(format, g.stdout)
 	keep := newScanKeeper(ctx, g, o)
-	defer keep.close()
 	bar := newHostBar(g, total)
 	sum, runErr := sc.Run(ctx, scan.Targets(inputs, ports), func(r *scan.Result) error {
 		bar.done()
@@ -257,18 +263,31 @@ func runScan(ctx context.Context, g *globalOptions, o *scanOptions, args []strin
 		return w.Write(r)
 	})
 	bar.wait()
-	keep.flush()
+	notSaved := keep.close()
 	if err := w.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
 	if err := scan.WriteSummary(g.stderr, sum); err != nil && runErr == nil {
 		runErr = err
 	}
+	return errors.Join(notSaved, scanOutcome(g, sum, runErr))
+}
+
+// scanOutcome turns a finished scan into its exit: findings (1), or
+// "could not tell" (2) when no target answered, since a scan where every
+// connection was refused or timed out has judged nothing; a partial
+// failure keeps the code and says how many targets were not judged.
+func scanOutcome(g *globalOptions, sum scan.Summary, runErr error) error {
 	switch {
-	case errors.Is(runErr, scan.ErrStateMismatch):
-		return usageError{runErr}
 	case runErr != nil:
 		return runErr
+	case sum.Scanned > 0 && sum.Errors == sum.Scanned:
+		return fmt.Errorf("%w: scan: all %d targets failed (refused, timed out or not HTTP: see the error of each in the output); nothing was judged", errCouldNotTell, sum.Scanned)
+	}
+	if sum.Errors > 0 {
+		fmt.Fprintf(g.stderr, "exhunt: %d of %d targets failed and were not judged (see the error of each in the output)\n", sum.Errors, sum.Scanned)
+	}
+	switch {
 	case sum.Exposed+sum.WebShelled > 0:
 		return errFound
 	case sum.BadInput > 0:
@@ -341,29 +360,7 @@ func countFile(name string, ports []int) (int64, error) {
 		return 0, fmt.Errorf("scan: %w", err)
 	}
 	defer f.Close()
-	var n int64
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 4096), 64<<10)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := sc.Text()
-		if i := strings.IndexByte(s, '#'); i >= 0 {
-			s = s[:i]
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		e, err := scan.ParseEntry(s)
-		if err != nil {
-			return 0, fmt.Errorf("%s:%d: %w", name, line, err)
-		}
-		n += e.Count(ports)
-	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("scan: read %s: %w", name, err)
-	}
-	return n, nil
+	return scan.CountEntries(f, name, ports)
 }
 
 // kbAssessor adapts the build knowledge base to the scanner.
@@ -434,26 +431,35 @@ func (b *hostBar) wait() {
 
 // scanKeeper records scan results in the result database in batches (one
 // transaction per batch, so a scan of millions of hosts is not slowed by a
-// commit per host). A database that cannot be opened or written is a
-// warning: the results are on stdout.
+// commit per host). A database that cannot be opened or written does not
+// stop the scan (the results are on stdout) but ends it with exit 4, as
+// for exhunt hunt: a script must know a run is missing from the database.
+//
+// Results from loopback addresses (exhunt emulate's demo fleet) go to the
+// default database only when the user named one (--db or EXHUNT_DB): a
+// try-out must not fill the real result database with emulated hosts.
 type scanKeeper struct {
-	ctx   context.Context
-	g     *globalOptions
-	st    *store.Store
-	batch []result.Doc
-	saved int
+	ctx      context.Context
+	g        *globalOptions
+	st       *store.Store
+	named    bool // --db or EXHUNT_DB given
+	batch    []result.Doc
+	saved    int
+	loopback int   // loopback results left out of the default database
+	failed   int   // results not recorded
+	err      error // the first reason a result was not recorded
 }
 
 const scanBatch = 500
 
 func newScanKeeper(ctx context.Context, g *globalOptions, o *scanOptions) *scanKeeper {
-	k := &scanKeeper{ctx: ctx, g: g}
+	k := &scanKeeper{ctx: ctx, g: g, named: dbDSN(o.db) != ""}
 	if o.noStore {
 		return k
 	}
 	st, err := openStore(ctx, o.db)
 	if err != nil {
-		fmt.Fprintf(g.stderr, "exhunt: warning: results not recorded: %v (use --no-store to skip)\n", err)
+		k.err = err
 		return k
 	}
 	k.st = st
@@ -462,15 +468,24 @@ func newScanKeeper(ctx context.Context, g *globalOptions, o *scanOptions) *scanK
 
 func (k *scanKeeper) add(r *scan.Result) {
 	if k.st == nil {
+		if k.err != nil {
+			k.failed++
+		}
+		return
+	}
+	if ip, err := netip.ParseAddr(r.IP); err == nil && ip.IsLoopback() && !k.named {
+		k.loopback++
 		return
 	}
 	raw, err := json.Marshal(r)
 	if err != nil {
+		k.fail(1, err)
 		return
 	}
 	d, ok, err := result.Classify(raw)
 	if err != nil || !ok {
-		fmt.Fprintf(k.g.stderr, "exhunt: warning: %s not recorded: %v\n", r.Target, err)
+		fmt.Fprintf(k.g.stderr, "exhunt: warning: %s not recorded: %v\n", safetext.Line(r.Target), err)
+		k.fail(1, err)
 		return
 	}
 	k.batch = append(k.batch, d)
@@ -479,22 +494,38 @@ func (k *scanKeeper) add(r *scan.Result) {
 	}
 }
 
+func (k *scanKeeper) fail(n int, err error) {
+	k.failed += n
+	if k.err == nil {
+		k.err = err
+	}
+}
+
 func (k *scanKeeper) flush() {
 	if k.st == nil || len(k.batch) == 0 {
 		return
 	}
 	if _, err := k.st.Save(k.ctx, k.batch...); err != nil {
-		fmt.Fprintf(k.g.stderr, "exhunt: warning: %d results not recorded: %v\n", len(k.batch), err)
+		k.fail(len(k.batch), err)
 	} else {
 		k.saved += len(k.batch)
 	}
 	k.batch = k.batch[:0]
 }
 
-func (k *scanKeeper) close() {
+// close flushes what is left and returns an error wrapping errNotSaved
+// when a result could not be recorded.
+func (k *scanKeeper) close() error {
 	if k.st != nil {
 		k.flush()
 		k.g.log.Info("recorded", "scan results", k.saved)
 		k.st.Close()
 	}
+	if k.loopback > 0 {
+		k.g.log.Info("not recorded: loopback addresses (exhunt emulate's hosts) go to a result database only when one is named", "results", k.loopback, "hint", "--db PATH")
+	}
+	if k.err != nil {
+		return fmt.Errorf("%w: %d scan results: %v (they are on standard output; use --no-store to skip the database)", errNotSaved, k.failed, k.err)
+	}
+	return nil
 }

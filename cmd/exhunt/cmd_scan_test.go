@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -51,7 +52,7 @@ func TestScanCLI(t *testing.T) {
 			t.Errorf("%s: stderr lacks %q:\n%s", name, errHas, errs)
 		}
 	}
-	test("vulnerable host: exit 1, real knowledge base", []string{"scan", vuln}, "", 1, "2016 CU19 CU19", "1 exposed")
+	test("vulnerable host: exit 1, real knowledge base", []string{"scan", vuln}, "", 1, "2016 CU19 ", "1 exposed")
 	test("patched twin: exit 0", []string{"scan", patched}, "", 0, "15.2.2562.56", "0 exposed, 0 web-shelled, 0 errors")
 	test("active probe confirms", []string{"scan", "--active", "--format", "jsonl", vuln}, "", 1, `"check":"CVE-2021-26855","result":"vulnerable"`, "")
 	test("web shell census", []string{"scan", "--webshells", "--host-rate", "0", "--format", "csv", shelled}, "", 1, "/aspnet_client/supp0rt.aspx", "1 web-shelled")
@@ -236,5 +237,99 @@ func TestScanRecords(t *testing.T) {
 	}
 	if err != nil || slices.Contains(hosts, "127.9.0.0/31") || !slices.Contains(hosts, "127.9.0.1") {
 		t.Errorf("stored hosts %q (%v), want members by address", hosts, err)
+	}
+}
+
+// TestScanAllFailedExits2: a scan where every target refused the
+// connection judged nothing: exit 2 with a message, never 0. One refused
+// target among answering ones keeps the usual code and says so.
+func TestScanAllFailedExits2(t *testing.T) {
+	closed := closedPort(t)
+	code, out, errs := cli(t, "", "scan", "--no-store", "--retries", "0", "--timeout", "2s", closed, closed2(t))
+	if code != 2 || !strings.Contains(errs, "all 2 targets failed") || !strings.Contains(out, "error") {
+		t.Errorf("all refused: exit %d, stderr %q, stdout %q; want 2 and 'all 2 targets failed'", code, errs, out)
+	}
+	vuln := emulated(t, "vulnerable-2016cu19")
+	code, _, errs = cli(t, "", "scan", "--no-store", "--retries", "0", "--timeout", "2s", vuln, closed)
+	if code != 1 || !strings.Contains(errs, "1 of 2 targets failed and were not judged") {
+		t.Errorf("partial: exit %d, stderr %q; want 1 and '1 of 2 targets failed'", code, errs)
+	}
+	patched := emulated(t, "patched-se")
+	code, _, errs = cli(t, "", "scan", "--no-store", "--retries", "0", "--timeout", "2s", patched, closed)
+	if code != 0 || !strings.Contains(errs, "1 of 2 targets failed") {
+		t.Errorf("partial, clean: exit %d, stderr %q; want 0 and '1 of 2 targets failed'", code, errs)
+	}
+}
+
+// closedPort is a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func closed2(t *testing.T) string {
+	t.Helper()
+	return strings.Replace(closedPort(t), "127.0.0.1", "127.0.0.2", 1)
+}
+
+// TestScanUnwritableDBExits4: results that could not be recorded are exit
+// 4, as for exhunt hunt, and the results are still printed.
+func TestScanUnwritableDBExits4(t *testing.T) {
+	patched := emulated(t, "patched-se")
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, []byte("x"), 0o600)
+	code, out, errs := cli(t, "", "scan", "--db", filepath.Join(notDir, "scan.db"), patched)
+	if code != 4 || !strings.Contains(errs, "results not recorded") || !strings.Contains(out, "15.2.2562.56") {
+		t.Errorf("exit %d, stderr %q; want 4, the reason, and the results on stdout", code, errs)
+	}
+	vuln := emulated(t, "vulnerable-2016cu19")
+	if code, _, _ := cli(t, "", "scan", "--db", filepath.Join(notDir, "scan.db"), vuln); code != 4 {
+		t.Errorf("exposed host, unwritable --db: exit %d, want 4 (wins over 1)", code)
+	}
+}
+
+// TestScanLoopbackNotInDefaultDB: the emulator's hosts (loopback) never
+// land in the default result database; a named one records them.
+func TestScanLoopbackNotInDefaultDB(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("EXHUNT_DB", "")
+	t.Setenv("XDG_DATA_HOME", data)
+	t.Setenv("LOCALAPPDATA", data)
+	t.Setenv("EXHUNT_DATA_DIR", data)
+	patched := emulated(t, "patched-se")
+	code, _, errs := cli(t, "", "scan", patched)
+	if code != 0 || !strings.Contains(errs, "loopback") {
+		t.Fatalf("exit %d, stderr %q; want 0 and a note on loopback", code, errs)
+	}
+	if p, err := store.DefaultPath(); err != nil || !strings.HasPrefix(p, data) {
+		t.Fatalf("default database %q (%v) is not under the test's data folder", p, err)
+	}
+	def, err := store.Open(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := def.Runs(context.Background(), store.Filter{})
+	def.Close()
+	if err != nil || len(runs) != 0 {
+		t.Errorf("default database holds %d runs (%v), want none", len(runs), err)
+	}
+	named := filepath.Join(t.TempDir(), "named.db")
+	if code, _, errs := cli(t, "", "scan", "--db", named, patched); code != 0 {
+		t.Fatalf("--db: exit %d: %s", code, errs)
+	}
+	st, err := store.Open(context.Background(), named)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if runs, err := st.Runs(context.Background(), store.Filter{}); err != nil || len(runs) != 1 {
+		t.Errorf("named database holds %d runs (%v), want 1", len(runs), err)
 	}
 }

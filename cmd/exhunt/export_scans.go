@@ -33,7 +33,7 @@ func exportScans(ctx context.Context, g *globalOptions, o *exportOptions) error 
 			return err
 		}
 		if err := st.LatestScans(ctx, func(r store.ScanRecord) error {
-			return list.Write(report.NewScanRow(&r.Scan, r.ScannedAt, r.ScanID, kb.InKEV))
+			return list.Write(report.NewScanRow(&r.Scan, r.ScannedAt, r.ScanID, kb))
 		}); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,5 +77,107 @@ func TestExportScans(t *testing.T) {
 	}
 	if code, _, _ := cli(t, "", "export", "--scans", "EX01", "--db", db); code != 2 {
 		t.Errorf("--scans with a host: exit %d, want 2", code)
+	}
+}
+
+// The notification list keeps the scan's three states, its look-alike flag
+// and its exposure verdict (issue 17 audit): recorded real answers scanned
+// through the CLI, stored, exported. Before, the unidentified decoy and the
+// two OWA look-alikes all came out as a bare "not-exchange" and nothing said
+// which host was exposed.
+func TestExportScansStates(t *testing.T) {
+	f5 := emulated(t, "recorded/ex2019cu14-activesync-f5")
+	honeypot := emulated(t, "recorded/owa-honeypot")
+	decoy := emulated(t, "recorded/decoy-manifest")
+	patched := emulated(t, "patched-se")
+	db := filepath.Join(t.TempDir(), "scans.db")
+	code, _, errs := cli(t, "", "scan", "--db", db, "--host-rate", "0", f5, honeypot, decoy, patched)
+	if code != 1 {
+		t.Fatalf("scan: exit %d, want 1 (one exposed host): %s", code, errs)
+	}
+	code, out, errs := cli(t, "", "export", "--scans", "--db", db)
+	if code != 0 {
+		t.Fatalf("export --scans: exit %d %s", code, errs)
+	}
+	byTarget := map[string]report.ScanRow{}
+	for line := range strings.Lines(out) {
+		var r report.ScanRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		byTarget[r.Target] = r
+	}
+	want := []struct {
+		target, state string
+		lookalike     bool
+		exposed       bool
+		exposure      string
+	}{
+		// 2019 CU14 (15.2.1544.11): CVEs open, and 2019 is past its updates.
+		{f5, "exchange", false, true, "exposed"},
+		{honeypot, "not-exchange", true, false, "unknown"},
+		// a placeholder manifest and nothing else: could not tell.
+		{decoy, "unidentified", false, false, "unknown"},
+		{patched, "exchange", false, false, "not-exposed"},
+	}
+	for _, w := range want {
+		r, ok := byTarget[w.target]
+		if !ok {
+			t.Errorf("%s missing from the list:\n%s", w.target, out)
+			continue
+		}
+		if r.ExchangeState != w.state || r.OWALookalike != w.lookalike || r.Exposed != w.exposed || r.Exposure != w.exposure {
+			t.Errorf("%s: state %s lookalike %v exposed %v exposure %s, want %+v", w.target, r.ExchangeState, r.OWALookalike, r.Exposed, r.Exposure, w)
+		}
+	}
+	if r := byTarget[f5]; len(r.CVEs) == 0 {
+		t.Errorf("exposed host without CVEs: %+v", r)
+	}
+
+	// A record from before: the knowledge in use judges its build, and KEV
+	// CVEs come from su_dependent_cves too. The unidentified host's build
+	// is not judged (the scan reports it without exposure).
+	old := filepath.Join(t.TempDir(), "old.jsonl")
+	os.WriteFile(old, []byte(`{"target":"old.example","ip":"10.0.0.9","port":443,"exchange":true,"build":"15.1.2176.2","cves":[],"error":""}
+{"target":"cu.example","ip":"10.0.0.10","port":443,"exchange":true,"exchange_state":"yes","build":"15.1.2176","cves":[],"su_dependent_cves":["CVE-2021-26855"],"error":""}
+{"target":"maybe.example","ip":"10.0.0.11","port":443,"exchange":false,"exchange_state":"unidentified","build":"15.1.2176.2","cves":[],"error":""}
+`), 0o600)
+	if code, _, errs := cli(t, "", "import", "--db", db, old); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	code, out, _ = cli(t, "", "export", "--scans", "--format", "csv", "--db", db)
+	rows := map[string][]string{}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	header := strings.Split(lines[0], ",")
+	if code != 0 || strings.Join(header[:12], ",") != "target,port,ip,exchange_state,build,product,cves,kev_cves,webshells,scanned_at,scan_id,error" ||
+		strings.Join(header[12:], ",") != "owa_lookalike,exposed,exposure,su_dependent_cves" {
+		t.Fatalf("csv header (exit %d): %s", code, lines[0])
+	}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		rows[f[0]] = f
+	}
+	col := func(target, name string) string {
+		i := slices.Index(header, name)
+		if r, ok := rows[target]; ok && i >= 0 && i < len(r) {
+			return r[i]
+		}
+		return "<missing>"
+	}
+	for _, c := range []struct{ target, name, want string }{
+		{"old.example", "exchange_state", "exchange"},
+		{"old.example", "exposed", "true"}, // 2016 CU19 with the Feb 2021 SU: ProxyLogon and more
+		{"old.example", "exposure", "exposed"},
+		{"cu.example", "exposed", "true"},
+		{"cu.example", "kev_cves", "CVE-2021-26855"},
+		{"cu.example", "su_dependent_cves", "CVE-2021-26855"},
+		{"maybe.example", "exchange_state", "unidentified"},
+		{"maybe.example", "exposed", "false"},
+		{"maybe.example", "exposure", "unknown"},
+		{honeypot, "owa_lookalike", "true"},
+	} {
+		if got := col(c.target, c.name); got != c.want {
+			t.Errorf("csv %s %s = %q, want %q", c.target, c.name, got, c.want)
+		}
 	}
 }

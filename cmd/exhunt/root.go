@@ -3,43 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/exhunt/exhunt/internal/safetext"
 )
-
-// Exit codes shared by every subcommand; scripts rely on them.
-const (
-	exitOK       = 0 // nothing found / success
-	exitFindings = 1 // the command worked and found something (exposure, findings)
-	exitUsage    = 2 // bad input: flags, arguments, unreadable evidence or data
-	exitInternal = 3 // an unexpected failure inside exhunt
-	exitNotSaved = 4 // the command worked but its results could not be recorded in the result database
-)
-
-// errFound is returned by a command that ran fine and found what the
-// caller asked about (CVE exposure, findings at or above --fail-on).
-var errFound = errors.New("exhunt: findings")
-
-// errNotSaved is wrapped by the error of a command whose results could not
-// be recorded in the result database: they were printed, but a dashboard,
-// report or later correlation will not see them.
-var errNotSaved = errors.New("results not recorded in the result database")
-
-// usageError marks a user mistake: exit 2 and print the message only.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
 
 // globalOptions holds what every subcommand sees.
 type globalOptions struct {
@@ -53,54 +21,18 @@ type globalOptions struct {
 
 // run executes the CLI in-process so tests can drive it with arguments.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globalOptions{stdin: stdin, stdout: stdout, stderr: stderr}
+	out := &watchedWriter{w: stdout}
+	g := &globalOptions{stdin: stdin, stdout: out, stderr: stderr}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	root.SetOut(out)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	return exitCode(err, stderr)
-}
-
-func exitCode(err error, stderr io.Writer) int {
-	var ue usageError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, errFound):
-		return exitFindings
-	case errors.Is(err, errNotSaved):
-		printError(stderr, err)
-		return exitNotSaved
-	case errors.As(err, &ue):
-		printError(stderr, err)
-		return exitUsage
-	case strings.HasPrefix(err.Error(), "unknown command"):
-		printError(stderr, err)
-		return exitUsage
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "exhunt: interrupted")
-		return exitUsage
-	default:
-		printError(stderr, err)
-		return exitInternal
+	if out.err != nil && !errors.Is(err, out.err) {
+		err = errors.Join(out.err, err) // output lost: say so, whatever the command thought
 	}
-}
-
-// printError writes err to stderr, one line per joined error, with control
-// characters escaped: messages may quote evidence paths and host names.
-func printError(stderr io.Writer, err error) {
-	if ue, ok := err.(usageError); ok {
-		err = ue.err
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			printError(stderr, e)
-		}
-		return
-	}
-	fmt.Fprintf(stderr, "exhunt: %s\n", safetext.Line(err.Error()))
+	return exitCode(ctx, err, stderr)
 }
 
 func newRootCommand(g *globalOptions) *cobra.Command {
@@ -126,13 +58,7 @@ Examples:
   exhunt report EXCH01 --html exch01.html  # one self-contained report from the result database
   exhunt serve --listen 127.0.0.1:8080     # fleet dashboard and upload API
 
-EXIT STATUS (all commands)
-  0  nothing found, or success
-  1  the command worked and found something (exposure, findings)
-  2  bad input (flags, arguments, unreadable evidence or data files)
-  3  internal error
-  4  the results could not be recorded in the result database (exhunt hunt;
-     they were printed: rerun with a working --db, or --no-store)`,
+` + rootExitStatus(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -155,7 +81,8 @@ EXIT STATUS (all commands)
 }
 
 // markArgErrors makes argument-count errors usage errors (exit 2) in every
-// command, as flag errors already are.
+// command, as flag errors already are, makes an unknown subcommand a typed
+// error, and completes each command's EXIT STATUS.
 func markArgErrors(c *cobra.Command) {
 	if args := c.Args; args != nil {
 		c.Args = func(cmd *cobra.Command, a []string) error {
@@ -166,6 +93,8 @@ func markArgErrors(c *cobra.Command) {
 		}
 	}
 	c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	unknownSubcommand(c)
+	completeExitStatus(c)
 	for _, sub := range c.Commands() {
 		markArgErrors(sub)
 	}

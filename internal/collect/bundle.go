@@ -133,6 +133,9 @@ func (p *Plan) Write(ctx context.Context, out string, wo WriteOptions) (b *Bundl
 	if err := p.CheckOutput(out); err != nil {
 		return nil, err
 	}
+	if !p.evidenceFound() {
+		return nil, p.nothing(p.Skipped, false)
+	}
 	if wo.Now == nil {
 		wo.Now = time.Now
 	}
@@ -186,6 +189,9 @@ func (p *Plan) Write(ctx context.Context, out string, wo WriteOptions) (b *Bundl
 		c.progress.Done()
 	}
 	sortSkipped(m.Skipped)
+	if m.Totals.Files == 0 { // every planned file failed: the partial bundle goes
+		return nil, p.nothing(m.Skipped, true)
+	}
 	m.Finished = wo.Now().UTC()
 	m.Totals.Skipped, m.Totals.Missing = len(m.Skipped), len(m.Missing)
 	log.Info("collect: files copied", "files", m.Totals.Files, "bytes", m.Totals.Bytes, "skipped", m.Totals.Skipped, "missing", m.Totals.Missing)

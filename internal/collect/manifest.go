@@ -2,6 +2,7 @@ package collect
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -75,10 +76,11 @@ type Totals struct {
 	Missing int   `json:"missing"`
 }
 
-// readManifest decodes manifest.json from a bundle entry, bounded, and
+// readManifest decodes manifest.json from a bundle entry, bounded, until
+// ctx ends, and
 // checks what Verify relies on: the format tag, and a path, a size and a
 // SHA-256 for every file.
-func readManifest(zf *zip.File) (*Manifest, error) {
+func readManifest(ctx context.Context, zf *zip.File) (*Manifest, error) {
 	if zf.UncompressedSize64 > maxManifestSize {
 		return nil, fmt.Errorf("%s: %d bytes is over the %d byte limit", ManifestName, zf.UncompressedSize64, maxManifestSize)
 	}
@@ -87,7 +89,11 @@ func readManifest(zf *zip.File) (*Manifest, error) {
 		return nil, fmt.Errorf("%s: %w", ManifestName, err)
 	}
 	defer rc.Close()
-	return ReadManifest(rc, int64(zf.UncompressedSize64))
+	m, err := ReadManifest(&ctxReader{ctx, rc}, int64(zf.UncompressedSize64))
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // stopped, not malformed
+	}
+	return m, err
 }
 
 // ReadManifest reads and checks a manifest of the given size (as its zip

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/exhunt/exhunt/internal/evidence"
 )
 
 // ErrNotBundle is wrapped when a file is not a readable exhunt bundle
@@ -42,10 +44,18 @@ func (r *Report) OK() bool { return len(r.Problems) == 0 }
 // Verify checks every file of a bundle against its manifest (size and
 // SHA-256), that nothing was added, and the bundle itself against the
 // bundle.zip.sha256 beside it when there is one.
+//
+// A bundle that is not a regular file (a FIFO, a socket, a device, a
+// folder) is refused before it is opened, with an error wrapping
+// ErrNotBundle and evidence.ErrNotRegular. Verification stops with the
+// context's error as soon as ctx ends.
 func Verify(ctx context.Context, bundle string) (*Report, error) {
-	f, err := os.Open(bundle)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := evidence.OpenRegular(bundle)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotBundle, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotBundle, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
@@ -71,6 +81,9 @@ func Verify(ctx context.Context, bundle string) (*Report, error) {
 		if _, err := io.Copy(h, &ctxReader{ctx, f}); err != nil {
 			return nil, err
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if got := hexSum(h); got != want {
 			rep.Problems = append(rep.Problems, Problem{Path: filepath.Base(bundle), Kind: "container",
 				Detail: fmt.Sprintf("SHA-256 %s, but %s says %s", got, filepath.Base(side), want)})
@@ -83,7 +96,7 @@ func Verify(ctx context.Context, bundle string) (*Report, error) {
 
 // readSidecar reads the hash from a `sha256sum`-style line.
 func readSidecar(p string) (string, error) {
-	f, err := os.Open(p)
+	f, err := evidence.OpenRegular(p)
 	if err != nil {
 		return "", err
 	}
@@ -102,7 +115,13 @@ func readSidecar(p string) (string, error) {
 // VerifyReader checks a bundle read from r. It reads each entry once,
 // streaming, never more bytes than the manifest says it holds plus one.
 func VerifyReader(ctx context.Context, r io.ReaderAt, size int64) (*Report, error) {
-	zr, err := zip.NewReader(r, size)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	zr, err := zip.NewReader(&ctxReaderAt{ctx, r}, size)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("%w: %v", ErrNotBundle, err)
 	}
@@ -119,13 +138,19 @@ func VerifyReader(ctx context.Context, r io.ReaderAt, size int64) (*Report, erro
 	if mf == nil {
 		return nil, fmt.Errorf("%w: no %s", ErrNotBundle, ManifestName)
 	}
-	m, err := readManifest(mf)
+	m, err := readManifest(ctx, mf)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotBundle, err)
 	}
 	rep.Manifest = m
 	listed := map[string]bool{ManifestName: true}
 	check := func(e FileEntry) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if listed[e.Path] {
 			rep.Problems = append(rep.Problems, Problem{Path: e.Path, Kind: "duplicate", Detail: "the manifest lists this path more than once"})
 			return nil
@@ -163,6 +188,9 @@ func VerifyReader(ctx context.Context, r io.ReaderAt, size int64) (*Report, erro
 			return nil, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // a manifest with no entries reads nothing: say so, not OK
+	}
 	for name := range entries {
 		if !listed[name] {
 			rep.Problems = append(rep.Problems, Problem{Path: name, Kind: "extra", Detail: "in the bundle, not in the manifest"})
@@ -183,4 +211,19 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// ctxReaderAt stops every read of the bundle (its directory, the manifest,
+// a file's data) once the context ends: Ctrl-C stops verification at the
+// next read, whatever it was reading.
+type ctxReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c *ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadAt(p, off)
 }

@@ -3,6 +3,7 @@ package collect
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -172,4 +173,74 @@ func TestParseManifestRejects(t *testing.T) {
 	test(`{"format":"exhunt-bundle/1","log":{"path":"collection.log","size":1,"sha256":"x"}}`, "not a SHA-256")
 	test(`{"format":`, "unexpected EOF")
 	test(`[]`, "cannot unmarshal")
+}
+
+// A cancelled context stops verification: it is never reported OK, even
+// for a bundle whose manifest lists nothing to read.
+func TestVerifyCancelled(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.zip")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create(ManifestName)
+	io.WriteString(w, `{"format":"`+Format+`","files":[],"skipped":[],"missing":[],"warnings":[]}`)
+	zw.Close()
+	os.WriteFile(empty, buf.Bytes(), 0o644)
+	if rep, err := Verify(t.Context(), empty); err != nil || !rep.OK() || rep.Files != 0 {
+		t.Fatalf("empty manifest, live context: %+v, %v", rep, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	for _, b := range []string{empty, bundle(t)} {
+		if rep, err := Verify(ctx, b); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s, cancelled context: %+v, %v; want context.Canceled", filepath.Base(b), rep, err)
+		}
+	}
+
+	// Cancelled halfway (Ctrl-C): no read after it, wherever it was (the
+	// zip's directory, the manifest, a file's data).
+	good := bundle(t)
+	f, err := os.Open(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	all := &cancelAfter{r: f, n: -1, cancel: func() {}}
+	if rep, err := VerifyReader(t.Context(), all, st.Size()); err != nil || !rep.OK() {
+		t.Fatalf("uncancelled: %+v, %v", rep, err)
+	}
+	reads := -1 - all.n
+	if reads < 10 {
+		t.Fatalf("%d reads in all: too few to cancel halfway", reads)
+	}
+	for n := 1; n < reads; n++ {
+		ctx, cancel := context.WithCancel(t.Context())
+		r := &cancelAfter{r: f, n: n, cancel: cancel}
+		rep, err := VerifyReader(ctx, r, st.Size())
+		cancel()
+		if !errors.Is(err, context.Canceled) || rep != nil {
+			t.Errorf("cancelled at read %d of %d: %+v, %v", n, reads, rep, err)
+		}
+		if r.after > 0 {
+			t.Errorf("cancelled at read %d of %d: %d reads after it, want none", n, reads, r.after)
+		}
+	}
+}
+
+// cancelAfter calls cancel once n reads have been made, and counts the
+// reads after it.
+type cancelAfter struct {
+	r      io.ReaderAt
+	n      int
+	after  int
+	cancel func()
+}
+
+func (c *cancelAfter) ReadAt(p []byte, off int64) (int, error) {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	} else if c.n < 0 {
+		c.after++
+	}
+	return c.r.ReadAt(p, off)
 }

@@ -1,5 +1,7 @@
 // Package datadir locates exhunt's per-user data directory, where the
-// result database and the community rule sets live.
+// result database, the kb update copy and the community rule sets live,
+// and replaces a folder of it whole (Replace), so that a reader never
+// sees half of an update.
 package datadir
 
 import (
@@ -37,4 +39,22 @@ func Dir() (string, error) {
 		}
 	}
 	return filepath.Join(dir, "exhunt"), nil
+}
+
+// Replace puts the folder stage in place of dir, whole: an old dir is
+// moved aside to dir+".old" first and removed only once stage is in
+// place; if stage cannot be renamed, the old dir is put back.
+func Replace(dir, stage string) error {
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if _, err := os.Stat(dir); err == nil {
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(stage, dir); err != nil {
+		os.Rename(old, dir)
+		return err
+	}
+	return os.RemoveAll(old)
 }

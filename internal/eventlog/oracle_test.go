@@ -144,6 +144,9 @@ func TestVelocidexOracle(t *testing.T) {
 		t.Errorf("only %d values compared", values)
 	}
 	t.Logf("%d files, %d string values equal to velocidex", len(files), values)
+	if _, err := os.Stat(corpusDir); err == nil && len(files) != 247 {
+		t.Errorf("%d .evtx files compared, the README says 247 (testdata and the corpus)", len(files))
+	}
 }
 
 // TestGUIDsInBraces pins the text rules match on: the GUID values of

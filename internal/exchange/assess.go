@@ -100,8 +100,9 @@ func (kb *KB) AssessBuild(b Build) Assessment {
 		cu := line[0]
 		a.CU = cu.CU
 		a.Product = cu.Product
-		last := line[len(line)-1]
-		a.LatestInLine, a.LatestUpdate = last.Build.String(), last.Name
+		if last, ok := kb.latestIn(line); ok {
+			a.LatestInLine, a.LatestUpdate = last.Build.String(), last.Name
+		}
 		kb.placeInLine(b, line, &a)
 	}
 	a.LineSupported = kb.supported(a.Product, a.CU)
@@ -232,7 +233,7 @@ func (kb *KB) supported(product, cu string) bool {
 	if !lc.EndOfSupport.IsZero() && kb.now().After(lc.EndOfSupport) {
 		return false
 	}
-	return slices.Contains(lc.SupportedCUs, cu)
+	return slices.Contains(kb.supportedCUs(product), cu)
 }
 
 func (kb *KB) supportNote(product, cu string) string {
@@ -250,6 +251,8 @@ func (kb *KB) supportNote(product, cu string) string {
 		return fmt.Sprintf("%s is unsupported since %s%s: Microsoft no longer fixes or even assesses it, so it is exposed to vulnerabilities published since; move to Exchange Server SE", product, lc.EndOfSupport.Format(time.DateOnly), last)
 	case cu == "":
 		return "CU unknown, so support cannot be judged"
+	case !kb.asOf.IsZero():
+		return fmt.Sprintf("on %s, %s %s was not a supported CU (supported then: %s): it got no security updates; the newest CU was the way out", kb.asOf.Format(time.DateOnly), product, cu, strings.Join(kb.supportedCUs(product), ", "))
 	default:
 		return fmt.Sprintf("%s %s is not a supported CU (supported: %s): it gets no security updates; install the newest CU", product, cu, strings.Join(lc.SupportedCUs, ", "))
 	}
@@ -433,15 +436,23 @@ func (kb *KB) upgradeTarget(b Build) string {
 
 // AssessAt judges b as it stood on a past day: only the updates and CVE
 // fixes released by then count, and only the KEV entries CISA had added
-// by then. A CVE whose fixing updates carry no release date (the pre-2021
+// by then; latest_in_line is the newest update of the line out by then,
+// line_supported whether the CU got security updates then, and the notes
+// name only what was out then. A CVE whose fixing updates carry no release date (the pre-2021
 // SUs Microsoft's table does not date) is counted: it is older than every
 // dated update.
 func (kb *KB) AssessAt(b Build, at time.Time) Assessment {
-	c := *kb
-	c.Now = func() time.Time { return at }
-	a := c.AssessBuild(b)
 	first := kb.firstFixDates()
 	known := func(id string) bool { d := first[id]; return d.IsZero() || !d.After(at) }
+	// The knowledge of that day: the releases out by then (the newest of
+	// the line, the way out a note names) and the CVEs with a fix by then
+	// (so notes name no later CVE); the supported CUs of that day (asof.go).
+	c := *kb
+	c.Now = func() time.Time { return at }
+	c.asOf = at
+	c.Releases = slices.DeleteFunc(slices.Clone(kb.Releases), func(r Release) bool { return !releasedBy(r, at) })
+	c.Fixes = slices.DeleteFunc(slices.Clone(kb.Fixes), func(f Fix) bool { return !known(f.CVE) })
+	a := c.AssessBuild(b)
 	a.CVEs = slices.DeleteFunc(a.CVEs, func(id string) bool { return !known(id) })
 	a.SUDependent = slices.DeleteFunc(a.SUDependent, func(id string) bool { return !known(id) })
 	a.Conditional = slices.DeleteFunc(a.Conditional, func(x Conditional) bool { return !known(x.CVE) })

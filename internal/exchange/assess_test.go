@@ -114,6 +114,17 @@ func TestAssessRealBuilds(t *testing.T) {
 	test("15.2.2562.46", "Exchange Server SE", "RTM", "Aug26SU", "2026-08-11", []string{"CVE-2026-69641", "CVE-2026-96940"}, cat(proxyLogon, proxyShell, proxyNotShell, []string{"CVE-2026-42897"}))
 	test("15.2.2562.49", "Exchange Server SE", "RTM", "Sep26SU", "2026-09-08", []string{"CVE-2026-96940"}, []string{"CVE-2026-69641", "CVE-2026-69355", "CVE-2026-42897"})
 	test("15.2.2562.53", "Exchange Server SE", "RTM", "Sep26SUv2", "2026-10-02", nil, []string{"CVE-2026-96940"})
+	// The June 2026 CVEs: Microsoft's records (updated 2026-08-14) name the
+	// July 2026 SU builds as the first fixed, on every line.
+	jun26 := []string{"CVE-2026-45500", "CVE-2026-45501", "CVE-2026-45502", "CVE-2026-45503", "CVE-2026-45504", "CVE-2026-45583", "CVE-2026-47631"}
+	test("15.2.2562.43", "Exchange Server SE", "RTM", "Jun26SU", "2026-06-09", jun26, []string{"CVE-2026-42897"})
+	test("15.2.2562.45", "Exchange Server SE", "RTM", "Jul26SU", "2026-07-14", nil, jun26)
+	test("15.1.2507.69", "Exchange Server 2016", "CU23", "Jun26SU", "2026-06-09", jun26, []string{"CVE-2026-42897"})
+	test("15.1.2507.71", "Exchange Server 2016", "CU23", "Jul26SU", "2026-07-14", nil, jun26)
+	test("15.2.1544.41", "Exchange Server 2019", "CU14", "Jun26SU", "2026-06-09", jun26, nil)
+	test("15.2.1748.48", "Exchange Server 2019", "CU15", "Jul26SU", "2026-07-14", nil, jun26)
+	// A line older than the fix's lines never got it.
+	test("15.2.1258.12", "Exchange Server 2019", "CU13", "CU13", "2023-05-03", jun26, nil)
 }
 
 // Every CU line that got the March 2021 SU: exposed to ProxyLogon at its CU

@@ -107,6 +107,10 @@ type KB struct {
 	Updated time.Time
 	// Now is the reference time for "still supported"; nil means time.Now.
 	Now func() time.Time
+	// asOf, when set (AssessAt), is the past day a build is judged on:
+	// the newest update of a line and the supported CUs are those of that
+	// day (asof.go).
+	asOf time.Time
 }
 
 var defaultKB = sync.OnceValues(func() (*KB, error) {

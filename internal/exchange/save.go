@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/exhunt/exhunt/internal/datadir"
 )
 
 // Save writes the knowledge base as a folder Load reads: builds.csv,
@@ -71,18 +73,9 @@ func (kb *KB) Save(dir string, updated time.Time, sources []string) error {
 	if err := os.WriteFile(filepath.Join(tmp, UpdatedFile), []byte(meta), 0o644); err != nil {
 		return fmt.Errorf("%w: %v", ErrKB, err)
 	}
-	old := dir + ".old"
-	os.RemoveAll(old)
-	if _, err := os.Stat(dir); err == nil {
-		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("%w: %v", ErrKB, err)
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.Rename(old, dir)
+	if err := datadir.Replace(dir, tmp); err != nil {
 		return fmt.Errorf("%w: %v", ErrKB, err)
 	}
-	os.RemoveAll(old)
 	return nil
 }
 

@@ -186,12 +186,12 @@ func folderProtocol(source string) string {
 // without allocating, falling back to RFC 3339 with an offset.
 func parseTime(b []byte) (time.Time, bool) {
 	if len(b) >= 19 && b[4] == '-' && b[7] == '-' && (b[10] == 'T' || b[10] == ' ') && b[13] == ':' && b[16] == ':' {
-		y, ok1 := digits(b[0:4])
-		mo, ok2 := digits(b[5:7])
-		d, ok3 := digits(b[8:10])
-		h, ok4 := digits(b[11:13])
-		mi, ok5 := digits(b[14:16])
-		s, ok6 := digits(b[17:19])
+		y, ok1 := logline.Digits(b[0:4])
+		mo, ok2 := logline.Digits(b[5:7])
+		d, ok3 := logline.Digits(b[8:10])
+		h, ok4 := logline.Digits(b[11:13])
+		mi, ok5 := logline.Digits(b[14:16])
+		s, ok6 := logline.Digits(b[17:19])
 		rest := b[19:]
 		ns := 0
 		if len(rest) > 1 && rest[0] == '.' {
@@ -200,7 +200,7 @@ func parseTime(b []byte) (time.Time, bool) {
 				j++
 			}
 			frac := rest[1:min(j, 10)]
-			ns, _ = digits(frac)
+			ns, _ = logline.Digits(frac)
 			for k := len(frac); k < 9; k++ {
 				ns *= 10
 			}
@@ -216,15 +216,4 @@ func parseTime(b []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
-}
-
-func digits(b []byte) (int, bool) {
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, len(b) > 0
 }

@@ -79,12 +79,6 @@ type Stats struct {
 	Protocol string
 }
 
-const (
-	defaultMaxLine = 1 << 20
-	defaultMaxGzip = 16 << 30
-	ctxEvery       = 1 << 14
-)
-
 // Parse reads one Exchange log from r and calls fn for each data record
 // the filter accepts. source is the evidence path with '/' separators;
 // its folders are the last resort for the log type and the HttpProxy
@@ -92,37 +86,15 @@ const (
 // own Protocol and UrlStem values. fn may keep records; its error stops Parse and is returned as
 // is. Malformed records are counted, never fatal.
 func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func(*evidence.Record) error) (Stats, error) {
-	if opt.MaxLine <= 0 || opt.MaxLine > 1<<30 {
-		opt.MaxLine = defaultMaxLine
-	}
-	if opt.MaxDecompressed <= 0 {
-		opt.MaxDecompressed = defaultMaxGzip
-	}
 	var st Stats
-	lr, err := logline.Open(r, opt.MaxDecompressed, opt.MaxLine)
-	if err != nil {
-		return st, err
-	}
-	defer lr.Close()
-	p := parser{
-		lr:   lr,
-		opt:  opt,
-		src:  source,
-		fn:   fn,
-		st:   &st,
-		days: map[int64]struct{}{},
-		last: -1 << 62,
-		key:  -1,
-	}
-	err = p.run(ctx)
+	p := parser{opt: opt, src: source, fn: fn, st: &st, key: -1}
+	lines, tooLong, err := logline.Read(ctx, r, opt.MaxDecompressed, opt.MaxLine, "exlog", source,
+		func(lr *logline.Reader) logline.Handler { p.lr = lr; return &p })
+	st.Lines, st.Malformed = lines, st.Malformed+tooLong
 	if st.LogType == "" {
 		st.LogType = p.logType()
 	}
-	st.Days = make([]time.Time, 0, len(p.days))
-	for d := range p.days {
-		st.Days = append(st.Days, time.Unix(d*86400, 0).UTC())
-	}
-	slices.SortFunc(st.Days, func(a, b time.Time) int { return a.Compare(b) })
+	st.First, st.Last, st.Days = p.cov.First, p.cov.Last, p.cov.Days()
 	return st, err
 }
 
@@ -138,76 +110,37 @@ type parser struct {
 	declared LogType // from #Log-type:
 	dataSeen bool
 
-	rec        []byte // assembled multi-line record
-	pending    []byte // a line read ahead by join
-	hasPending bool
-	vals       []byte // decoded values of the current record
-	offs       []int32
-
-	days map[int64]struct{}
-	last int64
+	rec  []byte // assembled multi-line record
+	vals []byte // decoded values of the current record
+	offs []int32
+	cov  logline.Coverage
 
 	protoRaw, protoLower string // cache for the HttpProxy category
 }
 
-func (p *parser) run(ctx context.Context) error {
-	for {
-		var line []byte
-		var tooLong bool
+// Data implements logline.Handler: one record, with the lines that follow
+// it while it ends inside quotes.
+func (p *parser) Data(line []byte) error {
+	start := p.lr.Line()
+	if openQuote(line) {
+		var ok bool
 		var err error
-		if p.hasPending {
-			line, p.hasPending = p.pending, false
-		} else {
-			line, tooLong, err = p.lr.Next()
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("exlog: read %s: %w", p.src, err)
-		}
-		p.st.Lines++
-		if p.st.Lines%ctxEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if tooLong {
-			p.st.Malformed++
-			continue
-		}
-		if p.st.Lines == 1 {
-			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-		}
-		if len(line) == 0 {
-			continue
-		}
-		if line[0] == '#' {
-			p.directive(line)
-			continue
-		}
-		start := p.st.Lines
-		if openQuote(line) {
-			var ok bool
-			if line, ok, err = p.join(line); err != nil {
-				return err
-			}
-			if !ok {
-				p.st.Malformed++
-				continue
-			}
-		}
-		if err := p.data(line, start); err != nil {
+		if line, ok, err = p.join(line); err != nil {
 			return err
 		}
+		if !ok {
+			p.st.Malformed++
+			return nil
+		}
 	}
+	return p.data(line, start)
 }
 
 // join appends physical lines to a record that ends inside quotes, until
 // the quotes balance. A record longer than MaxLine is skipped without being
 // buffered. A line that starts with a timestamp begins a new record, so a
 // stray quote costs one malformed record, not the rest of the file; that
-// line is kept for the next call of run's loop.
+// line is given back to the reader, for the next call of Data.
 func (p *parser) join(first []byte) ([]byte, bool, error) {
 	p.rec = append(p.rec[:0], first...)
 	skipping := false
@@ -220,12 +153,10 @@ func (p *parser) join(first []byte) ([]byte, bool, error) {
 			return nil, false, fmt.Errorf("exlog: read %s: %w", p.src, err)
 		}
 		if !tooLong && recordStart(line) {
-			p.pending = append(p.pending[:0], line...)
-			p.hasPending = true
+			p.lr.Unread(line)
 			return nil, false, nil
 		}
-		p.st.Lines++
-		if tooLong || len(p.rec)+1+len(line) > p.opt.MaxLine {
+		if tooLong || len(p.rec)+1+len(line) > p.lr.Max() {
 			skipping = true
 			p.rec = p.rec[:0]
 		}
@@ -252,7 +183,9 @@ func recordStart(line []byte) bool {
 		line[0] >= '0' && line[0] <= '9' && line[5] >= '0' && line[5] <= '9'
 }
 
-func (p *parser) directive(line []byte) {
+// Directive implements logline.Handler: #Fields:, #Software:, #Version:,
+// #Log-type:.
+func (p *parser) Directive(line []byte) {
 	name, val, ok := bytes.Cut(line[1:], []byte(":"))
 	if !ok {
 		return
@@ -266,7 +199,7 @@ func (p *parser) directive(line []byte) {
 	case "version":
 		p.st.Version = string(val)
 		if p.st.VersionLine == 0 {
-			p.st.VersionLine = p.st.Lines
+			p.st.VersionLine = p.lr.Line()
 		}
 	case "log-type":
 		p.declared = declaredType(string(val))
@@ -343,7 +276,7 @@ func (p *parser) data(line []byte, start int64) error {
 			p.st.Malformed++
 			return nil
 		}
-		p.cover(t)
+		p.cov.Add(t)
 	}
 	if p.st.Host == "" && h.host >= 0 {
 		p.st.Host = string(p.value(h.host))
@@ -395,7 +328,7 @@ func (p *parser) text(line []byte, start int64) error {
 	if i := bytes.IndexAny(line, ", "); i >= 19 {
 		if tt, ok := parseTime(line[:i]); ok {
 			t = tt
-			p.cover(t)
+			p.cov.Add(t)
 		}
 	}
 	if p.opt.Filter != nil && !p.opt.Filter(line) {
@@ -461,17 +394,4 @@ func stemProtocol(stem string) string {
 		return ""
 	}
 	return stemProtocols[strings.ToLower(seg)]
-}
-
-func (p *parser) cover(t time.Time) {
-	if p.st.First.IsZero() || t.Before(p.st.First) {
-		p.st.First = t
-	}
-	if t.After(p.st.Last) {
-		p.st.Last = t
-	}
-	if d := t.Unix() / 86400; d != p.last {
-		p.last = d
-		p.days[d] = struct{}{}
-	}
 }

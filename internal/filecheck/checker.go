@@ -15,8 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
-	"github.com/exhunt/exhunt/internal/hunt"
 	"github.com/exhunt/exhunt/internal/yara"
 )
 
@@ -130,7 +130,7 @@ func (c *Checker) ScanErrors() int64 { return c.scanErrs.Load() }
 // Detect returns the findings for one file: IOC hash and name matches,
 // then YARA matches. Source is the file's evidence path; kind, time and
 // outcome are left to the hunt.
-func (c *Checker) Detect(ctx context.Context, f hunt.FileInfo, data []byte) []finding.Finding {
+func (c *Checker) Detect(ctx context.Context, f evidence.FileInfo, data []byte) []finding.Finding {
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -163,7 +163,7 @@ func (c *Checker) scan(s ruleSet, data []byte, v yara.Vars) (ms []yara.Match, er
 	return s.rules.ScanLimited(data, v, maxEvidenceStrings+1)
 }
 
-func (c *Checker) iocFindings(f hunt.FileInfo, data []byte) []finding.Finding {
+func (c *Checker) iocFindings(f evidence.FileInfo, data []byte) []finding.Finding {
 	var out []finding.Finding
 	// SHA-1 and MD5 cost a tenth of a file hunt's CPU: compute them only
 	// when a list holds hashes of that type, and only of whole files (a

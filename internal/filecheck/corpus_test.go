@@ -1,6 +1,7 @@
 package filecheck
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -70,6 +71,7 @@ func TestCorpusDefaultPack(t *testing.T) {
 		t.Errorf("default pack flags %d of %d tennc-webshell shells, want %d of 66", flagged, shells, corpusShellsFlagged)
 	}
 	benign := 0
+	pages := map[string]int{} // files other than the licence, per application: the README counts them
 	for _, app := range benignApps {
 		err := filepath.WalkDir(filepath.Join(root, app), func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -77,6 +79,9 @@ func TestCorpusDefaultPack(t *testing.T) {
 			}
 			rel, _ := filepath.Rel(root, p)
 			benign++
+			if !strings.HasPrefix(strings.ToUpper(d.Name()), "LICENSE") {
+				pages[app]++
+			}
 			if fs := detect(t, c, filepath.ToSlash(rel), mustRead(t, p)); len(fs) > 0 {
 				t.Errorf("benign %s flagged: %v", rel, ruleIDs(fs))
 			}
@@ -88,6 +93,9 @@ func TestCorpusDefaultPack(t *testing.T) {
 	}
 	if benign != 525 {
 		t.Errorf("%d benign files read, want the corpus's 525", benign)
+	}
+	if want := map[string]int{"benign-mojoportal": 367, "benign-mono-xsp": 123, "benign-css-exchange": 30, "benign-jquery-dist": 2}; !maps.Equal(pages, want) {
+		t.Errorf("benign files per application %v, the README says %v", pages, want)
 	}
 	t.Logf("default pack: %d of %d corpus web shells flagged, 0 of %d benign files", flagged, shells, benign)
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/filecheck"
-	"github.com/exhunt/exhunt/internal/hunt"
 )
 
 func ExampleChecker_Detect() {
@@ -16,7 +16,7 @@ func ExampleChecker_Detect() {
 	p := "C/inetpub/wwwroot/aspnet_client/system_web/x.aspx"
 	fmt.Println("in scope:", c.InScope(p, 70, false))
 	data := []byte(`<%@ Page Language="Jscript"%><%eval(Request.Item["z"],"unsafe");%>`)
-	for _, f := range c.Detect(context.Background(), hunt.FileInfo{Path: p, Size: int64(len(data))}, data) {
+	for _, f := range c.Detect(context.Background(), evidence.FileInfo{Path: p, Size: int64(len(data))}, data) {
 		fmt.Println(f.Rule, f.Severity, f.Attack)
 	}
 	// Output:

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
-	"github.com/exhunt/exhunt/internal/hunt"
 )
 
 // defaultChecker compiles the embedded pack once for the package's tests.
@@ -38,7 +38,7 @@ func testChecker(t testing.TB) *Checker {
 func detect(t testing.TB, c *Checker, p string, data []byte) []finding.Finding {
 	t.Helper()
 	sum := sha256.Sum256(data)
-	return c.Detect(t.Context(), hunt.FileInfo{Path: p, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, data)
+	return c.Detect(t.Context(), evidence.FileInfo{Path: p, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, data)
 }
 
 // ruleIDs lists the sorted rule ids of findings.

@@ -34,7 +34,7 @@ func matchFinding(src string, m *yara.Match) finding.Finding {
 		CVEs:     cves(m.Meta["cve"]),
 		Attack:   attack(m),
 		Source:   src,
-		Evidence: evidence(m),
+		Evidence: matchEvidence(m),
 		Details:  map[string]string{"yara_rule": m.Rule, "yara_namespace": ns},
 	}
 	if f.Title == "" {
@@ -95,9 +95,9 @@ func cves(s string) []string {
 	return out
 }
 
-// evidence quotes the first matched strings ($id@offset "excerpt") and
+// matchEvidence quotes the first matched strings ($id@offset "excerpt") and
 // the rule's reason.
-func evidence(m *yara.Match) string {
+func matchEvidence(m *yara.Match) string {
 	var b strings.Builder
 	for i, s := range m.Strings {
 		if i == maxEvidenceStrings {

@@ -12,6 +12,7 @@ import (
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/exlog"
 	"github.com/exhunt/exhunt/internal/iislog"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // fileKind is what a hunt does with a file.
@@ -189,7 +190,7 @@ func archiveReason(f *evidence.File, head []byte) string {
 			return "a zip inside the evidence: only a zip given as the evidence PATH is opened; extract it or give it as its own PATH"
 		}
 	case strings.HasSuffix(f.Lower(), ".zip"):
-		return fmt.Sprintf("not a valid zip: no zip signature (it starts with %q)", truncate(string(head[:min(len(head), 8)]), 40))
+		return fmt.Sprintf("not a valid zip: no zip signature (it starts with %q)", safetext.Truncate(string(head[:min(len(head), 8)]), 40))
 	}
 	return ""
 }

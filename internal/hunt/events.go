@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // ruleDumpByReader is the id of the finding dumpsByLSASSReaders adds.
@@ -34,7 +35,7 @@ func (h *hostHunt) dumpsByLSASSReaders() {
 			continue
 		}
 		readers = append(readers, reader{strings.ToLower(f.Details["source_guid"]), strings.ToLower(f.Details["source_process"]), f.Time,
-			finding.Ref{Source: f.Source, Line: f.Line, Time: f.Time, Note: "opened LSASS: " + truncate(f.Evidence, 300)}})
+			finding.Ref{Source: f.Source, Line: f.Line, Time: f.Time, Note: "opened LSASS: " + safetext.Truncate(f.Evidence, 300)}})
 	}
 	if len(readers) == 0 {
 		return
@@ -104,7 +105,7 @@ func (h *hostHunt) dumpsByLSASSReaders() {
 		h.findings = append(h.findings, finding.Finding{
 			Rule: ruleDumpByReader, Title: "Dump file written by a process that had just opened LSASS", Severity: finding.Critical,
 			CVEs: []string{}, Attack: []string{"T1003.001"}, Outcome: finding.Succeeded, Time: w.Time, Source: w.Source, Line: w.Line,
-			Kind: finding.KindEvent, Evidence: truncate(fmt.Sprintf("%s wrote %s %s after opening LSASS for reading: the file holds LSASS's memory, whatever its name", w.Details["process"], file, d.Round(time.Second)), maxEvidence),
+			Kind: finding.KindEvent, Evidence: safetext.Truncate(fmt.Sprintf("%s wrote %s %s after opening LSASS for reading: the file holds LSASS's memory, whatever its name", w.Details["process"], file, d.Round(time.Second)), maxEvidence),
 			Details: map[string]string{"process": w.Details["process"], "target_filename": file, "computer": w.Details["computer"]},
 			Related: []finding.Ref{r.ref},
 		})

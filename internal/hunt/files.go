@@ -17,6 +17,7 @@ import (
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/iislog"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // fileFinding remembers a suspicious file for correlation with the logs.
@@ -63,7 +64,7 @@ func (h *hostHunt) scanFile(ctx context.Context, f *evidence.File, hash, headOnl
 			h.addHash(f, hexSum, int64(len(data)))
 		}
 	}
-	fs := h.opt.Files.Detect(ctx, FileInfo{Path: f.Path, Size: f.Size, ModTime: f.ModTime.UTC(), SHA256: hexSum}, data)
+	fs := h.opt.Files.Detect(ctx, evidence.FileInfo{Path: f.Path, Size: f.Size, ModTime: f.ModTime.UTC(), SHA256: hexSum}, data)
 	if len(fs) == 0 {
 		return nil
 	}
@@ -281,7 +282,7 @@ func (h *hostHunt) iisRequests(ctx context.Context, f *evidence.File, byURL map[
 			ip, _ := rec.Fields.Get("c-ip")
 			q, _ := rec.Fields.Get("cs-uri-query")
 			out = append(out, fileRequest{finding: i, ok: ok, ref: finding.Ref{Source: rec.Source, Line: rec.Line, Time: rec.Time,
-				Note: truncate(fmt.Sprintf("requested: %s %s?%s → %s from %s", method, stem, q, status, ip), 512)}})
+				Note: safetext.Truncate(fmt.Sprintf("requested: %s %s?%s → %s from %s", method, stem, q, status, ip), 512)}})
 		}
 		return nil
 	})

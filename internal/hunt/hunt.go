@@ -41,7 +41,7 @@ type Progress interface {
 // reads the file once, bounded by MaxFileSize, and hands over its bytes.
 type FileDetector interface {
 	InScope(path string, size int64, all bool) bool
-	Detect(ctx context.Context, f FileInfo, data []byte) []finding.Finding
+	Detect(ctx context.Context, f evidence.FileInfo, data []byte) []finding.Finding
 }
 
 // LayoutDetector is a FileDetector that tells a server's file tree from a
@@ -56,14 +56,6 @@ const (
 	ScopeFocused = "focused" // a server's tree: the detector's own scope
 	ScopeAll     = "all"     // every file (--all-files, or loose files)
 )
-
-// FileInfo describes a file handed to a FileDetector.
-type FileInfo struct {
-	Path    string // inside the evidence, '/'-separated
-	Size    int64
-	ModTime time.Time
-	SHA256  string
-}
 
 // Options configure a hunt.
 type Options struct {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/exchange"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/rules"
@@ -78,7 +79,7 @@ func (stubFiles) InScope(p string, _ int64, _ bool) bool {
 	return strings.Contains(strings.ToLower(p), "aspnet_client")
 }
 
-func (stubFiles) Detect(_ context.Context, f FileInfo, data []byte) []finding.Finding {
+func (stubFiles) Detect(_ context.Context, f evidence.FileInfo, data []byte) []finding.Finding {
 	if !strings.HasSuffix(f.Path, ".aspx") || !strings.Contains(string(data), "eval(") {
 		return nil
 	}
@@ -275,7 +276,7 @@ func TestHuntExchangePath(t *testing.T) {
 type mdmpFiles struct{}
 
 func (mdmpFiles) InScope(p string, _ int64, _ bool) bool { return strings.HasPrefix(p, "root/") }
-func (mdmpFiles) Detect(_ context.Context, f FileInfo, data []byte) []finding.Finding {
+func (mdmpFiles) Detect(_ context.Context, f evidence.FileInfo, data []byte) []finding.Finding {
 	if !strings.HasPrefix(string(data), "MDMP") {
 		return nil
 	}

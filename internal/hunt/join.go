@@ -10,6 +10,7 @@ import (
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/exlog"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // maxJoined bounds the records attached to one finding by the join.
@@ -108,5 +109,5 @@ func describe(rec *evidence.Record) string {
 			parts = append(parts, k+"="+v)
 		}
 	}
-	return truncate(fmt.Sprintf("%s %s", rec.Log.Service, strings.Join(parts, " ")), 1024)
+	return safetext.Truncate(fmt.Sprintf("%s %s", rec.Log.Service, strings.Join(parts, " ")), 1024)
 }

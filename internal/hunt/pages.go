@@ -16,6 +16,7 @@ import (
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
 	"github.com/exhunt/exhunt/internal/rules"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // The page inventory follows the requests to script pages (.aspx, .ashx,
@@ -180,7 +181,7 @@ func (h *hostHunt) pageRequest(kind, file string, rec *evidence.Record, stem, st
 	}
 	ok := strings.HasPrefix(status, "2")
 	ref := pageRef{source: rec.Source, line: rec.Line, at: rec.Time,
-		what: truncate(fmt.Sprintf("%s %s?%s → %s from %s", method, stem, query, status, client), 400)}
+		what: safetext.Truncate(fmt.Sprintf("%s %s?%s → %s from %s", method, stem, query, status, client), 400)}
 	k := pageKey{kind, strings.ToLower(stem)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -282,7 +283,7 @@ func (h *hostHunt) pageFindings() {
 func pageFinding(rule, title string, sev finding.Severity, ref pageRef, evidence string) finding.Finding {
 	return finding.Finding{Rule: rule, Title: title, Severity: sev, CVEs: []string{}, Attack: []string{"T1505.003"},
 		Outcome: finding.Succeeded, Time: ref.at, Source: ref.source, Line: ref.line, Kind: finding.KindLog,
-		Evidence: truncate(evidence, maxEvidence), Details: map[string]string{"request": ref.what}}
+		Evidence: safetext.Truncate(evidence, maxEvidence), Details: map[string]string{"request": ref.what}}
 }
 
 func statusOf(what string) string {

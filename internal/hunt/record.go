@@ -8,7 +8,9 @@ import (
 
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/jsonfmt"
 	"github.com/exhunt/exhunt/internal/rules"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // IndicatorTag marks rules that match indicators rather than exploitation.
@@ -64,7 +66,7 @@ func (h *hostHunt) tagsOf(r *rules.Rule) ruleTags {
 	if t, ok := h.ruleTags.Load(r); ok {
 		return t.(ruleTags)
 	}
-	t := ruleTags{slices.Clip(nonNil(r.CVEs())), slices.Clip(nonNil(r.Attack()))}
+	t := ruleTags{slices.Clip(jsonfmt.NonNil(r.CVEs())), slices.Clip(jsonfmt.NonNil(r.Attack()))}
 	h.ruleTags.Store(r, t)
 	return t
 }
@@ -121,7 +123,7 @@ func (h *hostHunt) newFinding(r *rules.Rule, rec *evidence.Record, kind finding.
 		})
 	}
 	full := b.String()
-	f.Evidence = truncate(full, maxEvidence)
+	f.Evidence = safetext.Truncate(full, maxEvidence)
 	for field, detail := range detailFields {
 		v, ok := rec.Fields.Get(field)
 		if !ok || v == "" || v == "-" {
@@ -130,7 +132,7 @@ func (h *hostHunt) newFinding(r *rules.Rule, rec *evidence.Record, kind finding.
 		if s, in := at[field]; in && len(v) <= 512 {
 			v = full[s.start:s.end] // shares the evidence's bytes
 		} else {
-			v = strings.Clone(truncate(v, 512))
+			v = strings.Clone(safetext.Truncate(v, 512))
 		}
 		f.Details[detail] = v
 	}
@@ -200,20 +202,6 @@ func byWebWorker(rec *evidence.Record) bool {
 		}
 	}
 	return false
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // dayOf truncates t to its UTC day.

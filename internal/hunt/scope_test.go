@@ -25,7 +25,7 @@ func (layoutFiles) ServerLayout(p string) bool {
 	return strings.HasPrefix(strings.ToLower(p), "inetpub/")
 }
 
-func (layoutFiles) Detect(_ context.Context, f FileInfo, data []byte) []finding.Finding {
+func (layoutFiles) Detect(_ context.Context, f evidence.FileInfo, data []byte) []finding.Finding {
 	if !bytes.Contains(data, []byte("eval(")) {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // storyWindow is how close in time a process start must follow a web-shell
@@ -35,7 +36,7 @@ func (h *hostHunt) linkProcesses() {
 	for i, f := range h.findings {
 		switch {
 		case f.Kind == finding.KindLog && hasTechnique(f, "T1505"):
-			reqs = append(reqs, request{f.Time, finding.Ref{Source: f.Source, Line: f.Line, Time: f.Time, Note: "web-shell request: " + truncate(f.Evidence, 300)}, i, true})
+			reqs = append(reqs, request{f.Time, finding.Ref{Source: f.Source, Line: f.Line, Time: f.Time, Note: "web-shell request: " + safetext.Truncate(f.Evidence, 300)}, i, true})
 		case f.Kind == finding.KindFile:
 			for _, r := range f.Related {
 				if strings.HasPrefix(r.Note, "requested:") {
@@ -93,7 +94,7 @@ func (h *hostHunt) linkProcesses() {
 		src := &h.findings[best.from]
 		if len(src.Related) < 60 && !hasRef(src.Related, ev.Source, ev.Line) {
 			src.Related = append(src.Related, finding.Ref{Source: ev.Source, Line: ev.Line, Time: ev.Time,
-				Note: fmt.Sprintf("followed by process %s (parent %s): %s", ev.Details["process"], ev.Details["parent_process"], truncate(ev.Details["command_line"], 300))})
+				Note: fmt.Sprintf("followed by process %s (parent %s): %s", ev.Details["process"], ev.Details["parent_process"], safetext.Truncate(ev.Details["command_line"], 300))})
 		}
 		if src.Kind == finding.KindFile || src.Outcome == finding.Unknown {
 			src.Outcome = finding.Succeeded

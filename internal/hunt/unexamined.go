@@ -10,6 +10,7 @@ import (
 
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // ncsaLine is the start of an Apache/NCSA common or combined log line:
@@ -32,7 +33,7 @@ func unknownFormat(f *evidence.File, head []byte, scanned bool) string {
 	case isoTimeLed(first) && bytes.Count(first, []byte(",")) >= 2:
 		why = "a CSV log without a header line: its columns are unknown"
 	case bytes.Count(first, []byte(",")) >= 2:
-		why = fmt.Sprintf("a CSV file whose columns (%s) are not those of an Exchange log", truncate(string(first), 120))
+		why = fmt.Sprintf("a CSV file whose columns (%s) are not those of an Exchange log", safetext.Truncate(string(first), 120))
 	case len(first) >= 19 && isDateLed(first):
 		why = "a log without a #Fields: header whose lines do not fit IIS's default fields"
 	default:
@@ -86,7 +87,7 @@ func summarizeUnexamined(list []finding.Unexamined, total int) string {
 			parts = append(parts, "...")
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%d %s", byReason[r], truncate(r, 100)))
+		parts = append(parts, fmt.Sprintf("%d %s", byReason[r], safetext.Truncate(r, 100)))
 	}
 	noun := "inputs"
 	if total == 1 {

@@ -3,7 +3,6 @@ package iislog
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -65,46 +64,18 @@ type Stats struct {
 // LogSource is the Sigma logsource of every IIS record.
 var LogSource = evidence.LogSource{Category: "webserver", Product: "windows", Service: "iis"}
 
-const (
-	defaultMaxLine = 1 << 20
-	defaultMaxGzip = 16 << 30
-	ctxEvery       = 1 << 14 // lines between context checks
-)
-
 // Parse reads one W3C log from r and calls fn for each data line the
 // filter accepts. source names the file in records. fn may keep the
 // records it gets; an error from fn stops Parse and is returned as is.
 // Malformed lines are counted, never fatal; Parse fails only on read
 // errors, gzip errors, a cancelled ctx or fn's error.
 func Parse(ctx context.Context, r io.Reader, source string, opt Options, fn func(*evidence.Record) error) (Stats, error) {
-	if opt.MaxLine <= 0 || opt.MaxLine > 1<<30 {
-		opt.MaxLine = defaultMaxLine
-	}
-	if opt.MaxDecompressed <= 0 {
-		opt.MaxDecompressed = defaultMaxGzip
-	}
 	var st Stats
-	lr, err := logline.Open(r, opt.MaxDecompressed, opt.MaxLine)
-	if err != nil {
-		return st, err
-	}
-	defer lr.Close()
-	p := parser{
-		lr:   lr,
-		opt:  opt,
-		src:  source,
-		fn:   fn,
-		st:   &st,
-		days: map[int64]struct{}{},
-		last: -1 << 62,
-		key:  -1,
-	}
-	err = p.run(ctx)
-	st.Days = make([]time.Time, 0, len(p.days))
-	for d := range p.days {
-		st.Days = append(st.Days, time.Unix(d*86400, 0).UTC())
-	}
-	slices.SortFunc(st.Days, func(a, b time.Time) int { return a.Compare(b) })
+	p := parser{opt: opt, src: source, fn: fn, st: &st, key: -1}
+	lines, tooLong, err := logline.Read(ctx, r, opt.MaxDecompressed, opt.MaxLine, "iislog", source,
+		func(lr *logline.Reader) logline.Handler { p.lr = lr; return &p })
+	st.Lines, st.Malformed = lines, st.Malformed+tooLong
+	st.First, st.Last, st.Days = p.cov.First, p.cov.Last, p.cov.Days()
 	return st, err
 }
 
@@ -118,50 +89,14 @@ type parser struct {
 	key  int     // position of Options.KeyField in hdr, -1 if absent or unused
 	offs []int32 // start,end pairs of the current line's fields
 	date []byte  // header #Date: day, used when lines carry no date field
-
-	days map[int64]struct{}
-	last int64 // last day number added to days
+	cov  logline.Coverage
 
 	cacheDate [10]byte // last parsed date text and its midnight
 	cacheDay  time.Time
 }
 
-func (p *parser) run(ctx context.Context) error {
-	for {
-		line, tooLong, err := p.lr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("iislog: read %s: %w", p.src, err)
-		}
-		p.st.Lines++
-		if p.st.Lines%ctxEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if tooLong {
-			p.st.Malformed++
-			continue
-		}
-		if p.st.Lines == 1 {
-			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-		}
-		if len(line) == 0 {
-			continue
-		}
-		if line[0] == '#' {
-			p.directive(line)
-			continue
-		}
-		if err := p.data(line); err != nil {
-			return err
-		}
-	}
-}
-
-func (p *parser) directive(line []byte) {
+// Directive implements logline.Handler: #Fields:, #Software:, #Date:.
+func (p *parser) Directive(line []byte) {
 	name, val, ok := bytes.Cut(line[1:], []byte(":"))
 	if !ok {
 		return
@@ -189,8 +124,8 @@ func (p *parser) setHeader(h *header) {
 	}
 }
 
-// data handles one request line.
-func (p *parser) data(line []byte) error {
+// Data implements logline.Handler: one request line.
+func (p *parser) Data(line []byte) error {
 	h := p.hdr
 	if h == nil && p.opt.DefaultFields != "" {
 		h = cachedHeader([]byte(p.opt.DefaultFields))
@@ -234,7 +169,7 @@ func (p *parser) data(line []byte) error {
 		return nil
 	}
 	if !t.IsZero() {
-		p.cover(t)
+		p.cov.Add(t)
 	}
 	if p.st.Host == "" && h.host >= 0 {
 		if v := p.field(line, h.host); v != nil && string(v) != "-" {
@@ -252,7 +187,7 @@ func (p *parser) data(line []byte) error {
 		}
 	}
 	p.st.Records++
-	return p.fn(&evidence.Record{Source: p.src, Line: p.st.Lines, Time: t, Log: LogSource, Fields: f})
+	return p.fn(&evidence.Record{Source: p.src, Line: p.lr.Line(), Time: t, Log: LogSource, Fields: f})
 }
 
 // split records the offsets of the line's space-separated fields, stopping
@@ -315,9 +250,9 @@ func (p *parser) day(d []byte) (time.Time, bool) {
 	if string(d) == string(p.cacheDate[:]) {
 		return p.cacheDay, true
 	}
-	y, ok1 := digits(d[0:4])
-	m, ok2 := digits(d[5:7])
-	dd, ok3 := digits(d[8:10])
+	y, ok1 := logline.Digits(d[0:4])
+	m, ok2 := logline.Digits(d[5:7])
+	dd, ok3 := logline.Digits(d[8:10])
 	if !ok1 || !ok2 || !ok3 || d[4] != '-' || d[7] != '-' || m < 1 || m > 12 || dd < 1 || dd > 31 {
 		return time.Time{}, false
 	}
@@ -332,9 +267,9 @@ func clock(b []byte) (time.Duration, bool) {
 	if len(b) < 8 || b[2] != ':' || b[5] != ':' {
 		return 0, false
 	}
-	h, ok1 := digits(b[0:2])
-	m, ok2 := digits(b[3:5])
-	s, ok3 := digits(b[6:8])
+	h, ok1 := logline.Digits(b[0:2])
+	m, ok2 := logline.Digits(b[3:5])
+	s, ok3 := logline.Digits(b[6:8])
 	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || s > 60 {
 		return 0, false
 	}
@@ -344,7 +279,7 @@ func clock(b []byte) (time.Duration, bool) {
 		if len(frac) > 9 {
 			frac = frac[:9]
 		}
-		ns, ok := digits(frac)
+		ns, ok := logline.Digits(frac)
 		if !ok {
 			return 0, false
 		}
@@ -356,28 +291,4 @@ func clock(b []byte) (time.Duration, bool) {
 		return 0, false
 	}
 	return d, true
-}
-
-func digits(b []byte) (int, bool) {
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, len(b) > 0
-}
-
-func (p *parser) cover(t time.Time) {
-	if p.st.First.IsZero() || t.Before(p.st.First) {
-		p.st.First = t
-	}
-	if t.After(p.st.Last) {
-		p.st.Last = t
-	}
-	if d := t.Unix() / 86400; d != p.last {
-		p.last = d
-		p.days[d] = struct{}{}
-	}
 }

@@ -1,6 +1,7 @@
 package kbfeed
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/exchange"
+	"github.com/exhunt/exhunt/internal/fetch"
 )
 
 // The publishers' own feeds.
@@ -188,21 +190,15 @@ func (s Source) get(ctx context.Context, url string) ([]byte, error) {
 	if c == nil {
 		c = &http.Client{Timeout: 60 * time.Second}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	var b bytes.Buffer
+	_, err := fetch.Get(ctx, c, fetch.Request{URL: url, Accept: "application/json", UserAgent: "exhunt-kb-update", Limit: maxDocument}, &b)
+	if errors.Is(err, fetch.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrDocument, maxDocument)
+	}
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "exhunt-kb-update")
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %s", resp.Status)
-	}
-	return readAllBounded(resp.Body)
+	return b.Bytes(), nil
 }
 
 func readBounded(path string) ([]byte, error) {

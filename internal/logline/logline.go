@@ -7,7 +7,13 @@
 // allocate (and zero) a fresh 256 KiB buffer for each, which cost more
 // than reading the file.
 //
-// It does not know any log format.
+// Scan (and Read, which opens, scans and closes) is the one line loop of
+// the W3C-style text-log parsers, iislog and exlog: end of input, context
+// checks, over-long lines, the byte order mark, '#' directives. Coverage
+// gathers the days their records span.
+//
+// It does not know any log format beyond that: fields and records are the
+// parsers'.
 package logline
 
 import (
@@ -62,7 +68,17 @@ type Reader struct {
 	shared bool   // plain (or br) belongs to the caller
 	long   []byte // reused for lines longer than the bufio buffer
 	max    int
+	n      int64  // lines returned by Next
+	back   []byte // a line given back by Unread
+	isBack bool
 }
+
+// Defaults of Open's limits, for a limit of 0 (or a line limit over
+// 1 GiB): the log parsers' defaults.
+const (
+	DefaultMaxLine         = 1 << 20
+	DefaultMaxDecompressed = 16 << 30
+)
 
 // Open reads lines of at most max bytes from r. Gzip data, recognised by
 // its magic bytes and not by a file name, is decompressed with at most
@@ -70,6 +86,12 @@ type Reader struct {
 // *bufio.Reader of at least BufSize given as r (from NewBuffer) is read
 // directly, and stays the caller's.
 func Open(r io.Reader, limit int64, max int) (*Reader, error) {
+	if max <= 0 || max > 1<<30 {
+		max = DefaultMaxLine
+	}
+	if limit <= 0 {
+		limit = DefaultMaxDecompressed
+	}
 	br, shared := r.(*bufio.Reader)
 	if !shared || br.Size() < BufSize {
 		br, shared = NewBuffer(r), false
@@ -119,18 +141,50 @@ func (lr *Reader) Close() {
 	}
 }
 
+// Max is the longest line Next returns whole.
+func (lr *Reader) Max() int { return lr.max }
+
+// Line is the number of lines Next has returned (over-long ones
+// included, given back ones not): the 1-based number of the last line.
+func (lr *Reader) Line() int64 { return lr.n }
+
+// Unread gives back the line the last Next returned (a parser that read
+// one line too far): the next call of Next returns a copy of it again,
+// and Line counts it once.
+func (lr *Reader) Unread(line []byte) {
+	lr.back = append(lr.back[:0], line...)
+	lr.isBack = true
+	lr.n--
+}
+
 // Next returns the next line without its line ending. A line longer than
 // max is consumed without being buffered whole and reported as tooLong.
 // At the end of input it returns io.EOF; the returned slice is valid until
 // the next call.
 func (lr *Reader) Next() (line []byte, tooLong bool, err error) {
+	if lr.isBack {
+		lr.isBack = false
+		lr.n++
+		return lr.back, false, nil
+	}
 	b, err := lr.br.ReadSlice('\n')
 	if err == nil {
+		lr.n++
 		if b = trimEOL(b); len(b) > lr.max {
 			return nil, true, nil
 		}
 		return b, false, nil
 	}
+	line, tooLong, err = lr.slow(b, err)
+	if err == nil {
+		lr.n++
+	}
+	return line, tooLong, err
+}
+
+// slow is Next past a plain full line: the last line, an over-long one,
+// or an error.
+func (lr *Reader) slow(b []byte, err error) (line []byte, tooLong bool, _ error) {
 	if errors.Is(err, io.EOF) {
 		if len(b) == 0 {
 			return nil, false, io.EOF

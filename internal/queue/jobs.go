@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/exhunt/exhunt/internal/fetch"
 	"github.com/exhunt/exhunt/internal/scan"
 	"github.com/exhunt/exhunt/internal/store"
 )
@@ -282,37 +284,19 @@ var httpClient = &http.Client{
 	},
 }
 
-// fetch GETs url and calls fn with the body; an HTTP error status is an
-// error naming it.
-func fetch(ctx context.Context, url string, fn func(io.Reader) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
+// download GETs url into w; an HTTP error status is a *fetch.StatusError,
+// named "GET url: HTTP 404 Not Found".
+func download(ctx context.Context, url string, w io.Writer) error {
+	_, err := fetch.Get(ctx, httpClient, fetch.Request{URL: url}, w)
+	if se := (*fetch.StatusError)(nil); errors.As(err, &se) {
+		return fmt.Errorf("GET %s: %w", url, err)
 	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return &httpStatusError{url: url, code: resp.StatusCode}
-	}
-	return fn(resp.Body)
-}
-
-type httpStatusError struct {
-	url  string
-	code int
-}
-
-func (e *httpStatusError) Error() string {
-	return fmt.Sprintf("GET %s: HTTP %d %s", e.url, e.code, http.StatusText(e.code))
+	return err
 }
 
 func urlDigest(ctx context.Context, url string) (string, error) {
 	h := sha256.New()
-	err := fetch(ctx, url, func(r io.Reader) error { _, err := io.Copy(h, r); return err })
-	if err != nil {
+	if err := download(ctx, url, h); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

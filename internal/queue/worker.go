@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/exhunt/exhunt/internal/evidence"
+	"github.com/exhunt/exhunt/internal/fetch"
 	"github.com/exhunt/exhunt/internal/hunt"
 	"github.com/exhunt/exhunt/internal/scan"
 	"github.com/exhunt/exhunt/internal/store"
@@ -367,19 +368,17 @@ func (w *huntWorker) local(ctx context.Context, a HuntArgs) (string, func(), err
 	}
 	path := filepath.Join(dir, name)
 	h := sha256.New()
-	err = fetch(ctx, a.Bundle, func(r io.Reader) error {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(io.MultiWriter(f, h), r); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	})
-	var se *httpStatusError
-	if errors.As(err, &se) && se.code >= 400 && se.code < 500 && se.code != 408 && se.code != 429 {
+	f, err := os.Create(path)
+	if err != nil {
+		cleanup()
+		return "", nop, err
+	}
+	err = download(ctx, a.Bundle, io.MultiWriter(f, h))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	var se *fetch.StatusError
+	if errors.As(err, &se) && se.Code >= 400 && se.Code < 500 && se.Code != 408 && se.Code != 429 {
 		cleanup()
 		return "", nop, river.JobCancel(err) // gone or forbidden: retrying cannot help
 	}

@@ -108,7 +108,11 @@ func patchSteps(kb *exchange.KB, e *Exposure) []Step {
 	for _, c := range e.CVEs {
 		cves = append(cves, c.ID)
 	}
-	install.Why = fmt.Sprintf("build %s (%s %s %s, from %s) is exposed to %s", a.Build, a.Product, a.CU, orUnknown(a.Update), e.BuildSource, orNone(cves))
+	update := orUnknown(a.Update)
+	if a.Update == a.CU {
+		update = "no security update" // the knowledge base names a CU's own build after the CU
+	}
+	install.Why = fmt.Sprintf("build %s (%s %s, %s, from %s) is exposed to %s", a.Build, a.Product, a.CU, update, e.BuildSource, orNone(cves))
 	switch {
 	case !a.LineSupported:
 		cu, su := newestCU(kb, a.Product)

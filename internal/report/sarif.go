@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/jsonfmt"
+	"github.com/exhunt/exhunt/internal/safetext"
 )
 
 // SARIF 2.1.0 (OASIS, errata01), the subset exhunt fills. Our own structs
@@ -114,10 +116,10 @@ func SARIF(w io.Writer, hosts []Host, opt Options) error {
 			}
 			sum := sha256.Sum256([]byte(r.Host + "|" + f.Key()))
 			res := sarifResult{RuleID: f.Rule, RuleIndex: idx, Level: sarifLevel(f.Severity),
-				Message:             sarifText{Text: nonEmpty(f.Title, f.Rule) + ": " + truncate(f.Evidence, 1000)},
+				Message:             sarifText{Text: nonEmpty(f.Title, f.Rule) + ": " + safetext.Truncate(f.Evidence, 1000)},
 				PartialFingerprints: map[string]string{"exhuntFinding/v1": hex.EncodeToString(sum[:])},
 				Properties: map[string]any{"host": r.Host, "severity": f.Severity, "outcome": f.Outcome, "kind": f.Kind,
-					"cves": nonNil(f.CVEs), "attack": nonNil(f.Attack), "evidence": f.Evidence}}
+					"cves": jsonfmt.NonNil(f.CVEs), "attack": jsonfmt.NonNil(f.Attack), "evidence": f.Evidence}}
 			if !f.Time.IsZero() {
 				res.Properties["time"] = f.Time.UTC().Format(time.RFC3339Nano)
 			}
@@ -160,18 +162,4 @@ func nonEmpty(s, alt string) string {
 		return alt
 	}
 	return s
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }

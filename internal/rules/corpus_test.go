@@ -65,10 +65,11 @@ func TestCorpusRulesLoad(t *testing.T) {
 	if got := len(loaded) + len(failed); got < files {
 		t.Errorf("%d rule files, but only %d loaded or reported: some were dropped silently", files, got)
 	}
-	pct := 100 * float64(s.Len()) / float64(files)
-	t.Logf("corpus: %d files, %d rules loaded (%.1f%%), %d reported", files, s.Len(), pct, len(errs))
-	if pct < 95 {
-		t.Errorf("only %.1f%% of the corpus rules loaded, want at least 95%%", pct)
+	t.Logf("corpus: %d files, %d rules loaded, %d reported", files, s.Len(), len(errs))
+	// The README and BENCHMARKS.md say "all 84 SigmaHQ rules of the
+	// shared corpus load": exactly that, not a percentage.
+	if files != 84 || s.Len() != 84 || len(errs) != 0 {
+		t.Errorf("corpus: %d rule files, %d loaded, %d not; the README says all 84 load", files, s.Len(), len(errs))
 	}
 }
 

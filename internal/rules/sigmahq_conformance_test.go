@@ -85,6 +85,9 @@ func TestSigmaHQConformance(t *testing.T) {
 		t.Errorf("%d SigmaHQ rules cannot be loaded, want 26", len(unloadable))
 	}
 	t.Logf("%d SigmaHQ rules loaded, %d listed as not loadable", all.Len(), len(unloadable))
+	if all.Len() != 3751 { // the README says "3 751 rules load"
+		t.Errorf("%d SigmaHQ rules loaded, the README says 3 751", all.Len())
+	}
 
 	counts := sigmahqMatchCounts(t)
 	var samples []string

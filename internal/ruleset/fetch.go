@@ -15,6 +15,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/exhunt/exhunt/internal/fetch"
 )
 
 // ErrDownload is wrapped by every download failure.
@@ -91,31 +93,15 @@ func get(ctx context.Context, c *http.Client, raw, accept, userAgent string, lim
 	if err := allowedURL(u); err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
+	ctype, err := fetch.Get(ctx, c, fetch.Request{URL: u.String(), Accept: accept, UserAgent: userAgent, Limit: limit}, w)
+	var ue *url.Error
+	switch {
+	case err == nil:
+		return ctype, nil
+	case errors.As(err, &ue): // names the URL itself
 		return "", fmt.Errorf("%w: %v", ErrDownload, err)
 	}
-	req.Header.Set("Accept", accept)
-	req.Header.Set("User-Agent", userAgent)
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrDownload, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%w: %s: HTTP %s", ErrDownload, u.Redacted(), resp.Status)
-	}
-	if resp.ContentLength > limit {
-		return "", fmt.Errorf("%w: %s: %d bytes, over the %d-byte limit", ErrDownload, u.Redacted(), resp.ContentLength, limit)
-	}
-	n, err := io.Copy(w, io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrDownload, u.Redacted(), err)
-	}
-	if n > limit {
-		return "", fmt.Errorf("%w: %s: over the %d-byte limit", ErrDownload, u.Redacted(), limit)
-	}
-	return resp.Header.Get("Content-Type"), nil
+	return "", fmt.Errorf("%w: %s: %v", ErrDownload, u.Redacted(), err)
 }
 
 // resolve turns a source URL into the archive to download: a GitHub

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/exhunt/exhunt/internal/datadir"
 )
 
 // ErrChecksum is returned when an archive's SHA-256 differs from the one
@@ -171,31 +173,13 @@ func install(src Source, f *os.File, published string, in Installed, opt Options
 		return in, fmt.Errorf("%s: %w (%d files, %d rules not usable): not installed", src.Name, ErrNoRules, in.Files, len(in.Unusable))
 	}
 	in.Installed = opt.Now().UTC()
-	if err := swap(root, src.Name, stage); err != nil {
+	if err := datadir.Replace(filepath.Join(root, src.Name), stage); err != nil {
 		return in, err
 	}
 	if err := saveEntry(root, in); err != nil {
 		return in, err
 	}
 	return in, nil
-}
-
-// swap replaces root/name with stage: the old set is moved aside first
-// and removed only once the new one is in place.
-func swap(root, name, stage string) error {
-	final := filepath.Join(root, name)
-	old := final + ".old"
-	os.RemoveAll(old)
-	if _, err := os.Stat(final); err == nil {
-		if err := os.Rename(final, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(stage, final); err != nil {
-		os.Rename(old, final)
-		return err
-	}
-	return os.RemoveAll(old)
 }
 
 // DetectSource tells which default set a local archive holds: the one

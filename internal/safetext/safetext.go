@@ -12,6 +12,7 @@
 //
 // This is the one home of that rule: text outputs and CSV writers call it
 // instead of filtering on their own. HTML and JSON have their own escaping.
+// Truncate bounds such text where findings and reports quote it.
 package safetext
 
 import (
@@ -163,4 +164,22 @@ func writeEscape(b *strings.Builder, r rune) {
 			b.WriteByte(hexDigits[(r>>shift)&0xf])
 		}
 	}
+}
+
+// Truncate returns s cut to at most n bytes, and "…" after the cut. It
+// cuts between runes, never inside one, so a quoted excerpt stays valid
+// UTF-8 where s was; other bytes are kept as they are (the escaping
+// above, or JSON's, shows them).
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := max(n, 0)
+	for j := i; j >= 0 && j > i-utf8.UTFMax; j-- {
+		if utf8.RuneStart(s[j]) {
+			i = j
+			break
+		}
+	}
+	return s[:i] + "…"
 }

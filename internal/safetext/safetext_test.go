@@ -96,3 +96,25 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 5, "short"},
+		{"longer", 4, "long…"},
+		{"", 0, ""},
+		{"ab", 0, "…"},
+		{"aé", 2, "a…"},          // é is two bytes: not split
+		{"a€b", 3, "a…"},         // € is three
+		{"a€b", 4, "a€…"},        // the cut falls after it
+		{"a\xffbc", 2, "a\xff…"}, // an invalid byte is kept, not dropped
+		{"\x80\x80\x80\x80\x80x", 4, "\x80\x80\x80\x80…"}, // no rune start: cut at n
+	} {
+		if got := Truncate(tc.in, tc.n); got != tc.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}

@@ -157,7 +157,7 @@ func (t *textWriter) Write(r *Result) error {
 	if prec == "" {
 		prec = "-"
 	}
-	prod := strings.TrimSpace(strings.TrimPrefix(r.Product, "Exchange Server ") + " " + r.CU + " " + r.Update)
+	prod := releaseLabel(r.Product, r.CU, r.Update)
 	cves := "-"
 	if len(r.CVEs) > 0 {
 		// Exploited in the wild first: CISA's KEV entries lead the column.
@@ -279,4 +279,14 @@ func WriteSummary(w io.Writer, s Summary) error {
 	}
 	_, err = fmt.Fprintln(w)
 	return err
+}
+
+// releaseLabel names a release for the table: "2016 CU19 Mar21SU", and
+// "2016 CU19" for a CU's own build, whose update the knowledge base names
+// after the CU itself.
+func releaseLabel(product, cu, update string) string {
+	if update == cu {
+		update = ""
+	}
+	return strings.Join(strings.Fields(strings.TrimPrefix(product, "Exchange Server ")+" "+cu+" "+update), " ")
 }

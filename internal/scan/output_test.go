@@ -88,9 +88,22 @@ func TestTextTable(t *testing.T) {
 	}
 	w.Close()
 	out := buf.String()
-	for _, want := range []string{"TARGET", "127.0.0.2:443", "15.1.2176.2", "2016 CU19 CU19", "VULN 26855", "FOUND 1", "ex01.corp.local", "error: timeout"} {
+	for _, want := range []string{"TARGET", "127.0.0.2:443", "15.1.2176.2", "2016 CU19 ", "VULN 26855", "FOUND 1", "ex01.corp.local", "error: timeout"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "CU19 CU19") {
+		t.Errorf("a CU's own build is labelled with its CU twice:\n%s", out)
+	}
+	for _, c := range [][4]string{
+		{"Exchange Server 2016", "CU19", "CU19", "2016 CU19"},
+		{"Exchange Server 2016", "CU19", "Mar21SU", "2016 CU19 Mar21SU"},
+		{"Exchange Server 2019", "CU14", "", "2019 CU14"},
+		{"Exchange Server 2010", "SP3", "", "2010 SP3"},
+	} {
+		if got := releaseLabel(c[0], c[1], c[2]); got != c[3] {
+			t.Errorf("releaseLabel(%q, %q, %q) = %q, want %q", c[0], c[1], c[2], got, c[3])
 		}
 	}
 	var sb strings.Builder

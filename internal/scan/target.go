@@ -261,22 +261,9 @@ func Targets(inputs []Input, ports []int) iter.Seq2[Target, error] {
 				}
 				continue
 			}
-			sc := bufio.NewScanner(in.Reader)
-			sc.Buffer(make([]byte, 0, 4096), 64<<10)
-			line := 0
-			for sc.Scan() {
-				line++
-				s := sc.Text()
-				if i := strings.IndexByte(s, '#'); i >= 0 {
-					s = s[:i]
-				}
-				s = strings.TrimSpace(s)
-				if s == "" {
-					continue
-				}
-				e, err := ParseEntry(s)
+			for e, err := range Entries(in.Reader, in.Name) {
 				if err != nil {
-					if !yield(Target{Input: s}, fmt.Errorf("%s:%d: %w", in.Name, line, err)) {
+					if !yield(Target{Input: e.raw}, err) {
 						return
 					}
 					continue
@@ -285,11 +272,55 @@ func Targets(inputs []Input, ports []int) iter.Seq2[Target, error] {
 					return
 				}
 			}
-			if err := sc.Err(); err != nil {
-				if !yield(Target{}, fmt.Errorf("%w: read %s: %v", ErrBadTarget, in.Name, err)) {
-					return
-				}
-			}
 		}
 	}
+}
+
+// Entries reads one target entry per line of r, named name in errors: #
+// starts a comment, blank lines are skipped. A bad line yields an Entry
+// holding only its text and an error wrapping ErrBadTarget with
+// name:line, and the sequence goes on; a read error (a line over 64 KiB)
+// ends it with an error wrapping ErrBadTarget. The one reader of target
+// lists: exhunt scan's counting and Targets both use it.
+func Entries(r io.Reader, name string) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 4096), 64<<10)
+		line := 0
+		for sc.Scan() {
+			line++
+			s := sc.Text()
+			if i := strings.IndexByte(s, '#'); i >= 0 {
+				s = s[:i]
+			}
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			e, err := ParseEntry(s)
+			if err != nil {
+				err = fmt.Errorf("%s:%d: %w", name, line, err)
+				e = Entry{raw: s}
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			yield(Entry{}, fmt.Errorf("%w: read %s: %v", ErrBadTarget, name, err))
+		}
+	}
+}
+
+// CountEntries counts the targets the entries of r expand to over ports,
+// and fails at the first bad line (with name:line), so a typo in a target
+// list fails before anything is scanned.
+func CountEntries(r io.Reader, name string, ports []int) (int64, error) {
+	var n int64
+	for e, err := range Entries(r, name) {
+		if err != nil {
+			return 0, err
+		}
+		n += e.Count(ports)
+	}
+	return n, nil
 }

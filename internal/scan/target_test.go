@@ -65,6 +65,35 @@ func TestBadTargets(t *testing.T) {
 	}
 }
 
+// CountEntries agrees with Targets on the same list (they share Entries)
+// and fails at the first bad line, naming it; an over-long line is an
+// error, not a silent stop.
+func TestCountEntries(t *testing.T) {
+	list := "# fleet\n10.0.0.0/30   # four\nmail.example.com\n\nhttps://owa.example.com/owa/\n"
+	n, err := CountEntries(strings.NewReader(list), "hosts.txt", []int{443, 8443})
+	got, errs := collect(t, []Input{{Name: "hosts.txt", Reader: strings.NewReader(list)}}, []int{443, 8443})
+	if err != nil || len(errs) > 0 || n != 11 || int(n) != len(got) {
+		t.Errorf("CountEntries = %d, %v; Targets gave %d (%v); want 11 both (4x2 + 2 + 1 URL)", n, err, len(got), errs)
+	}
+	_, err = CountEntries(strings.NewReader("10.0.0.1\nnot valid!\n"), "hosts.txt", []int{443})
+	if !errors.Is(err, ErrBadTarget) || !strings.Contains(err.Error(), "hosts.txt:2") {
+		t.Errorf("bad line: err = %v, want ErrBadTarget naming hosts.txt:2", err)
+	}
+	long := "10.0.0.1\n" + strings.Repeat("a", 70<<10) + "\n"
+	if _, err := CountEntries(strings.NewReader(long), "big.txt", []int{443}); !errors.Is(err, ErrBadTarget) || !strings.Contains(err.Error(), "big.txt") {
+		t.Errorf("over-long line: err = %v, want ErrBadTarget naming big.txt", err)
+	}
+	var bad []string
+	for tg, err := range Targets([]Input{{Name: "stdin", Reader: strings.NewReader("ok.example\nbad host!\n")}}, []int{443}) {
+		if err != nil {
+			bad = append(bad, tg.Input)
+		}
+	}
+	if diff := cmp.Diff([]string{"bad host!"}, bad); diff != "" {
+		t.Errorf("a bad line's target keeps its text (-want +got)\n%s", diff)
+	}
+}
+
 // The union of all shards is the whole input and no two shards overlap,
 // whatever the input order.
 func TestShardsPartitionTheInput(t *testing.T) {

@@ -13,9 +13,13 @@
 // (a name or a list of names), required, properties,
 // additionalProperties (boolean or schema), items, enum and const of
 // scalars, format "date-time" (checked as RFC 3339), minimum, maximum,
-// pattern, and $ref to #/$defs/... . Any other keyword is an error when a
-// schema is compiled, so a schema can never silently ask for a check the
-// validator does not make.
+// pattern, and $ref to #/$defs/... ; and those the OASIS SARIF 2.1.0
+// schema (draft-04) adds, so that the SARIF export is tested with the
+// same validator: definitions (with $ref to #/definitions/...), id,
+// minItems, uniqueItems, anyOf, oneOf, and format "uri" (absolute) and
+// "uri-reference" (checked with net/url). Any other keyword is an error
+// when a schema is compiled, so a schema can never silently ask for a
+// check the validator does not make.
 //
 // One check goes beyond JSON Schema: an object key that is not a declared
 // property but equals one under case folding ("Severity" for "severity")
@@ -28,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -101,6 +106,10 @@ type node struct {
 	addl      *node    // additionalProperties as a schema
 	addlFalse bool     // additionalProperties: false
 	items     *node
+	minItems  int
+	unique    bool    // uniqueItems
+	anyOf     []*node // nil: no anyOf
+	oneOf     []*node
 	enum      []any // scalars: string, bool, nil, float64
 	format    string
 	min, max  *float64
@@ -110,7 +119,14 @@ type node struct {
 }
 
 // annotations are keywords that only document; they are accepted and ignored.
-var annotations = []string{"$schema", "$id", "$comment", "title", "description", "examples", "default", "deprecated"}
+var annotations = []string{"$schema", "$id", "id", "$comment", "title", "description", "examples", "default", "deprecated"}
+
+// defsKeywords hold the named subschemas $ref points to: 2020-12's $defs
+// and draft-04's definitions.
+var defsKeywords = []string{"$defs", "definitions"}
+
+// formats are the checked values of format.
+var formats = []string{"date-time", "uri", "uri-reference"}
 
 var typeNames = []string{"null", "boolean", "object", "array", "number", "string", "integer"}
 
@@ -121,17 +137,21 @@ func Compile(name string, data []byte) (*Schema, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
-	c := compiler{defs: map[string]*node{}}
-	if d, ok := doc["$defs"]; ok {
+	c := compiler{defs: map[string]*node{}} // by $ref, "#/$defs/name"
+	for _, kw := range defsKeywords {
+		d, ok := doc[kw]
+		if !ok {
+			continue
+		}
 		dm, ok := d.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("schema %s: $defs is not an object", name)
+			return nil, fmt.Errorf("schema %s: %s is not an object", name, kw)
 		}
 		for k := range dm {
-			c.defs[k] = &node{}
+			c.defs["#/"+kw+"/"+k] = &node{}
 		}
 		for k, v := range dm {
-			if err := c.compileInto(c.defs[k], v, "/$defs/"+k); err != nil {
+			if err := c.compileInto(c.defs["#/"+kw+"/"+k], v, "/"+kw+"/"+k); err != nil {
 				return nil, fmt.Errorf("schema %s: %w", name, err)
 			}
 		}
@@ -141,8 +161,8 @@ func Compile(name string, data []byte) (*Schema, error) {
 		return nil, fmt.Errorf("schema %s: %w", name, err)
 	}
 	for _, n := range c.refs {
-		t, ok := c.defs[strings.TrimPrefix(n.ref, "#/$defs/")]
-		if !ok || !strings.HasPrefix(n.ref, "#/$defs/") {
+		t, ok := c.defs[n.ref]
+		if !ok {
 			return nil, fmt.Errorf("schema %s: unresolvable $ref %q", name, n.ref)
 		}
 		n.target = t
@@ -168,9 +188,9 @@ func (c *compiler) compileInto(n *node, v any, at string) error {
 	var err error
 	for k, kv := range m {
 		switch k {
-		case "$defs":
+		case "$defs", "definitions":
 			if at != "" {
-				return fmt.Errorf("%s: $defs only at the root", at)
+				return fmt.Errorf("%s: %s only at the root", at, k)
 			}
 		case "type":
 			n.types, err = compileTypes(kv)
@@ -197,6 +217,32 @@ func (c *compiler) compileInto(n *node, v any, at string) error {
 			}
 		case "items":
 			n.items, err = c.compile(kv, at+"/items")
+		case "minItems":
+			f, ok := kv.(float64)
+			if !ok || f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
+				return fmt.Errorf("%s/minItems: not a whole number", at)
+			}
+			n.minItems = int(f)
+		case "uniqueItems":
+			if n.unique, ok = kv.(bool); !ok {
+				return fmt.Errorf("%s/uniqueItems: not a boolean", at)
+			}
+		case "anyOf", "oneOf":
+			l, ok := kv.([]any)
+			if !ok || len(l) == 0 {
+				return fmt.Errorf("%s/%s: not a non-empty array", at, k)
+			}
+			alts := make([]*node, len(l))
+			for i, a := range l {
+				if alts[i], err = c.compile(a, fmt.Sprintf("%s/%s/%d", at, k, i)); err != nil {
+					return err
+				}
+			}
+			if k == "anyOf" {
+				n.anyOf = alts
+			} else {
+				n.oneOf = alts
+			}
 		case "enum":
 			l, ok := kv.([]any)
 			if !ok || len(l) == 0 {
@@ -214,10 +260,11 @@ func (c *compiler) compileInto(n *node, v any, at string) error {
 			}
 			n.enum = []any{kv}
 		case "format":
-			if kv != "date-time" {
-				return fmt.Errorf("%s/format: only date-time is supported, not %v", at, kv)
+			f, _ := kv.(string)
+			if !slices.Contains(formats, f) {
+				return fmt.Errorf("%s/format: only %s are supported, not %v", at, strings.Join(formats, ", "), kv)
 			}
-			n.format = "date-time"
+			n.format = f
 		case "minimum", "maximum":
 			f, ok := kv.(float64)
 			if !ok {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,6 +135,7 @@ func (st *state) check(n *node, v any, at string, depth int) {
 		st.fail(at, "%s is not of type %s", show(v), orList(n.types))
 		return // the other keywords would only repeat the mismatch
 	}
+	st.alternatives(n, v, at, depth)
 	if n.enum != nil && !slices.ContainsFunc(n.enum, func(e any) bool { return equal(e, v) }) {
 		if len(n.enum) == 1 {
 			st.fail(at, "%s is not %s", show(v), show(n.enum[0]))
@@ -145,17 +147,9 @@ func (st *state) check(n *node, v any, at string, depth int) {
 	case map[string]any:
 		st.object(n, x, at, depth)
 	case []any:
-		if n.items != nil {
-			for i, e := range x {
-				st.check(n.items, e, at+"/"+strconv.Itoa(i), depth+1)
-			}
-		}
+		st.array(n, x, at, depth)
 	case string:
-		if n.format == "date-time" {
-			if _, err := time.Parse(time.RFC3339Nano, x); err != nil {
-				st.fail(at, "%s is not an RFC 3339 date-time", show(v))
-			}
-		}
+		st.format(n, x, at)
 		if n.pattern != nil && !n.pattern.MatchString(x) {
 			st.fail(at, "%s does not match pattern %s", show(v), n.pattern)
 		}
@@ -166,6 +160,75 @@ func (st *state) check(n *node, v any, at string, depth int) {
 		}
 		if n.max != nil && f > *n.max {
 			st.fail(at, "%s is greater than the maximum %v", show(v), *n.max)
+		}
+	}
+}
+
+// alternatives checks anyOf and oneOf: each alternative is checked on its
+// own, and only the count of those v matches is reported.
+func (st *state) alternatives(n *node, v any, at string, depth int) {
+	for _, c := range []struct {
+		kw   string
+		alts []*node
+	}{{"anyOf", n.anyOf}, {"oneOf", n.oneOf}} {
+		if c.alts == nil {
+			continue
+		}
+		pass := 0
+		for _, a := range c.alts {
+			sub := state{}
+			sub.check(a, v, at, depth+1)
+			if len(sub.violations) == 0 {
+				pass++
+			}
+		}
+		switch {
+		case pass == 0:
+			st.fail(at, "%s matches none of the %d schemas of %s", show(v), len(c.alts), c.kw)
+		case c.kw == "oneOf" && pass > 1:
+			st.fail(at, "%s matches %d of the schemas of oneOf, not exactly one", show(v), pass)
+		}
+	}
+}
+
+func (st *state) array(n *node, x []any, at string, depth int) {
+	if len(x) < n.minItems {
+		st.fail(at, "%d items, fewer than the minimum %d", len(x), n.minItems)
+	}
+	if n.unique {
+		seen := make(map[string]int, len(x))
+		for i, e := range x {
+			b, err := json.Marshal(e) // maps marshal with sorted keys: one text per value
+			if err != nil {
+				continue
+			}
+			if j, dup := seen[string(b)]; dup {
+				st.fail(at+"/"+strconv.Itoa(i), "duplicate of item %d (uniqueItems)", j)
+			} else {
+				seen[string(b)] = i
+			}
+		}
+	}
+	if n.items != nil {
+		for i, e := range x {
+			st.check(n.items, e, at+"/"+strconv.Itoa(i), depth+1)
+		}
+	}
+}
+
+func (st *state) format(n *node, x, at string) {
+	switch n.format {
+	case "date-time":
+		if _, err := time.Parse(time.RFC3339Nano, x); err != nil {
+			st.fail(at, "%s is not an RFC 3339 date-time", show(x))
+		}
+	case "uri":
+		if u, err := url.Parse(x); err != nil || u.Scheme == "" {
+			st.fail(at, "%s is not an absolute URI", show(x))
+		}
+	case "uri-reference":
+		if _, err := url.Parse(x); err != nil {
+			st.fail(at, "%s is not a URI reference", show(x))
 		}
 	}
 }

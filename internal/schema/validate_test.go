@@ -103,7 +103,9 @@ func TestCompile(t *testing.T) {
 	test("embedded hunt", mustSource(t, HuntResultV1), "")
 	test("embedded scan", mustSource(t, ScanResultV1), "")
 	test("const", `{"const":"host"}`, "")
-	test("unsupported keyword", `{"properties":{"a":{"oneOf":[]}}}`, `/properties/a: unsupported keyword "oneOf"`)
+	test("unsupported keyword", `{"properties":{"a":{"allOf":[]}}}`, `/properties/a: unsupported keyword "allOf"`)
+	test("empty oneOf", `{"oneOf":[]}`, "not a non-empty array")
+	test("definitions below the root", `{"properties":{"a":{"definitions":{}}}}`, "only at the root")
 	test("unsupported format", `{"format":"email"}`, "only date-time")
 	test("bad type", `{"type":"int"}`, `unknown type "int"`)
 	test("bad ref", `{"$ref":"#/$defs/nope"}`, "unresolvable $ref")
@@ -143,4 +145,43 @@ func mustSource(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestSARIFKeywords checks the draft-04 keywords the OASIS SARIF schema
+// uses, each on a value that passes and one that fails.
+func TestSARIFKeywords(t *testing.T) {
+	s, err := Compile("t", []byte(`{
+		"id": "https://example.com/t", "type": "object",
+		"properties": {
+			"list":  {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"$ref": "#/definitions/item"}},
+			"any":   {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 10}]},
+			"one":   {"oneOf": [{"type": "string", "pattern": "^a"}, {"type": "string", "pattern": "b$"}]},
+			"uri":   {"type": "string", "format": "uri"},
+			"ref":   {"type": "string", "format": "uri-reference"}
+		},
+		"definitions": {"item": {"type": "object", "properties": {"n": {"type": "integer"}}}}
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := func(doc, want string) {
+		t.Helper()
+		err := s.ValidateJSON([]byte(doc))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: unexpected %v", doc, err)
+		case want != "" && (err == nil || err.Error() != want):
+			t.Errorf("%s: err = %v, want %s", doc, err, want)
+		}
+	}
+	test(`{"list":[{"n":1},{"n":2}],"any":"x","one":"ax","uri":"https://x/y","ref":"src/a.aspx"}`, "")
+	test(`{"any":12,"one":"xb"}`, "")
+	test(`{"list":[]}`, "/list: 0 items, fewer than the minimum 1")
+	test(`{"list":[{"n":1},{"n":1}]}`, "/list/1: duplicate of item 0 (uniqueItems)")
+	test(`{"list":[{"n":"1"}]}`, `/list/0/n: "1" is not of type integer`)
+	test(`{"any":5}`, "/any: 5 matches none of the 2 schemas of anyOf")
+	test(`{"one":"ab"}`, `/one: "ab" matches 2 of the schemas of oneOf, not exactly one`)
+	test(`{"one":"x"}`, `/one: "x" matches none of the 2 schemas of oneOf`)
+	test(`{"uri":"src/a.aspx"}`, `/uri: "src/a.aspx" is not an absolute URI`)
+	test(`{"ref":"%zz"}`, `/ref: "%zz" is not a URI reference`)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/exhunt/exhunt/internal/finding"
+	"github.com/exhunt/exhunt/internal/jsonfmt"
 	"github.com/exhunt/exhunt/internal/report"
 	"github.com/exhunt/exhunt/internal/store"
 )
@@ -418,15 +419,8 @@ func (s *Server) apiFleet(w http.ResponseWriter, r *http.Request) {
 	out := FleetPage{Total: f.Matching, Page: q.Page, Per: q.Per, Hosts: []FleetHost{}}
 	for _, h := range f.Rows {
 		out.Hosts = append(out.Hosts, FleetHost{Host: h.Host, Verdict: strings.TrimSuffix(h.Verdict, "not hunted"), Build: h.Build,
-			Release: h.Product, Exposure: h.Exposure, CVEs: nonNil(h.CVEs), KEVCVEs: nonNil(h.KEV), Findings: h.Findings,
+			Release: h.Product, Exposure: h.Exposure, CVEs: jsonfmt.NonNil(h.CVEs), KEVCVEs: jsonfmt.NonNil(h.KEV), Findings: h.Findings,
 			LastHunt: h.LastHunt, LastScan: h.LastScan})
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

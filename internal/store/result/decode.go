@@ -36,28 +36,43 @@ const (
 // ScanResult is the part of an `exhunt scan` JSON object the store
 // indexes. The whole document is kept verbatim beside it.
 type ScanResult struct {
-	Target   string   `json:"target"`
-	IP       string   `json:"ip"`
-	Port     int      `json:"port"`
-	Exchange bool     `json:"exchange"`
-	Build    string   `json:"build"`
-	Product  string   `json:"product"`
-	CU       string   `json:"cu"`
-	Update   string   `json:"update"`
-	CVEs     []string `json:"cves"`
-	Missing  []string `json:"missing_updates"`
-	Active   []struct {
-		Check    string `json:"check"`
-		Result   string `json:"result"`
-		Evidence string `json:"evidence"`
-	} `json:"active"`
-	Webshells []struct {
+	Target   string `json:"target"`
+	IP       string `json:"ip"`
+	Port     int    `json:"port"`
+	Exchange bool   `json:"exchange"`
+	// ExchangeState is the scan's three states (yes, no, unidentified;
+	// "" on an error, and in v1 records written before it existed).
+	ExchangeState string   `json:"exchange_state"`
+	OWALookalike  bool     `json:"owa_lookalike"` // an OWA page copied from another host
+	Build         string   `json:"build"`
+	Product       string   `json:"product"`
+	CU            string   `json:"cu"`
+	Update        string   `json:"update"`
+	CVEs          []string `json:"cves"`
+	// SUDependentCVEs apply unless a security update is installed (a
+	// CU-only build); KEVCVEs are those of both on CISA's KEV list, as the
+	// scan's knowledge base knew them.
+	SUDependentCVEs []string    `json:"su_dependent_cves"`
+	KEVCVEs         []string    `json:"kev_cves"`
+	Missing         []string    `json:"missing_updates"`
+	Active          []ScanCheck `json:"active"`
+	Webshells       []struct {
 		Path       string `json:"path"`
 		Status     string `json:"status"` // found or inconclusive
 		HTTPStatus int    `json:"http_status"`
 		Evidence   string `json:"evidence"`
 	} `json:"webshells"`
-	Error string `json:"error"`
+	// Exposed is the scan's verdict: the build has CVEs, the knowledge
+	// base judged it exposed, or an active probe confirmed a CVE.
+	Exposed bool   `json:"exposed"`
+	Error   string `json:"error"`
+}
+
+// ScanCheck is one active probe of a scan result.
+type ScanCheck struct {
+	Check    string `json:"check"`
+	Result   string `json:"result"` // vulnerable, not-vulnerable, blocked, inconclusive
+	Evidence string `json:"evidence"`
 }
 
 // Doc is one decoded result document: a hunt or a scan.
