@@ -1,6 +1,7 @@
 package hunt
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -196,9 +197,18 @@ func (h *hostHunt) split(path string) []*hostHunt {
 		hh := get(fileHost(f.Path))
 		hh.iisFiles = append(hh.iisFiles, f)
 	}
-	covers := slices.Clone(h.covers)
-	slices.SortStableFunc(covers, func(a, b fileCover) int { return strings.Compare(a.path, b.path) })
-	for _, fc := range covers {
+	// By path, ties in the order recorded: an index sort, as a stable
+	// sort of the 150-byte covers moved each O(log² n) times (a tenth of
+	// a hunt's CPU on 51,000 small files).
+	order := make([]int, len(h.covers))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(strings.Compare(h.covers[a].path, h.covers[b].path), cmp.Compare(a, b))
+	})
+	for _, i := range order {
+		fc := h.covers[i]
 		get(fileHost(fc.path)).addCover(fc)
 	}
 	for _, fh := range h.hashes {

@@ -628,7 +628,9 @@ func (l *jobList) add(j job) {
 // finish ends the walk: what is still waiting goes largest first.
 func (l *jobList) finish() {
 	l.mu.Lock()
-	slices.SortStableFunc(l.jobs[l.next:], func(a, b job) int { return cmp.Compare(b.f.Size, a.f.Size) })
+	// seq breaks ties as a stable sort would (jobs are added in plan
+	// order), without its O(n log² n) moves of the job structs.
+	slices.SortFunc(l.jobs[l.next:], func(a, b job) int { return cmp.Or(cmp.Compare(b.f.Size, a.f.Size), cmp.Compare(a.seq, b.seq)) })
 	l.done = true
 	l.mu.Unlock()
 	l.more.Broadcast()
