@@ -53,7 +53,23 @@ func (h *hostHunt) coverNote(source, text string) {
 }
 
 // addCover folds one file's coverage into the host's per-source totals.
+// timeSpan is the time of a log file's first and last record.
+type timeSpan struct{ first, last time.Time }
+
 func (h *hostHunt) addCover(fc fileCover) {
+	if !fc.first.IsZero() && !fc.last.IsZero() {
+		if h.spans == nil {
+			h.spans = map[string]timeSpan{}
+		}
+		sp, ok := h.spans[fc.path]
+		if !ok || fc.first.Before(sp.first) {
+			sp.first = fc.first
+		}
+		if fc.last.After(sp.last) {
+			sp.last = fc.last
+		}
+		h.spans[fc.path] = sp
+	}
 	c := h.coverage[fc.source]
 	if c == nil {
 		c = &cover{days: map[time.Time]bool{}}

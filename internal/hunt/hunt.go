@@ -130,6 +130,7 @@ type hostHunt struct {
 	caps     []finding.CappedRule   // the capped rules' report (primary host)
 	covers   []fileCover            // one per log file read
 	coverage map[string]*cover      // per source, after split
+	spans    map[string]timeSpan    // per log file: its first and last record, after split
 	hashes   []finding.FileHash
 	files    map[string]*fileFacts // evidence path → what it told
 	// computers holds what records said about their computer: the key is
@@ -169,6 +170,7 @@ type hostHunt struct {
 // prove each pass linear in the evidence.
 type opCounts struct {
 	join         int64 // joinRequests
+	joinSkipped  int64 // Exchange logs the join did not read again: no wanted finding near their times
 	fileRequests int64 // iisRequestsForFiles
 	writers      int64 // correlateFiles: log findings that wrote files
 	creators     int64 // anchorFileTimes: events that created files

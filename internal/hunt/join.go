@@ -3,7 +3,9 @@ package hunt
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -41,9 +43,14 @@ func (h *hostHunt) joinRequests(ctx context.Context) error {
 	}
 	hits := make([][]joinHit, len(h.exFiles))
 	ops := make([]int64, len(h.exFiles))
+	near := h.nearFindings(ids)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(h.opt.Workers)
 	for k, f := range h.exFiles {
+		if !near(f) {
+			h.ops.joinSkipped++
+			continue
+		}
 		g.Go(func() error {
 			hits[k], ops[k] = h.joinFile(gctx, f, ids)
 			return gctx.Err()
@@ -62,6 +69,40 @@ func (h *hostHunt) joinRequests(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// joinWindow is how far from a wanted finding's time a record of the same
+// request may lie: a request's records are written while it runs (a
+// proxied request times out within minutes) by servers whose clocks
+// Kerberos keeps within five minutes of each other.
+const joinWindow = time.Hour
+
+// nearFindings says whether an Exchange log may hold a record of a wanted
+// request: its records (first to last) come within joinWindow of some
+// wanted finding's time. A log without record times, or a wanted finding
+// without one, is always read. Sorting the times and one binary search
+// per file keep it O((n + m) log m), and a mass-scanned server's hourly
+// logs are not all read twice for a few findings.
+func (h *hostHunt) nearFindings(ids map[string][]int) func(*evidence.File) bool {
+	var times []time.Time
+	for _, is := range ids {
+		for _, i := range is {
+			t := h.findings[i].Time
+			if t.IsZero() {
+				return func(*evidence.File) bool { return true }
+			}
+			times = append(times, t)
+		}
+	}
+	slices.SortFunc(times, time.Time.Compare)
+	return func(f *evidence.File) bool {
+		sp, ok := h.spans[f.Path]
+		if !ok {
+			return true
+		}
+		k, _ := slices.BinarySearchFunc(times, sp.first.Add(-joinWindow), time.Time.Compare)
+		return k < len(times) && !times[k].After(sp.last.Add(joinWindow))
+	}
 }
 
 // joinFile returns the records of one Exchange log that share a wanted

@@ -122,6 +122,43 @@ func TestJoinLinear(t *testing.T) {
 	growth(t, "join", n, steps[0], steps[1])
 }
 
+// TestJoinSkipsDistantLogs: the join reads again only the Exchange logs
+// whose records come within joinWindow of a wanted finding. A log half an
+// hour after the attacks that repeats their request ids is joined; one a
+// day later (the same ids, so only the time keeps it out) is not read.
+func TestJoinSkipsDistantLogs(t *testing.T) {
+	const n = 5
+	dir := genJoin(t, n)
+	base := filepath.Join(dir, "Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy")
+	var near, far strings.Builder
+	near.WriteString(proxyHeader)
+	far.WriteString(proxyHeader)
+	for i := range n {
+		fmt.Fprintf(&near, "2021-03-03T00:30:00.000Z,%08x-1111-4000-8000-000000000000,15,1,2176,2,,Ecp,mail.example.com,/ecp/near.ecp,,,true,SYSTEM,,,,127.0.0.1,EXCH01,200,,,POST\r\n", i)
+		fmt.Fprintf(&far, "2021-03-04T12:00:00.000Z,%08x-1111-4000-8000-000000000000,15,1,2176,2,,Ecp,mail.example.com,/ecp/far.ecp,,,true,SYSTEM,,,,127.0.0.1,EXCH01,200,,,POST\r\n", i)
+	}
+	writeFile(t, filepath.Join(base, "Ecp/HttpProxy_2021030300-2.LOG"), near.String())
+	writeFile(t, filepath.Join(base, "Ecp/HttpProxy_2021030412-1.LOG"), far.String())
+	res, ops := huntOps(t, dir)
+	if ops.joinSkipped != 1 {
+		t.Errorf("%d logs skipped by the join, want 1 (the one a day later)", ops.joinSkipped)
+	}
+	ssrf := byRule(res.Findings)["00000000-0000-4000-8000-000000000001"]
+	if len(ssrf) != n {
+		t.Fatalf("%d SSRF findings, want %d", len(ssrf), n)
+	}
+	for _, f := range ssrf {
+		var notes []string
+		for _, r := range f.Related {
+			notes = append(notes, r.Note)
+		}
+		all := strings.Join(notes, "\n")
+		if len(f.Related) != 2 || !strings.Contains(all, "/ecp/proxyLogon.ecp") || !strings.Contains(all, "/ecp/near.ecp") || strings.Contains(all, "/ecp/far.ecp") {
+			t.Errorf("%s:%d joined to %q, want its back-end record and the one half an hour later, not the one a day later", f.Source, f.Line, all)
+		}
+	}
+}
+
 // genFiles writes n web shells and an IIS log that requests each of them
 // (and 10n ordinary pages).
 func genFiles(t *testing.T, n int) string {
