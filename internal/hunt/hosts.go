@@ -135,6 +135,9 @@ func (h *hostHunt) split(path string) []*hostHunt {
 		return computer
 	}
 	fileHost := func(p string) string {
+		if one {
+			return primary // no lookup per file when all go to one host
+		}
 		if ff := h.files[p]; ff != nil {
 			return hostOf(ff.computer)
 		}
