@@ -151,13 +151,13 @@ func TestClaimKnowledgeBase(t *testing.T) {
 			}
 		}
 	}
-	test(`exposed to — (\d+) Exchange CVEs from 2018`, len(cves))
+	test(`exposed to — (\d+) Exchange CVEs from 2014`, len(cves))
 	test("`builds.csv` \\((\\d+) builds", len(kb.Releases))
 	test("`cve-fixes.csv` \\((\\d+) rows: the first fixed build per CVE per CU line for (\\d+) CVEs", len(kb.Fixes), len(cves))
 	test("`kev.csv` \\(the (\\d+) Exchange entries", len(kb.KEV))
-	// 62, 486 and 11 are asserted by internal/exchange
+	// 70, 486 and 11 are asserted by internal/exchange
 	// TestCrossCheckSecondSource; the builds checked are the two together.
-	test(`(\d+) of the (\d+) CVEs have no second source`, 62, len(cves))
+	test(`(\d+) of the (\d+) CVEs have no second source`, 70, len(cves))
 	test(`: (\d+) agree, (\d+) differ on purpose`, 486, 11)
 	if n := claimed(t, readme, `checks (\d+) fixed builds against a second source .*?: (\d+) agree, (\d+) differ`); n[0] != n[1]+n[2] {
 		t.Errorf("README: %d fixed builds checked, but %d agree + %d differ", n[0], n[1], n[2])

@@ -19,8 +19,8 @@ func TestDefaultKB(t *testing.T) {
 	for _, f := range kb.Fixes {
 		cves[f.CVE] = true
 	}
-	if len(kb.Releases) != 346 || len(kb.Fixes) != 768 || len(cves) != 149 || len(kb.KEV) != 18 {
-		t.Errorf("embedded kb: %d releases, %d fixes, %d CVEs, %d KEV entries; README and SOURCES.md say 346, 768, 149, 18", len(kb.Releases), len(kb.Fixes), len(cves), len(kb.KEV))
+	if len(kb.Releases) != 346 || len(kb.Fixes) != 781 || len(cves) != 157 || len(kb.KEV) != 18 {
+		t.Errorf("embedded kb: %d releases, %d fixes, %d CVEs, %d KEV entries; README and SOURCES.md say 346, 781, 157, 18", len(kb.Releases), len(kb.Fixes), len(cves), len(kb.KEV))
 	}
 	if got := kb.DataDate().Format("2006-01-02"); got != "2026-10-13" {
 		t.Errorf("data date %s", got)
