@@ -125,6 +125,31 @@ func TestAssessRealBuilds(t *testing.T) {
 	test("15.2.1748.48", "Exchange Server 2019", "CU15", "Jul26SU", "2026-07-14", nil, jun26)
 	// A line older than the fix's lines never got it.
 	test("15.2.1258.12", "Exchange Server 2019", "CU13", "CU13", "2023-05-03", jun26, nil)
+
+	// 2014-2017, from Microsoft's lists of affected versions (SOURCES.md item 6).
+	// MS14-075 (2014-12-09): 2013 SP1 and CU6 affected, CU7 (same day) not listed;
+	// 2010 SP3 fixed by update 2986475 = SP3 RU8 (v1 recalled, v2 re-released:
+	// the same build line, so v2 reports the RU8v1 line with update RU8v2).
+	ms14075 := []string{"CVE-2014-6319", "CVE-2014-6325", "CVE-2014-6326", "CVE-2014-6336"}
+	test("15.0.995.29", "Exchange Server 2013", "CU6", "CU6", "2014-08-26", ms14075, nil)
+	test("15.0.1044.25", "Exchange Server 2013", "CU7", "CU7", "2014-12-09", proxyLogon, ms14075)
+	test("14.3.210.2", "Exchange Server 2010", "SP3 RU7", "SP3 RU7", "2014-08-26", []string{"CVE-2014-6319"}, ms14075[1:])
+	test("14.3.224.1", "Exchange Server 2010", "SP3 RU8v1", "SP3 RU8v1", "2014-12-09", nil, ms14075)
+	test("14.3.224.2", "Exchange Server 2010", "SP3 RU8v1", "SP3 RU8v2", "2014-12-12", nil, ms14075)
+	test("14.3.235.1", "Exchange Server 2010", "SP3 RU9", "SP3 RU9", "2015-03-17", []string{"CVE-2021-26857"}, ms14075)
+	// MS17-015 (2017-03-14): 2013 CU14 and 2016 CU3 affected; 2013 CU15 and 2016 CU4 not listed.
+	test("15.0.1236.3", "Exchange Server 2013", "CU14", "CU14", "2016-09-20", []string{"CVE-2017-0110"}, ms14075)
+	test("15.0.1263.5", "Exchange Server 2013", "CU15", "CU15", "2016-12-13", nil, []string{"CVE-2017-0110"})
+	test("15.1.544.27", "Exchange Server 2016", "CU3", "CU3", "2016-09-20", []string{"CVE-2017-0110"}, nil)
+	test("15.1.669.32", "Exchange Server 2016", "CU4", "CU4", "2016-12-13", nil, []string{"CVE-2017-0110"})
+	// July 2017: 2013 CU16 and 2016 CU5 affected; 2013 CU17 and 2016 CU6 (2017-06-27) not listed.
+	jul17 := []string{"CVE-2017-8559", "CVE-2017-8560", "CVE-2017-8621"}
+	test("15.0.1293.2", "Exchange Server 2013", "CU16", "CU16", "2017-03-21", jul17, []string{"CVE-2017-0110"})
+	test("15.0.1320.4", "Exchange Server 2013", "CU17", "CU17", "2017-06-27", proxyLogon, cat(jul17, []string{"CVE-2017-0110"}))
+	test("15.1.845.34", "Exchange Server 2016", "CU5", "CU5", "2017-03-21", jul17, []string{"CVE-2017-0110"})
+	test("15.1.1034.26", "Exchange Server 2016", "CU6", "CU6", "2017-06-27", proxyLogon, jul17)
+	// A 2018 build is past every 2014-2017 fix of its code line.
+	test("15.1.1415.2", "Exchange Server 2016", "CU8", "CU8", "2017-12-19", nil, cat(jul17, []string{"CVE-2017-0110"}))
 }
 
 // Every CU line that got the March 2021 SU: exposed to ProxyLogon at its CU
