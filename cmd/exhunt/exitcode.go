@@ -56,6 +56,7 @@ var commonExit = []struct {
 	{exitUsage, "bad flags or arguments"},
 	{exitInternal, "internal error"},
 	{exitInterrupted, "interrupted (Ctrl-C or SIGTERM) before the command finished"},
+	{exitBrokenPipe, "standard output closed before the output ended (exhunt ... | head); nothing is printed"},
 }
 
 // errFound is returned by a command that ran fine and found what the
