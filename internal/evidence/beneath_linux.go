@@ -76,7 +76,7 @@ func (t *Tree) openFast(name string) (rc io.ReadCloser, ok bool, err error) {
 		unix.Close(fd)
 		return nil, true, fmt.Errorf("%s: %s, not a regular file: not read", filepath.Join(t.Name, name), describeMode(statMode(st.Mode)))
 	}
-	return &fdFile{fd: fd, name: filepath.Join(t.Name, name)}, true, nil
+	return &fdFile{fd: fd, name: filepath.Join(t.Name, name), size: st.Size}, true, nil
 }
 
 func openat2(dirfd int, name string, flags uint64) (int, error) {
@@ -112,14 +112,27 @@ func statMode(m uint32) fs.FileMode {
 // calls: an os.File would first try to register it with the runtime's
 // poller (two more system calls per file, which a hunt of 26 000 small
 // logs noticed). Its reads never block: it is a regular file.
+//
+// A file is read as long as it was when opened: once that many bytes are
+// read, Read says io.EOF without asking the kernel again (one system call
+// fewer per file: a hunt of 51 000 small logs noticed), so what is read
+// is what the size recorded for it says. A file that said size 0 (as
+// procfs files do) is read until the kernel says end of file.
 type fdFile struct {
-	fd   int
-	name string
+	fd         int
+	name       string
+	size, read int64 // size at open; bytes read by Read
 }
 
 func (f *fdFile) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if f.size > 0 {
+		if f.read >= f.size {
+			return 0, io.EOF
+		}
+		p = p[:min(int64(len(p)), f.size-f.read)]
 	}
 	for {
 		n, err := unix.Read(f.fd, p)
@@ -131,6 +144,7 @@ func (f *fdFile) Read(p []byte) (int, error) {
 		case n == 0:
 			return 0, io.EOF
 		}
+		f.read += int64(n)
 		return n, nil
 	}
 }

@@ -80,3 +80,53 @@ func TestOpenFast(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestOpenFastReadsSizeAtOpen: a file opened by openFast is read as long
+// as it was when opened (what is appended later is not read, and the end
+// is known without another read); a file that said size 0 is read to the
+// kernel's end of file.
+func TestOpenFastReadsSizeAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "u_ex210302.log")
+	writeFile(t, p, "first line\n")
+	writeFile(t, filepath.Join(dir, "empty.log"), "")
+	tr, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	rc, err := (&File{Path: "u_ex210302.log", tree: tr}).Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, ok := rc.(*fdFile); !ok {
+		t.Skip("no openat2 here")
+	}
+	af, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	af.WriteString("appended after the open\n")
+	af.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil || string(b) != "first line\n" {
+		t.Errorf("read %q, %v; want the file as it was at open", b, err)
+	}
+	if n, err := rc.Read(make([]byte, 8)); n != 0 || err != io.EOF {
+		t.Errorf("after the end: %d, %v; want 0, EOF", n, err)
+	}
+
+	// Size 0 at open: read to the kernel's end of file, here what was
+	// written after the open.
+	rc0, err := (&File{Path: "empty.log", tree: tr}).Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc0.Close()
+	writeFile(t, filepath.Join(dir, "empty.log"), "now some text\n")
+	b, err = io.ReadAll(rc0)
+	if err != nil || string(b) != "now some text\n" {
+		t.Errorf("size-0 file read %q, %v; want read to end of file", b, err)
+	}
+}
