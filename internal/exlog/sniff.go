@@ -2,9 +2,9 @@ package exlog
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
 	"strings"
+
+	"github.com/exhunt/exhunt/internal/logline"
 )
 
 // Sniff recognises an Exchange log from its first bytes and says which
@@ -13,14 +13,12 @@ import (
 // columns identify the type. Gzip heads are looked into. Header-less OAB
 // generator text logs are not recognised; callers use the folder for them.
 func Sniff(head []byte) (LogType, bool) {
-	if len(head) > 1 && head[0] == 0x1f && head[1] == 0x8b {
-		gz, err := gzip.NewReader(bytes.NewReader(head))
+	if logline.IsGzip(head) {
+		inner, err := logline.GunzipHead(head, 8192)
 		if err != nil {
 			return "", false
 		}
-		buf := make([]byte, 8192)
-		n, _ := io.ReadFull(gz, buf)
-		head = buf[:n]
+		head = inner
 	}
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	p := parser{}

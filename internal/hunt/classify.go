@@ -2,9 +2,7 @@ package hunt
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/exhunt/exhunt/internal/evidence"
 	"github.com/exhunt/exhunt/internal/exlog"
 	"github.com/exhunt/exhunt/internal/iislog"
+	"github.com/exhunt/exhunt/internal/logline"
 	"github.com/exhunt/exhunt/internal/safetext"
 )
 
@@ -88,8 +87,8 @@ var notLogExt = map[string]bool{
 // not open. A gzip file is classified by what it decompresses to: a
 // compressed IIS or Exchange log is read as one, whatever its name.
 func classify(j *job, head []byte) {
-	if isGzip(head) {
-		inner, err := gunzipHead(head)
+	if logline.IsGzip(head) {
+		inner, err := logline.GunzipHead(head, headSize)
 		switch {
 		case err != nil:
 			j.archive = "not a valid gzip file: " + err.Error()
@@ -130,28 +129,6 @@ func classifyText(j *job, head []byte) {
 	if layout, ok := iislog.DefaultLayout(head); ok {
 		j.kind, j.layout = kindIIS, layout
 	}
-}
-
-func isGzip(head []byte) bool { return len(head) > 1 && head[0] == 0x1f && head[1] == 0x8b }
-
-// gunzipHead decompresses what the compressed head holds, up to headSize
-// bytes: the head of a gzip file's content, from the one read the sniff
-// made (the cut at the head's end is no error).
-func gunzipHead(head []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(head))
-	if err != nil {
-		return nil, err
-	}
-	buf := make([]byte, headSize)
-	n, err := io.ReadFull(zr, buf)
-	switch err {
-	case nil, io.EOF, io.ErrUnexpectedEOF:
-		return buf[:n], nil
-	}
-	if n > 0 {
-		return buf[:n], nil
-	}
-	return nil, err
 }
 
 // isTar says whether head starts a POSIX (ustar) tar archive.

@@ -18,6 +18,7 @@ package logline
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -98,7 +99,7 @@ func Open(r io.Reader, limit int64, max int) (*Reader, error) {
 	}
 	lr := &Reader{br: br, max: max, shared: shared}
 	magic, err := br.Peek(2)
-	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+	if err != nil || !IsGzip(magic) {
 		return lr, nil // short or plain input: let the line reader see it
 	}
 	var gz *gzip.Reader
@@ -263,4 +264,24 @@ func (c *Cache[T]) Get(key []byte, build func() T) T {
 	c.m[string(key)] = v
 	c.mu.Unlock()
 	return v
+}
+
+// IsGzip says whether b starts with gzip's magic bytes.
+func IsGzip(b []byte) bool { return len(b) > 1 && b[0] == 0x1f && b[1] == 0x8b }
+
+// GunzipHead decompresses what head, the first bytes of a gzip file,
+// holds, up to max bytes: the head of its content, for sniffing. That
+// head ending mid-stream is no error; an error comes only when nothing
+// could be decompressed.
+func GunzipHead(head []byte, max int) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(head))
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, max)
+	n, err := io.ReadFull(zr, buf)
+	if n > 0 || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return buf[:n], nil
+	}
+	return nil, err
 }
