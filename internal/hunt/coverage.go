@@ -52,10 +52,11 @@ func (h *hostHunt) coverNote(source, text string) {
 	}
 }
 
-// addCover folds one file's coverage into the host's per-source totals.
 // timeSpan is the time of a log file's first and last record.
 type timeSpan struct{ first, last time.Time }
 
+// addCover folds one file's coverage into the host's per-source totals,
+// and keeps the file's time span for the RequestId join (nearFindings).
 func (h *hostHunt) addCover(fc fileCover) {
 	if !fc.first.IsZero() && !fc.last.IsZero() {
 		if h.spans == nil {
