@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"bufio"
 	"bytes"
 	"strings"
 	"sync"
@@ -12,16 +11,10 @@ import (
 // exchangeURLs are the URL paths only an Exchange server serves
 // (iocs/exchange-urls.txt), lower-case, without a trailing '/'.
 var exchangeURLs = sync.OnceValue(func() []string {
-	var out []string
-	b, err := rules.PackData("exchange-urls.txt")
-	if err != nil {
-		return nil
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, strings.TrimSuffix(strings.ToLower(l), "/"))
-		}
+	list, _ := rules.PackList("exchange-urls.txt")
+	out := make([]string, 0, len(list))
+	for _, l := range list {
+		out = append(out, strings.TrimSuffix(strings.ToLower(l), "/"))
 	}
 	return out
 })

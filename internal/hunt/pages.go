@@ -1,7 +1,6 @@
 package hunt
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/csv"
@@ -65,13 +64,9 @@ var pageData = sync.OnceValues(func() (map[string]bool, map[string]bool) {
 			}
 		}
 	}
-	if b, err := rules.PackData("exchange-vdirs.txt"); err == nil {
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		for sc.Scan() {
-			if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
-				vdirs[strings.ToLower(l)] = true
-			}
-		}
+	list, _ := rules.PackList("exchange-vdirs.txt")
+	for _, l := range list {
+		vdirs[strings.ToLower(l)] = true
 	}
 	return stock, vdirs
 })

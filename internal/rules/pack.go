@@ -2,6 +2,7 @@ package rules
 
 import (
 	"embed"
+	"strings"
 	"sync"
 )
 
@@ -30,4 +31,20 @@ func Builtin() (*Set, []LoadError) {
 // the rules generated from them.
 func PackData(name string) ([]byte, error) {
 	return pack.ReadFile("pack/iocs/" + name)
+}
+
+// PackList returns the entries of a list in the pack's iocs folder: its
+// lines, trimmed, without blank lines and # comments.
+func PackList(name string) ([]string, error) {
+	b, err := PackData(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for l := range strings.Lines(string(b)) {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
