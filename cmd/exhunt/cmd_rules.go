@@ -13,6 +13,7 @@ import (
 	"github.com/exhunt/exhunt/internal/datadir"
 	"github.com/exhunt/exhunt/internal/filecheck"
 	"github.com/exhunt/exhunt/internal/rules"
+	"github.com/exhunt/exhunt/internal/jsonfmt"
 	"github.com/exhunt/exhunt/internal/ruleset"
 )
 
@@ -278,7 +279,7 @@ EXIT STATUS
 				return err
 			}
 			if format == "json" {
-				return writeIndented(g.stdout, map[string]any{"data_dir": dir, "builtin": builtin, "community": nonNil(sets)})
+				return writeIndented(g.stdout, map[string]any{"data_dir": dir, "builtin": builtin, "community": jsonfmt.NonNil(sets)})
 			}
 			writeRuleSets(g, dir, builtin, sets)
 			return nil
@@ -308,13 +309,6 @@ func builtinSets() ([]builtinSet, error) {
 		{Name: "built-in YARA pack", Kind: "yara", Version: ver, Rules: c.RuleCount(), Unusable: len(lerrs)},
 		{Name: "built-in Sigma pack", Kind: "sigma", Version: ver, Rules: set.Len(), Unusable: len(errs)},
 	}, nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 func writeRuleSets(g *globalOptions, dir string, builtin []builtinSet, sets []ruleset.Installed) {
