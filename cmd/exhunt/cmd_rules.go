@@ -12,8 +12,8 @@ import (
 
 	"github.com/exhunt/exhunt/internal/datadir"
 	"github.com/exhunt/exhunt/internal/filecheck"
-	"github.com/exhunt/exhunt/internal/rules"
 	"github.com/exhunt/exhunt/internal/jsonfmt"
+	"github.com/exhunt/exhunt/internal/rules"
 	"github.com/exhunt/exhunt/internal/ruleset"
 )
 
